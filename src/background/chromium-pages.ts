@@ -1,0 +1,28 @@
+// Chromium has its own Background Fetch. bgfetch's page API goes only where the person switched
+// a site to the extension, or everywhere if this Chromium lacks the API. Registered dynamically
+// because a document_start script cannot wait for a setting.
+import browser from 'webextension-polyfill';
+import { sitesUsingExtension } from './sites';
+
+const SCRIPT_ID = 'bgfetch-page-api';
+export const PAGE_SCRIPT_PATH = 'content/page.js';
+
+export async function syncPageScriptRegistration(): Promise<void> {
+  const nativeMissing = !('BackgroundFetchManager' in globalThis);
+  const origins = nativeMissing ? ['http://*/*', 'https://*/*'] : (await sitesUsingExtension()).map((o) => `${o}/*`);
+  const scripting = browser.scripting;
+  const existing = await scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] });
+  if (existing.length) await scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
+  if (!origins.length) return;
+  await scripting.registerContentScripts([
+    {
+      id: SCRIPT_ID,
+      js: [PAGE_SCRIPT_PATH],
+      matches: origins,
+      runAt: 'document_start',
+      allFrames: true,
+      world: 'MAIN',
+      persistAcrossSessions: true,
+    },
+  ]);
+}

@@ -1,0 +1,19 @@
+// The engine's entry: a Firefox event page or a Chromium service worker. Everything here runs
+// on every start, so work interrupted by a stop continues without anyone asking.
+import { bytesToBase64 } from '../shared/bytes';
+import { createAdminHandlers } from './admin';
+import { syncPageScriptRegistration } from './chromium-pages';
+import { createPageHandlers } from './manager';
+import { listen } from './router';
+import { resumeAllTransfers } from './transfer';
+
+const isChromium = __TARGET__ === 'chromium';
+const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;
+
+listen(
+  // Chromium's extension messaging is JSON: bytes go as base64 there.
+  createPageHandlers(isChromium ? bytesToBase64 : (bytes) => bytes),
+  createAdminHandlers(onSitesChanged),
+);
+void onSitesChanged().catch((error: unknown) => console.error('bgfetch: page script registration', error));
+void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error));

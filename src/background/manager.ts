@@ -1,0 +1,237 @@
+// The spec's algorithms for what a page asks: fetch, get, getIds, abort, match, and reading
+// responses back. One handler per page message; the router has validated the message and
+// established the caller from the browser before any of these run.
+import { fromWire, type WireBytes } from '../shared/bytes';
+import type { PageReplies, PageRequestOf, PageRequestType } from '../shared/protocol';
+import {
+  LIMITS,
+  SpecError,
+  typeError,
+  type CacheQueryOptions,
+  type RecordInfo,
+  type SerializedRequest,
+} from '../shared/spec';
+import { waitForChange } from './changes';
+import { db, snapshotOf, type StoredRecord, type StoredRegistration } from './db';
+import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
+import { settle } from './settle';
+import { siteSettings } from './sites';
+import { startTransfers, stopTransfers } from './transfer';
+
+/** How long one reply may wait for a response head or body bytes before the page asks again. */
+const LONG_POLL_MS = 10_000;
+
+export type PageHandlers = {
+  [T in PageRequestType]: (caller: Caller, request: PageRequestOf<T>) => Promise<PageReplies[T]>;
+};
+
+export function createPageHandlers(encodeBytes: (bytes: Uint8Array) => WireBytes): PageHandlers {
+  return {
+    fetch: startFetch,
+    async get(caller, { scope, id }) {
+      assertScopeOf(caller, scope);
+      const reg = await activeRegistration(caller, scope, id);
+      return reg ? snapshotOf(reg) : null;
+    },
+    async getIds(caller, { scope }) {
+      assertScopeOf(caller, scope);
+      const regs = await activeRegistrations(caller, scope);
+      return regs.map((reg) => reg.id);
+    },
+    async abort(caller, { scope, key }) {
+      await ownRegistration(caller, scope, key);
+      const aborted = await settle(key, 'failure', 'aborted');
+      if (aborted) await stopTransfers(key, 'aborted');
+      return aborted;
+    },
+    async matchAll(caller, { scope, key, request, options }) {
+      const reg = await ownRegistration(caller, scope, key);
+      assertRecordsAvailable(reg);
+      const records = await db.records.where('regKey').equals(key).sortBy('index');
+      return records
+        .filter((record) => !request || requestMatches(request, record.request, options))
+        .map((record): RecordInfo => ({ index: record.index, request: record.request }));
+    },
+    async responseHead(caller, { scope, key, index }) {
+      const reg = await ownRegistration(caller, scope, key);
+      assertRecordsAvailable(reg);
+      for (;;) {
+        const record = await existingRecord(key, index);
+        if (record.response) return record.response;
+        assertReadable(record);
+        await waitForChange(key, LONG_POLL_MS);
+      }
+    },
+    async readBody(caller, { scope, key, index, offset }) {
+      const reg = await ownRegistration(caller, scope, key);
+      assertRecordsAvailable(reg);
+      const deadline = Date.now() + LONG_POLL_MS;
+      for (;;) {
+        const record = await existingRecord(key, index);
+        const complete = record.state === 'done' || record.failure === 'bad-status';
+        if (offset < record.stored) {
+          const bytes = await readStored(key, index, offset);
+          return { bytes: encodeBytes(bytes), done: complete && offset + bytes.byteLength >= record.stored };
+        }
+        if (complete) return { bytes: encodeBytes(new Uint8Array(0)), done: true };
+        assertReadable(record);
+        if (Date.now() >= deadline) return { bytes: encodeBytes(new Uint8Array(0)), done: false };
+        await waitForChange(key, deadline - Date.now());
+      }
+    },
+  };
+}
+
+async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Promise<PageReplies['fetch']> {
+  const { scope, id, requests, options } = request;
+  assertScopeOf(caller, scope);
+  if (caller.incognito) {
+    throw typeError('Background fetch is not available in private windows yet.');
+  }
+  const settings = await siteSettings(caller.origin);
+  if (settings.blocked) throw typeError('This origin does not have permission to start a fetch.');
+  requests.forEach(assertRequestAllowed);
+  const bodies = requests.map((entry) => (entry.body === null ? null : fromWire(entry.body)));
+  const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
+  if (uploadTotal > LIMITS.uploadBytesPerFetch) {
+    throw new SpecError('QuotaExceededError', `Request bodies exceed ${LIMITS.uploadBytesPerFetch} bytes.`);
+  }
+  await assertQuotaFor(options.downloadTotal + uploadTotal);
+
+  const key = crypto.randomUUID();
+  const now = Date.now();
+  const reg: StoredRegistration = {
+    key,
+    storeId: caller.storeId,
+    origin: caller.origin,
+    scope,
+    id,
+    title: options.title,
+    icons: options.icons,
+    downloadTotal: options.downloadTotal,
+    uploadTotal,
+    uploaded: 0,
+    downloaded: 0,
+    result: '',
+    failureReason: '',
+    recordsAvailable: true,
+    active: 1,
+    paused: false,
+    recordCount: requests.length,
+    createdAt: now,
+    settledAt: 0,
+  };
+  // One read-write transaction: two concurrent fetch() calls with one id cannot both pass.
+  await db.transaction('rw', db.registrations, db.records, db.uploads, async () => {
+    const active = await activeRegistrations(caller, scope);
+    if (active.some((other) => other.id === id)) {
+      throw typeError(`There is already an active background fetch with the id "${id}".`);
+    }
+    const sameSite = await db.registrations
+      .where('[storeId+origin]')
+      .equals([caller.storeId, caller.origin])
+      .filter((other) => other.active === 1)
+      .count();
+    if (sameSite >= LIMITS.activeFetchesPerSite) {
+      throw typeError(`A site may run at most ${LIMITS.activeFetchesPerSite} background fetches at once.`);
+    }
+    await db.registrations.add(reg);
+    await db.records.bulkAdd(
+      requests.map(({ body: _body, ...serialized }, index): StoredRecord => ({
+        regKey: key,
+        index,
+        request: serialized,
+        state: 'pending',
+        response: null,
+        stored: 0,
+        validator: null,
+        expectedLength: null,
+        failure: '',
+      })),
+    );
+    const uploads = bodies.flatMap((body, index) =>
+      body ? [{ regKey: key, index, data: body.slice().buffer }] : [],
+    );
+    if (uploads.length) await db.uploads.bulkAdd(uploads);
+  });
+  startTransfers(key);
+  return snapshotOf(reg);
+}
+
+async function assertQuotaFor(bytes: number): Promise<void> {
+  const { quota, usage } = await navigator.storage.estimate();
+  if (quota !== undefined && bytes > quota - (usage ?? 0)) {
+    throw new SpecError(
+      'QuotaExceededError',
+      `The fetch needs ${bytes} bytes but only ${quota - (usage ?? 0)} are available.`,
+    );
+  }
+}
+
+function activeRegistrations(caller: Caller, scope: string): Promise<StoredRegistration[]> {
+  return db.registrations
+    .where('[storeId+origin]')
+    .equals([caller.storeId, caller.origin])
+    .filter((reg) => reg.active === 1 && reg.scope === scope)
+    .sortBy('createdAt');
+}
+
+async function activeRegistration(caller: Caller, scope: string, id: string) {
+  const active = await activeRegistrations(caller, scope);
+  return active.find((reg) => reg.id === id);
+}
+
+/** A fetch key from a page is only a claim: it must name one of the caller's own fetches. */
+async function ownRegistration(caller: Caller, scope: string, key: string): Promise<StoredRegistration> {
+  assertScopeOf(caller, scope);
+  const reg = await db.registrations.get(key);
+  if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== scope) {
+    throw new SpecError('InvalidStateError', 'No such background fetch for this service worker registration.');
+  }
+  return reg;
+}
+
+function assertRecordsAvailable(reg: StoredRegistration): void {
+  if (!reg.recordsAvailable) {
+    throw new SpecError('InvalidStateError', 'The records of this background fetch are no longer available.');
+  }
+}
+
+async function existingRecord(key: string, index: number): Promise<StoredRecord> {
+  const record = await db.records.get([key, index]);
+  if (!record) throw new SpecError('InvalidStateError', `The background fetch has no record ${index}.`);
+  return record;
+}
+
+/** responseReady rejects with AbortError after an abort, TypeError when no response can come. */
+function assertReadable(record: StoredRecord): void {
+  if (record.state === 'aborted') throw new SpecError('AbortError', 'The background fetch was aborted.');
+  if (record.state === 'failed' && record.failure !== 'bad-status') {
+    throw typeError(`The request failed (${record.failure || 'fetch-error'}).`);
+  }
+}
+
+async function readStored(key: string, index: number, offset: number): Promise<Uint8Array> {
+  const chunk = await db.chunks
+    .where('[regKey+index+start]')
+    .between([key, index, 0], [key, index, offset], true, true)
+    .last();
+  if (!chunk) return new Uint8Array(0);
+  return new Uint8Array(chunk.data, offset - chunk.start);
+}
+
+/** Cache Storage's request matching (https://w3c.github.io/ServiceWorker/#request-matches-cached-item-algorithm). */
+export function requestMatches(
+  query: SerializedRequest,
+  stored: SerializedRequest,
+  options: CacheQueryOptions,
+): boolean {
+  if (!options.ignoreMethod && query.method !== 'GET' && query.method !== stored.method) return false;
+  const strip = (raw: string) => {
+    const url = new URL(raw);
+    url.hash = '';
+    if (options.ignoreSearch) url.search = '';
+    return url.href;
+  };
+  return strip(query.url) === strip(stored.url);
+}

@@ -1,0 +1,121 @@
+// Who is calling, and what they may do: the rules that keep a page from borrowing the
+// extension's host permissions. The caller's origin always comes from the browser (`sender`).
+import { typeError, type HeaderList, type SerializedRequest } from '../shared/spec';
+
+export interface Caller {
+  origin: string;
+  /** Firefox container or "default". */
+  storeId: string;
+  /** Private-browsing tab: its registrations must never reach the disk. */
+  incognito: boolean;
+  tabId: number | undefined;
+}
+
+interface SenderLike {
+  url?: string;
+  origin?: string;
+  tab?: { id?: number; incognito?: boolean; cookieStoreId?: string };
+}
+
+/** The calling frame's origin as the browser reports it; undefined for anything but http(s). */
+export function callerOf(sender: SenderLike): Caller | undefined {
+  let origin: string;
+  try {
+    // Chromium reports `sender.origin` (right for sandboxed and blob frames); Firefox only `url`.
+    origin = sender.origin && sender.origin !== 'null' ? sender.origin : new URL(sender.url ?? '').origin;
+  } catch {
+    return undefined;
+  }
+  if (!/^https?:\/\//.test(origin)) return undefined;
+  return {
+    origin,
+    storeId: sender.tab?.cookieStoreId ?? 'default',
+    incognito: sender.tab?.incognito ?? false,
+    tabId: sender.tab?.id,
+  };
+}
+
+/** A service-worker registration's scope must lie within the calling origin. */
+export function assertScopeOf(caller: Caller, scope: string): void {
+  let url: URL;
+  try {
+    url = new URL(scope);
+  } catch {
+    throw typeError(`Invalid service worker scope "${scope}".`);
+  }
+  if (url.origin !== caller.origin) {
+    throw typeError('The service worker registration does not belong to this origin.');
+  }
+}
+
+/** The URL checks fetch() itself makes; the page ran them too, but its word is not trusted. */
+export function assertFetchableUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw typeError(`Failed to parse URL from ${raw}.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw typeError(`Only http: and https: URLs can be fetched in the background, not ${url.protocol}.`);
+  }
+  if (url.username || url.password) {
+    throw typeError('Request cannot be constructed from a URL that includes credentials.');
+  }
+  return url;
+}
+
+export function assertRequestAllowed(request: SerializedRequest): void {
+  assertFetchableUrl(request.url);
+  if (request.mode === 'no-cors') {
+    throw typeError('Background fetch requests cannot use the "no-cors" mode.');
+  }
+}
+
+export const isCrossOrigin = (siteOrigin: string, url: string) => new URL(url).origin !== siteOrigin;
+
+/** Fetch's credentials mode, decided as the site's own fetch() would. */
+export function sendsCredentials(siteOrigin: string, request: SerializedRequest, url = request.url): boolean {
+  if (request.credentials === 'omit') return false;
+  if (request.credentials === 'include') return true;
+  return !isCrossOrigin(siteOrigin, url);
+}
+
+/** Fetch's CORS check (https://fetch.spec.whatwg.org/#cors-check). */
+export function corsAllows(siteOrigin: string, headers: Headers, withCredentials: boolean): boolean {
+  const allowOrigin = headers.get('access-control-allow-origin');
+  if (allowOrigin === null) return false;
+  if (allowOrigin === '*' && !withCredentials) return true;
+  if (allowOrigin !== siteOrigin) return false;
+  return !withCredentials || headers.get('access-control-allow-credentials') === 'true';
+}
+
+const SAFELISTED_RESPONSE_HEADERS = new Set([
+  'cache-control',
+  'content-language',
+  'content-length',
+  'content-type',
+  'expires',
+  'last-modified',
+  'pragma',
+]);
+/** Never shown to a page, whatever the response. */
+const FORBIDDEN_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2']);
+/** Describe the transfer, not the body bgfetch hands back (a resumed body is whole). */
+const TRANSFER_HEADERS = new Set(['content-range', 'content-length']);
+
+/** The headers a page sees: a basic or a CORS-filtered response's header list. */
+export function exposedHeaders(headers: Headers, crossOrigin: boolean, withCredentials: boolean): HeaderList {
+  const exposeList = (headers.get('access-control-expose-headers') ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+  const exposeAll = exposeList.includes('*') && !withCredentials;
+  const exposed: HeaderList = [];
+  headers.forEach((value, name) => {
+    if (FORBIDDEN_RESPONSE_HEADERS.has(name) || TRANSFER_HEADERS.has(name)) return;
+    if (crossOrigin && !SAFELISTED_RESPONSE_HEADERS.has(name) && !exposeAll && !exposeList.includes(name)) return;
+    exposed.push([name, value]);
+  });
+  return exposed;
+}

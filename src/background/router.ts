@@ -1,0 +1,107 @@
+// The background's front door. Each message is parsed against the protocol before a handler
+// sees it; the caller comes from the browser's `sender`. Nothing a page sends can throw past here.
+import * as v from 'valibot';
+import browser, { type Runtime } from 'webextension-polyfill';
+import {
+  adminRequestSchema,
+  pagePortMessageSchema,
+  pageRequestSchema,
+  type PagePortPush,
+  type Reply,
+} from '../shared/protocol';
+import { ADMIN_CHANNEL, EVENTS_PORT, PAGE_CHANNEL } from '../shared/channels';
+import { SpecError, type WireError } from '../shared/spec';
+import { db, snapshotOf } from './db';
+import type { PageHandlers } from './manager';
+import { callerOf, type Caller } from './policy';
+import { addWatcher, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './progress';
+import type { AdminHandlers } from './admin';
+
+
+function toWireError(error: unknown): WireError {
+  if (error instanceof SpecError) return error.toWire();
+  console.error('bgfetch: internal error', error);
+  return { name: 'TypeError', message: 'bgfetch could not complete the request.' };
+}
+
+const malformed = (issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): WireError => ({
+  name: 'TypeError',
+  message: `Malformed message: ${v.summarize(issues).slice(0, 500)}`,
+});
+
+async function answer<T>(work: () => Promise<T>): Promise<Reply<T>> {
+  try {
+    return { ok: true, value: await work() };
+  } catch (error) {
+    return { ok: false, error: toWireError(error) };
+  }
+}
+
+function isExtensionPage(sender: Runtime.MessageSender): boolean {
+  return sender.id === browser.runtime.id && (sender.url ?? '').startsWith(browser.runtime.getURL(''));
+}
+
+export function listen(page: PageHandlers, admin: AdminHandlers): void {
+  browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
+    if (sender.id !== browser.runtime.id || typeof message !== 'object' || message === null) return;
+    const { channel, request } = message as { channel?: unknown; request?: unknown };
+    if (channel === PAGE_CHANNEL) return handlePage(page, request, sender);
+    if (channel === ADMIN_CHANNEL) return handleAdmin(admin, request, sender);
+    return;
+  });
+  browser.runtime.onConnect.addListener((port) => {
+    if (port.name === EVENTS_PORT) servePagePort(port);
+  });
+}
+
+function handlePage(handlers: PageHandlers, raw: unknown, sender: Runtime.MessageSender): Promise<Reply<unknown>> {
+  const caller = callerOf(sender);
+  if (!caller) {
+    return Promise.resolve({ ok: false, error: { name: 'TypeError', message: 'Background fetch needs an http(s) page.' } });
+  }
+  const parsed = v.safeParse(pageRequestSchema, raw);
+  if (!parsed.success) return Promise.resolve({ ok: false, error: malformed(parsed.issues) });
+  const request = parsed.output;
+  const handler = handlers[request.type] as (caller: Caller, request: unknown) => Promise<unknown>;
+  return answer(() => handler(caller, request));
+}
+
+function handleAdmin(handlers: AdminHandlers, raw: unknown, sender: Runtime.MessageSender): Promise<Reply<unknown>> {
+  if (!isExtensionPage(sender)) {
+    return Promise.resolve({ ok: false, error: { name: 'NotAllowedError', message: 'Only the extension may do that.' } });
+  }
+  const parsed = v.safeParse(adminRequestSchema, raw);
+  if (!parsed.success) return Promise.resolve({ ok: false, error: malformed(parsed.issues) });
+  const request = parsed.output;
+  const handler = handlers[request.type] as (request: unknown) => Promise<unknown>;
+  return answer(() => handler(request));
+}
+
+/** A bridge's port: it asks to watch fetches; progress for those comes back on it. */
+function servePagePort(port: Runtime.Port): void {
+  const caller = callerOf(port.sender ?? {});
+  if (!caller) {
+    port.disconnect();
+    return;
+  }
+  const watcher: ProgressWatcher = {
+    origin: caller.origin,
+    storeId: caller.storeId,
+    post: (message: PagePortPush) => port.postMessage(message),
+  };
+  port.onMessage.addListener(async (raw: unknown) => {
+    const parsed = v.safeParse(pagePortMessageSchema, raw);
+    if (!parsed.success) return;
+    const message = parsed.output;
+    if (message.type === 'unwatch') {
+      removeWatcher(message.key, watcher);
+      return;
+    }
+    const reg = await db.registrations.get(message.key);
+    if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== message.scope) return;
+    addWatcher(message.key, watcher);
+    // Catch up on what happened while the port was closed (e.g. the background restarted).
+    watcher.post({ type: 'progress', snapshot: snapshotOf(reg) });
+  });
+  port.onDisconnect.addListener(() => removeWatcherEverywhere(watcher));
+}

@@ -1,0 +1,52 @@
+// The one place a registration leaves the active state (spec: "When it settles").
+import type { BackgroundFetchFailureReason, BackgroundFetchResult } from '../shared/spec';
+import { announceChange } from './changes';
+import { db, snapshotOf, type StoredRegistration } from './db';
+import { publishProgress } from './progress';
+
+type SettledListener = (reg: StoredRegistration) => void;
+const settledListeners: SettledListener[] = [];
+
+/** Badge, notifications and service-worker events hook in here. */
+export function onSettled(listener: SettledListener): void {
+  settledListeners.push(listener);
+}
+
+/** Returns false if the registration had already settled (or never existed). */
+export async function settle(
+  regKey: string,
+  result: Exclude<BackgroundFetchResult, ''>,
+  failureReason: BackgroundFetchFailureReason,
+): Promise<boolean> {
+  const settled = await db.transaction('rw', db.registrations, db.records, async () => {
+    const current = await db.registrations.get(regKey);
+    if (!current?.active) return undefined;
+    const next: StoredRegistration = {
+      ...current,
+      active: 0,
+      result,
+      failureReason,
+      settledAt: Date.now(),
+    };
+    await db.registrations.put(next);
+    if (failureReason === 'aborted') {
+      await db.records
+        .where('regKey')
+        .equals(regKey)
+        .filter((record) => record.state === 'pending')
+        .modify({ state: 'aborted', failure: 'aborted' });
+    }
+    return next;
+  });
+  if (!settled) return false;
+  announceChange(regKey);
+  publishProgress(snapshotOf(settled));
+  for (const listener of settledListeners) {
+    try {
+      listener(settled);
+    } catch (error) {
+      console.error('bgfetch: settled listener failed', error);
+    }
+  }
+  return true;
+}

@@ -1,0 +1,118 @@
+// ISOLATED world: the only door between a page and the extension. It relays the page API's
+// requests and watches, adds nothing the page claims (the background learns the caller from
+// the browser), and stays idle until the page API hands it a port.
+import type { Runtime } from 'webextension-polyfill';
+import { base64ToBytes, bytesToBase64 } from '../shared/bytes';
+import { CONNECT_MESSAGE, EVENTS_PORT, PAGE_CHANNEL } from '../shared/channels';
+import type {
+  BridgeToPage,
+  PagePortPush,
+  PageReplies,
+  PageToBridge,
+  Reply,
+} from '../shared/protocol';
+
+// The polyfill is not needed for the two calls made here and would cost every page its size.
+const ext = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as {
+  runtime: { sendMessage(message: unknown): Promise<unknown>; connect(info: { name: string }): Runtime.Port };
+};
+const jsonMessaging = !(globalThis as { browser?: unknown }).browser;
+
+const pagePorts = new Set<MessagePort>();
+const watches = new Map<string, { scope: string; ports: Set<MessagePort> }>();
+let eventsPort: Runtime.Port | undefined;
+
+window.addEventListener(
+  'message',
+  (event) => {
+    if (event.source !== window || event.data?.type !== CONNECT_MESSAGE || !event.ports[0]) return;
+    event.stopImmediatePropagation();
+    servePage(event.ports[0]);
+  },
+  true,
+);
+
+function servePage(port: MessagePort): void {
+  pagePorts.add(port);
+  port.onmessage = ({ data }: MessageEvent<PageToBridge>) => {
+    // Re-created here so nothing but plain data of the page's making goes on.
+    const message = structuredClone(data);
+    if ('rid' in message) {
+      void relay(message.request).then((reply) => {
+        const transfer = reply.ok && message.request.type === 'readBody'
+          ? [(reply.value as PageReplies['readBody']).bytes as Uint8Array].map((bytes) => bytes.buffer)
+          : [];
+        post(port, { rid: message.rid, reply }, transfer as Transferable[]);
+      });
+    } else if (message.type === 'watch') {
+      const entry = watches.get(message.key) ?? { scope: message.scope, ports: new Set() };
+      entry.ports.add(port);
+      watches.set(message.key, entry);
+      events().postMessage(message);
+    } else if (message.type === 'unwatch') {
+      watches.get(message.key)?.ports.delete(port);
+      if (!watches.get(message.key)?.ports.size) {
+        watches.delete(message.key);
+        eventsPort?.postMessage(message);
+      }
+    }
+  };
+}
+
+function post(port: MessagePort, message: BridgeToPage, transfer: Transferable[] = []): void {
+  try {
+    port.postMessage(message, transfer);
+  } catch {
+    // A buffer that cannot be transferred is copied instead.
+    port.postMessage(message);
+  }
+}
+
+async function relay(request: Extract<PageToBridge, { rid: number }>['request']): Promise<Reply<unknown>> {
+  if (jsonMessaging && request.type === 'fetch') {
+    request = {
+      ...request,
+      requests: request.requests.map((entry) => ({
+        ...entry,
+        body: entry.body instanceof Uint8Array ? bytesToBase64(entry.body) : entry.body,
+      })),
+    };
+  }
+  // The background may be starting up (or restarting): try again briefly before giving up.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request })) as Reply<unknown> | undefined;
+      if (!reply) throw new Error('no reply');
+      if (reply.ok && request.type === 'readBody') {
+        const value = reply.value as PageReplies['readBody'];
+        if (typeof value.bytes === 'string') value.bytes = base64ToBytes(value.bytes);
+      }
+      return reply;
+    } catch (error) {
+      if (attempt >= 4) {
+        return { ok: false, error: { name: 'TypeError', message: `bgfetch is not reachable: ${String(error)}` } };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
+}
+
+/** Progress comes over a long-lived port, reopened (and the watches renewed) if the background restarts. */
+function events(): Runtime.Port {
+  if (eventsPort) return eventsPort;
+  const port = ext.runtime.connect({ name: EVENTS_PORT });
+  eventsPort = port;
+  port.onMessage.addListener((push: unknown) => {
+    const message = push as PagePortPush;
+    for (const pagePort of watches.get(message.snapshot.key)?.ports ?? []) post(pagePort, message);
+  });
+  port.onDisconnect.addListener(() => {
+    eventsPort = undefined;
+    if (watches.size) {
+      setTimeout(() => {
+        for (const [key, { scope }] of watches) events().postMessage({ type: 'watch', scope, key });
+      }, 250);
+    }
+  });
+  return port;
+}

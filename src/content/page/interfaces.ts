@@ -1,0 +1,307 @@
+// BackgroundFetchManager, BackgroundFetchRegistration and BackgroundFetchRecord as the spec's IDL
+// shapes them. Shared by the page API and (later) the service-worker shim: only the Channel and
+// the base URL differ. Kept small: this ships in every page.
+import type {
+  CacheQueryOptions,
+  FetchOptions,
+  ImageResource,
+  OutgoingRequest,
+  RecordInfo,
+  RegistrationSnapshot,
+  SerializedRequest,
+} from '../../shared/spec';
+import type { Channel } from './channel';
+
+const TOKEN = Symbol();
+const illegalConstructor = () => new TypeError('Illegal constructor');
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+interface RegistrationInternals {
+  scope: string;
+  state: RegistrationSnapshot;
+  onprogress: EventListener | null;
+}
+interface RecordInternals {
+  scope: string;
+  key: string;
+  info: RecordInfo;
+  request?: Request;
+  ready?: Promise<Response>;
+}
+
+export function createInterfaces(channel: Channel, baseUrl: () => string) {
+  const managers = new WeakMap<ServiceWorkerRegistration, BackgroundFetchManager>();
+  const managerScopes = new WeakMap<object, ServiceWorkerRegistration>();
+  const registrationInternals = new WeakMap<object, RegistrationInternals>();
+  const recordInternals = new WeakMap<object, RecordInternals>();
+  /** One object per fetch in this realm, as the spec's "registration instance" map. */
+  const instances = new Map<string, BackgroundFetchRegistration>();
+
+  const internalsOf = <T>(map: WeakMap<object, T>, self: object): T => {
+    const internals = map.get(self);
+    if (!internals) throw new TypeError('Illegal invocation');
+    return internals;
+  };
+
+  const registrationFor = (scope: string, state: RegistrationSnapshot): BackgroundFetchRegistration => {
+    let registration = instances.get(state.key);
+    if (!registration) {
+      registration = new BackgroundFetchRegistration(TOKEN, scope, state);
+      instances.set(state.key, registration);
+      if (state.result === '') channel.watch(scope, state.key, (next) => update(registration!, next));
+    } else {
+      update(registration, state);
+    }
+    return registration;
+  };
+
+  const update = (registration: BackgroundFetchRegistration, next: RegistrationSnapshot) => {
+    const internals = internalsOf(registrationInternals, registration);
+    const previous = internals.state;
+    internals.state = next;
+    if (next.result !== '') channel.unwatch(next.key);
+    if (
+      previous.downloaded !== next.downloaded ||
+      previous.uploaded !== next.uploaded ||
+      previous.result !== next.result ||
+      previous.failureReason !== next.failureReason
+    ) {
+      registration.dispatchEvent(new Event('progress'));
+    }
+  };
+
+  class BackgroundFetchManager {
+    constructor(token: symbol, registration: ServiceWorkerRegistration) {
+      if (token !== TOKEN) throw illegalConstructor();
+      managerScopes.set(this, registration);
+    }
+
+    async fetch(id: string, requests: RequestInfo | RequestInfo[], options?: Partial<FetchOptions>) {
+      const registration = internalsOf(managerScopes, this);
+      if (arguments.length < 2) throw new TypeError('fetch() needs an id and requests.');
+      id = String(id);
+      const list = toRequestList(requests);
+      if (list.length === 0) throw new TypeError('fetch() needs at least one request.');
+      const built = list.map((entry) => new Request(entry));
+      if (built.some((request) => request.mode === 'no-cors')) {
+        throw new TypeError('Background fetch requests cannot use the "no-cors" mode.');
+      }
+      if (!registration.active) {
+        throw new TypeError('The service worker registration has no active worker.');
+      }
+      const fetchOptions = toFetchOptions(options, baseUrl());
+      const outgoing = await Promise.all(built.map(toOutgoing));
+      const state = await channel.call({
+        type: 'fetch',
+        scope: registration.scope,
+        id,
+        requests: outgoing,
+        options: fetchOptions,
+      });
+      return registrationFor(registration.scope, state);
+    }
+
+    async get(id: string) {
+      const { scope } = internalsOf(managerScopes, this);
+      if (arguments.length < 1) throw new TypeError('get() needs an id.');
+      const state = await channel.call({ type: 'get', scope, id: String(id) });
+      return state ? registrationFor(scope, state) : undefined;
+    }
+
+    async getIds() {
+      const { scope } = internalsOf(managerScopes, this);
+      return channel.call({ type: 'getIds', scope });
+    }
+  }
+
+  class BackgroundFetchRegistration extends EventTarget {
+    constructor(token: symbol, scope: string, state: RegistrationSnapshot) {
+      if (token !== TOKEN) throw illegalConstructor();
+      super();
+      registrationInternals.set(this, { scope, state, onprogress: null });
+    }
+    get id() {
+      return internalsOf(registrationInternals, this).state.id;
+    }
+    get uploadTotal() {
+      return internalsOf(registrationInternals, this).state.uploadTotal;
+    }
+    get uploaded() {
+      return internalsOf(registrationInternals, this).state.uploaded;
+    }
+    get downloadTotal() {
+      return internalsOf(registrationInternals, this).state.downloadTotal;
+    }
+    get downloaded() {
+      return internalsOf(registrationInternals, this).state.downloaded;
+    }
+    get result() {
+      return internalsOf(registrationInternals, this).state.result;
+    }
+    get failureReason() {
+      return internalsOf(registrationInternals, this).state.failureReason;
+    }
+    get recordsAvailable() {
+      return internalsOf(registrationInternals, this).state.recordsAvailable;
+    }
+    get onprogress() {
+      return internalsOf(registrationInternals, this).onprogress;
+    }
+    set onprogress(handler: EventListener | null) {
+      const internals = internalsOf(registrationInternals, this);
+      if (internals.onprogress) this.removeEventListener('progress', internals.onprogress);
+      internals.onprogress = typeof handler === 'function' ? handler : null;
+      if (internals.onprogress) this.addEventListener('progress', internals.onprogress);
+    }
+
+    async abort() {
+      const { scope, state } = internalsOf(registrationInternals, this);
+      return channel.call({ type: 'abort', scope, key: state.key });
+    }
+
+    async match(request: RequestInfo, options?: Partial<CacheQueryOptions>) {
+      internalsOf(registrationInternals, this);
+      if (arguments.length < 1) throw new TypeError('match() needs a request.');
+      const [first] = await this.matchAll(request, options);
+      return first;
+    }
+
+    async matchAll(request?: RequestInfo, options?: Partial<CacheQueryOptions>) {
+      const { scope, state } = internalsOf(registrationInternals, this);
+      if (!state.recordsAvailable) {
+        throw new DOMException('The records of this background fetch are no longer available.', 'InvalidStateError');
+      }
+      const records = await channel.call({
+        type: 'matchAll',
+        scope,
+        key: state.key,
+        request: request === undefined ? null : serialize(new Request(request)),
+        options: {
+          ignoreSearch: !!options?.ignoreSearch,
+          ignoreMethod: !!options?.ignoreMethod,
+          ignoreVary: !!options?.ignoreVary,
+        },
+      });
+      return records.map((info) => new BackgroundFetchRecord(TOKEN, scope, state.key, info));
+    }
+  }
+
+  class BackgroundFetchRecord {
+    constructor(token: symbol, scope: string, key: string, info: RecordInfo) {
+      if (token !== TOKEN) throw illegalConstructor();
+      recordInternals.set(this, { scope, key, info });
+    }
+    get request() {
+      const internals = internalsOf(recordInternals, this);
+      return (internals.request ??= deserialize(internals.info.request));
+    }
+    get responseReady() {
+      const internals = internalsOf(recordInternals, this);
+      return (internals.ready ??= readResponse(channel, internals));
+    }
+  }
+
+  return {
+    interfaces: { BackgroundFetchManager, BackgroundFetchRegistration, BackgroundFetchRecord },
+    managerFor(registration: ServiceWorkerRegistration): BackgroundFetchManager {
+      let manager = managers.get(registration);
+      if (!manager) managers.set(registration, (manager = new BackgroundFetchManager(TOKEN, registration)));
+      return manager;
+    },
+  };
+}
+
+/** WebIDL's `(RequestInfo or sequence<RequestInfo>)`: any iterable but a Request is a list. */
+function toRequestList(requests: unknown): RequestInfo[] {
+  if (requests instanceof Request) return [requests];
+  if (typeof requests === 'object' && requests !== null && Symbol.iterator in requests) {
+    return [...(requests as Iterable<RequestInfo>)];
+  }
+  return [String(requests)];
+}
+
+function toFetchOptions(options: Partial<FetchOptions> | undefined | null, base: string): FetchOptions {
+  if (options !== undefined && options !== null && typeof options !== 'object') {
+    throw new TypeError('fetch() options must be an object.');
+  }
+  const icons: ImageResource[] = [...(options?.icons ?? [])].map((icon) => {
+    if (icon?.src === undefined) throw new TypeError('Each icon needs a src.');
+    const resource: ImageResource = {
+      src: new URL(String(icon.src), base).href,
+      sizes: String(icon.sizes ?? ''),
+      type: String(icon.type ?? ''),
+    };
+    if (icon.label !== undefined) resource.label = String(icon.label);
+    return resource;
+  });
+  // unsigned long long: ToNumber, truncated, wrapped; beyond what could be stored is a quota
+  // matter for the engine, so clamp instead of losing precision.
+  let downloadTotal = Math.trunc(Number(options?.downloadTotal ?? 0));
+  if (!Number.isFinite(downloadTotal)) downloadTotal = 0;
+  if (downloadTotal < 0 || downloadTotal > Number.MAX_SAFE_INTEGER) downloadTotal = Number.MAX_SAFE_INTEGER;
+  return { title: String(options?.title ?? ''), icons, downloadTotal };
+}
+
+function serialize(request: Request): SerializedRequest {
+  const headers: [string, string][] = [];
+  request.headers.forEach((value, name) => headers.push([name, value]));
+  return {
+    url: request.url,
+    method: request.method,
+    headers,
+    mode: request.mode,
+    credentials: request.credentials,
+    cache: request.cache,
+    redirect: request.redirect,
+    referrer: request.referrer,
+    referrerPolicy: request.referrerPolicy,
+    integrity: request.integrity,
+  };
+}
+
+/** Bodies are read before fetch() resolves, so uploadTotal is known (spec). */
+async function toOutgoing(request: Request): Promise<OutgoingRequest> {
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  const body = hasBody ? new Uint8Array(await request.arrayBuffer()) : null;
+  return { ...serialize(request), body: body?.byteLength ? body : null };
+}
+
+function deserialize(request: SerializedRequest): Request {
+  const init: RequestInit = { method: request.method, headers: request.headers };
+  try {
+    return new Request(request.url, {
+      ...init,
+      mode: request.mode === 'navigate' ? 'same-origin' : request.mode,
+      credentials: request.credentials,
+      cache: request.cache,
+      redirect: request.redirect,
+      referrerPolicy: request.referrerPolicy,
+      integrity: request.integrity,
+    });
+  } catch {
+    return new Request(request.url, init);
+  }
+}
+
+async function readResponse(
+  channel: Channel,
+  { scope, key, info: { index } }: RecordInternals,
+): Promise<Response> {
+  const head = await channel.call({ type: 'responseHead', scope, key, index });
+  let offset = 0;
+  const body = NULL_BODY_STATUSES.has(head.status)
+    ? null
+    : new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          for (;;) {
+            const { bytes, done } = await channel.call({ type: 'readBody', scope, key, index, offset });
+            const chunk = bytes as Uint8Array;
+            if (chunk.byteLength) controller.enqueue(chunk);
+            offset += chunk.byteLength;
+            if (done) return controller.close();
+            if (chunk.byteLength) return;
+          }
+        },
+      });
+  return new Response(body, { status: head.status, statusText: head.statusText, headers: head.headers });
+}

@@ -1,0 +1,2 @@
+import { render } from 'preact';
+render(<p>bgfetch</p>, document.getElementById('app')!);

@@ -1,0 +1,10 @@
+// Names of the message channels between contexts. Apart from protocol.ts so that the scripts
+// injected into every page can use them without pulling in the schemas.
+
+/** The first message on `window`: the page API handing its MessagePort to the bridge. */
+export const CONNECT_MESSAGE = 'bgfetch:connect';
+/** runtime.sendMessage envelopes: `{ channel, request }`. */
+export const PAGE_CHANNEL = 'bgfetch:page';
+export const ADMIN_CHANNEL = 'bgfetch:admin';
+/** runtime.connect name of a bridge's progress port. */
+export const EVENTS_PORT = 'bgfetch:events';

@@ -1,0 +1,130 @@
+// The Background Fetch API's enums and dictionaries as they travel between contexts, and the
+// limits bgfetch enforces on what a page may ask for. Imported by every context: no browser
+// globals are touched at import time.
+
+export type BackgroundFetchResult = '' | 'success' | 'failure';
+
+export const FAILURE_REASONS = [
+  '',
+  'aborted',
+  'bad-status',
+  'fetch-error',
+  'quota-exceeded',
+  'download-total-exceeded',
+] as const;
+export type BackgroundFetchFailureReason = (typeof FAILURE_REASONS)[number];
+
+export type HeaderList = [name: string, value: string][];
+
+export interface ImageResource {
+  src: string;
+  sizes: string;
+  type: string;
+  label?: string;
+}
+
+export interface UIOptions {
+  title: string;
+  icons: ImageResource[];
+}
+
+export interface FetchOptions extends UIOptions {
+  downloadTotal: number;
+}
+
+/** A Request as the page's own `new Request()` normalised it, minus the body. */
+export interface SerializedRequest {
+  url: string;
+  method: string;
+  headers: HeaderList;
+  mode: RequestMode;
+  credentials: RequestCredentials;
+  cache: RequestCache;
+  redirect: RequestRedirect;
+  referrer: string;
+  referrerPolicy: ReferrerPolicy;
+  integrity: string;
+}
+
+/** What a request sends: the request itself plus its body, read fully before fetch() resolves. */
+export interface OutgoingRequest extends SerializedRequest {
+  body: Uint8Array<ArrayBuffer> | null;
+}
+
+export interface CacheQueryOptions {
+  ignoreSearch: boolean;
+  ignoreMethod: boolean;
+  ignoreVary: boolean;
+}
+
+/** The observable attributes of one BackgroundFetchRegistration. */
+export interface RegistrationSnapshot {
+  /** Unique per fetch: the same `id` may be reused once a fetch settled. */
+  key: string;
+  id: string;
+  uploadTotal: number;
+  uploaded: number;
+  downloadTotal: number;
+  downloaded: number;
+  result: BackgroundFetchResult;
+  failureReason: BackgroundFetchFailureReason;
+  recordsAvailable: boolean;
+}
+
+export interface ResponseHead {
+  status: number;
+  statusText: string;
+  headers: HeaderList;
+  url: string;
+}
+
+export interface RecordInfo {
+  index: number;
+  request: SerializedRequest;
+}
+
+/**
+ * Limits on what one site may ask for. They keep a hostile page from exhausting the
+ * background's memory or the store; real apps stay far below them.
+ */
+export const LIMITS = {
+  idLength: 1024,
+  requestsPerFetch: 10_000,
+  urlLength: 8 * 1024,
+  headersPerRequest: 100,
+  headerBytes: 16 * 1024,
+  uploadBytesPerFetch: 256 * 1024 * 1024,
+  titleLength: 1024,
+  icons: 32,
+  activeFetchesPerSite: 100,
+} as const;
+
+export const ERROR_NAMES = [
+  'TypeError',
+  'InvalidStateError',
+  'AbortError',
+  'QuotaExceededError',
+  'NotAllowedError',
+  'NotSupportedError',
+] as const;
+export type ErrorName = (typeof ERROR_NAMES)[number];
+
+/** An error as it crosses a context boundary; rebuilt as TypeError or DOMException on arrival. */
+export interface WireError {
+  name: ErrorName;
+  message: string;
+}
+
+export class SpecError extends Error {
+  constructor(
+    readonly specName: ErrorName,
+    message: string,
+  ) {
+    super(message);
+  }
+  toWire(): WireError {
+    return { name: this.specName, message: this.message };
+  }
+}
+
+export const typeError = (message: string) => new SpecError('TypeError', message);

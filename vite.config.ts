@@ -1,0 +1,44 @@
+// One source tree, two builds: TARGET=firefox (event page) or TARGET=chromium (service worker).
+// The source manifest.json is the Chromium shape; `manifestFor` derives each browser's variant.
+import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'vite';
+import sourceManifest from './manifest.json' with { type: 'json' };
+
+export type Target = 'firefox' | 'chromium';
+export const GECKO_ID = 'bgfetch@bgfetch.dev';
+
+export function manifestFor(target: Target) {
+  const manifest = structuredClone(sourceManifest) as typeof sourceManifest & Record<string, unknown>;
+  if (target === 'firefox') {
+    // crxjs needs the event-page shape here to build for Firefox (TESTING.md).
+    manifest.background = { scripts: [sourceManifest.background.service_worker], type: 'module' } as never;
+    manifest.browser_specific_settings = {
+      // 128: first release with MAIN-world content scripts declared in the manifest.
+      gecko: { id: GECKO_ID, strict_min_version: '128.0', data_collection_permissions: { required: ['none'] } },
+    };
+  } else {
+    // Chromium: the page API is registered per site at run time (src/background/chromium-pages.ts).
+    manifest.content_scripts = manifest.content_scripts.filter((script) => !('world' in script));
+    manifest.permissions = [...manifest.permissions, 'scripting'];
+  }
+  return manifest;
+}
+
+const target: Target = process.env.TARGET === 'chromium' ? 'chromium' : 'firefox';
+
+export default defineConfig({
+  plugins: [
+    preact(),
+    crx({ manifest: manifestFor(target) as ManifestV3Export, browser: target === 'firefox' ? 'firefox' : 'chrome' }),
+  ],
+  define: { __TARGET__: JSON.stringify(target) },
+  build: {
+    outDir: `dist/${target}`,
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: false,
+    minify: true,
+  },
+  legacy: { skipWebSocketTokenCheck: true },
+});
