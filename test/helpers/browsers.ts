@@ -1,0 +1,127 @@
+// One launcher for every end-to-end test: Debian's Firefox ESR with the built extension
+// installed over WebDriver BiDi, or Debian's Chromium with it loaded (TESTING.md).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+export type BrowserName = 'firefox' | 'chromium';
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const GECKO_ID = 'bgfetch@bgfetch.dev';
+/** Fixed so tests know the moz-extension:// origin before the add-on installs. */
+const FIREFOX_EXTENSION_UUID = '6c1d5b0e-5a57-4f0f-9f43-1b1e6b7d2a11';
+
+export interface Launched {
+  name: BrowserName;
+  browser: Browser;
+  /** moz-extension://… or chrome-extension://… with a trailing slash. */
+  extensionBase: string;
+  profileDir: string;
+  close(): Promise<void>;
+}
+
+export interface LaunchOptions {
+  prefs?: Record<string, unknown>;
+  /** Reuse a profile (browser-restart tests); otherwise a fresh one is made and removed. */
+  profileDir?: string;
+  keepProfile?: boolean;
+}
+
+export async function launch(name: BrowserName, options: LaunchOptions = {}): Promise<Launched> {
+  return name === 'firefox' ? launchFirefox(options) : launchChromium(options);
+}
+
+async function launchFirefox(options: LaunchOptions): Promise<Launched> {
+  const profileDir = options.profileDir ?? (await mkdtemp(path.join(tmpdir(), 'bgfetch-ff-')));
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    protocol: 'webDriverBiDi',
+    executablePath: process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr',
+    headless: process.env.HEADFUL ? false : true,
+    userDataDir: profileDir,
+    extraPrefsFirefox: {
+      'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_EXTENSION_UUID }),
+      // Test sites live on plain-http loopback origins; they are secure contexts already.
+      'dom.serviceWorkers.testing.enabled': true,
+      'browser.download.folderList': 2,
+      'browser.download.useDownloadDir': true,
+      ...options.prefs,
+    },
+  });
+  try {
+    await browser.installExtension(path.join(ROOT, 'dist/firefox'));
+  } catch (error) {
+    await browser.close();
+    throw error;
+  }
+  return {
+    name: 'firefox',
+    browser,
+    extensionBase: `moz-extension://${FIREFOX_EXTENSION_UUID}/`,
+    profileDir,
+    close: () => closeAndClean(browser, profileDir, options),
+  };
+}
+
+async function launchChromium(options: LaunchOptions): Promise<Launched> {
+  const profileDir = options.profileDir ?? (await mkdtemp(path.join(tmpdir(), 'bgfetch-cr-')));
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
+    headless: process.env.HEADFUL ? false : true,
+    pipe: true,
+    userDataDir: profileDir,
+    enableExtensions: [path.join(ROOT, 'dist/chromium')],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const worker = await browser.waitForTarget(
+    (target) => target.type() === 'service_worker' && target.url().startsWith('chrome-extension://'),
+    { timeout: 15_000 },
+  );
+  const extensionBase = new URL('/', worker.url()).href;
+  return { name: 'chromium', browser, extensionBase, profileDir, close: () => closeAndClean(browser, profileDir, options) };
+}
+
+async function closeAndClean(browser: Browser, profileDir: string, options: LaunchOptions) {
+  await browser.close().catch(() => undefined);
+  if (!options.keepProfile && !options.profileDir) await rm(profileDir, { recursive: true, force: true });
+}
+
+/**
+ * An extension page in a tab, for what only the person may do (site settings, pause, ...):
+ * it sends the same admin messages the popup sends.
+ */
+export async function extensionPage(launched: Launched): Promise<Page> {
+  const page = await launched.browser.newPage();
+  await page.goto(`${launched.extensionBase}src/popup/index.html`);
+  return page;
+}
+
+export async function admin(launched: Launched, request: Record<string, unknown>): Promise<unknown> {
+  const page = await extensionPage(launched);
+  try {
+    const reply = await page.evaluate(async (request) => {
+      const api = (globalThis as { browser?: typeof chrome }).browser ?? chrome;
+      return api.runtime.sendMessage({ channel: 'bgfetch:admin', request });
+    }, request);
+    const typed = reply as { ok: boolean; value?: unknown; error?: { message: string } };
+    if (!typed.ok) throw new Error(`admin ${String(request.type)} failed: ${typed.error?.message}`);
+    return typed.value;
+  } finally {
+    await page.close();
+  }
+}
+
+/** Which browsers this run covers: BROWSERS=firefox,chromium (default both). */
+export function browsersUnderTest(): BrowserName[] {
+  const list = (process.env.BROWSERS ?? 'firefox,chromium').split(',').map((name) => name.trim());
+  return list.filter((name): name is BrowserName => name === 'firefox' || name === 'chromium');
+}

@@ -1,0 +1,41 @@
+// The test site on the loopback server, and helpers to drive the page API from a test.
+import path from 'node:path';
+import type { Page } from 'puppeteer-core';
+// @ts-expect-error plain JS module with JSDoc types
+import { startServer } from '../server/server.mjs';
+import { ROOT, type Launched } from './browsers';
+
+export interface TestServer {
+  port: number;
+  originA: string;
+  originB: string;
+  log: LogRecord[];
+  clearLog(): void;
+  idle(): Promise<void>;
+  maxConcurrent(prefix: string): number;
+  close(): Promise<void>;
+}
+
+export interface LogRecord {
+  method: string;
+  path: string;
+  pathname: string;
+  headers: Record<string, string>;
+  cookies: Record<string, string>;
+  range: string | null;
+  status: number;
+  bytesSent: number;
+  completed: boolean;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  return startServer({ staticDirs: { '/site/': path.join(ROOT, 'test/fixtures/site') } });
+}
+
+/** Opens the test site and waits until its service worker is active. */
+export async function openSite(launched: Launched, origin: string): Promise<Page> {
+  const page = await launched.browser.newPage();
+  await page.goto(`${origin}/site/`);
+  await page.evaluate(() => (window as unknown as { swReady: Promise<unknown> }).swReady);
+  return page;
+}
