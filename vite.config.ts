@@ -14,8 +14,9 @@ export function manifestFor(target: Target) {
     // crxjs needs the event-page shape here to build for Firefox (TESTING.md).
     manifest.background = { scripts: [sourceManifest.background.service_worker], type: 'module' } as never;
     manifest.browser_specific_settings = {
-      // 128: first release with MAIN-world content scripts declared in the manifest.
-      gecko: { id: GECKO_ID, strict_min_version: '128.0', data_collection_permissions: { required: ['none'] } },
+      // 128 brought MAIN-world content scripts; 140 (an ESR) the data_collection_permissions key.
+      gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
+      gecko_android: { strict_min_version: '142.0' },
     };
   } else {
     // Chromium: the page API is registered per site at run time (src/background/chromium-pages.ts).

@@ -174,18 +174,32 @@ for (const name of browsersUnderTest()) {
     test('abort(): result failure, reason aborted, responseReady rejects with AbortError', async () => {
       const outcome = await page.evaluate(async () => {
         const reg = await t.reg();
-        const bgFetch = await reg.backgroundFetch.fetch('to-abort', [`/gen/slow?size=${8 * 1024 * 1024}&seed=8&throttle=${512 * 1024}`]);
-        const [record] = await bgFetch.matchAll();
+        const bgFetch = await reg.backgroundFetch.fetch('to-abort', [
+          // Headers come late: aborted before a response exists.
+          '/gen/late?size=1000&seed=8&delay=3000',
+          // Headers come at once, the body slowly: aborted mid-body.
+          `/gen/slow?size=${8 * 1024 * 1024}&seed=8&throttle=${512 * 1024}`,
+        ]);
+        const [record, streaming] = await bgFetch.matchAll();
+        const body = (await streaming.responseReady).arrayBuffer();
         const first = await bgFetch.abort();
         const second = await bgFetch.abort();
         await t.settled(bgFetch);
-        return { first, second, state: t.state(bgFetch), ready: await t.outcome(record.responseReady.then((r: Response) => r.arrayBuffer())), ids: await reg.backgroundFetch.getIds() };
+        return {
+          first,
+          second,
+          state: t.state(bgFetch),
+          ready: await t.outcome(record.responseReady),
+          body: await t.outcome(body),
+          ids: await reg.backgroundFetch.getIds(),
+        };
       });
       assert.equal(outcome.first, true);
       assert.equal(outcome.second, false);
       assert.equal(outcome.state.result, 'failure');
       assert.equal(outcome.state.failureReason, 'aborted');
       assert.equal(outcome.ready.name, 'AbortError');
+      assert.ok(outcome.body.name, 'a body being read when the fetch is aborted errors');
       assert.deepEqual(outcome.ids, []);
     });
 

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Every test: build, type-check, lint the Firefox build, unit tests, the test server's own tests,
+# then the end-to-end suites in real Firefox ESR and real Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+echo "== build"
+npm run --silent build
+echo "== typecheck"
+npm run --silent typecheck
+echo "== web-ext lint (Firefox build)"
+npx web-ext lint --source-dir dist/firefox --self-hosted --warnings-as-errors=false --output text 2>&1 | tail -n 15
+echo "== unit tests"
+npx vitest run
+echo "== test server tests"
+node --test --test-reporter=dot test/server/
+echo "== end-to-end tests (${BROWSERS:-firefox,chromium})"
+node --import tsx --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=./test/helpers/browser-count-reporter.mjs --test-reporter-destination=stdout \
+  test/e2e/*.test.ts
