@@ -1,7 +1,7 @@
 // What the person does from the popup (and tests through an extension page): never reachable
 // from a web page, the router checks the sender first.
 import type { AdminReplies, AdminRequest, AdminRequestOf } from '../shared/protocol';
-import { db, snapshotOf } from './db';
+import { db, snapshotOf } from '../shared/db';
 import { publishProgress } from './progress';
 import { settle } from './settle';
 import { updateSiteSettings } from './sites';

@@ -12,7 +12,7 @@ import {
   type SerializedRequest,
 } from '../shared/spec';
 import { waitForChange } from './changes';
-import { db, snapshotOf, type StoredRecord, type StoredRegistration } from './db';
+import { db, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
 import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
 import { settle } from './settle';
 import { siteSettings } from './sites';

@@ -11,7 +11,7 @@ import {
 } from '../shared/protocol';
 import { ADMIN_CHANNEL, EVENTS_PORT, PAGE_CHANNEL } from '../shared/channels';
 import { SpecError, type WireError } from '../shared/spec';
-import { db, snapshotOf } from './db';
+import { db, snapshotOf } from '../shared/db';
 import type { PageHandlers } from './manager';
 import { callerOf, type Caller } from './policy';
 import { addWatcher, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './progress';

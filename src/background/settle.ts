@@ -1,7 +1,7 @@
 // The one place a registration leaves the active state (spec: "When it settles").
 import type { BackgroundFetchFailureReason, BackgroundFetchResult } from '../shared/spec';
 import { announceChange } from './changes';
-import { db, snapshotOf, type StoredRegistration } from './db';
+import { db, snapshotOf, type StoredRegistration } from '../shared/db';
 import { publishProgress } from './progress';
 
 type SettledListener = (reg: StoredRegistration) => void;

@@ -1,6 +1,6 @@
 // Per-site choices the person made in the popup.
 import type { SiteSettings } from '../shared/protocol';
-import { db } from './db';
+import { db } from '../shared/db';
 
 export const defaultSiteSettings = (origin: string): SiteSettings => ({
   origin,

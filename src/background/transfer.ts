@@ -1,6 +1,6 @@
 // Streaming transfers: each response body goes into the store in chunks of about 1 MiB, with
 // `downloaded` updated in the same transaction, so a restart resumes from what is stored.
-import { db, snapshotOf, type StoredRecord, type StoredRegistration } from './db';
+import { db, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
 import { holdAlive } from './keepalive';
 import { corsAllows, exposedHeaders, isCrossOrigin, sendsCredentials } from './policy';
 import { publishProgress } from './progress';

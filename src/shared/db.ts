@@ -1,7 +1,7 @@
-// The one store. Everything a transfer needs to continue after a restart lives here; every
+// The one store, written by the background and read (reactively) by the popup.
 // state change is one Dexie transaction.
 import Dexie, { type Table } from 'dexie';
-import type { SiteSettings } from '../shared/protocol';
+import type { SiteSettings } from './protocol';
 import type {
   BackgroundFetchFailureReason,
   BackgroundFetchResult,
@@ -9,7 +9,7 @@ import type {
   RegistrationSnapshot,
   ResponseHead,
   SerializedRequest,
-} from '../shared/spec';
+} from './spec';
 
 export interface StoredRegistration {
   key: string;

@@ -1,0 +1,49 @@
+// The demo: the podcast PWA from demo/ on a loopback server, opened in real Firefox ESR with
+// the built extension installed. Headless (no DISPLAY): clicks Download, prints progress,
+// waits for playback and leaves a screenshot. With a display: opens a window and waits.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+// @ts-expect-error plain JS module with JSDoc types
+import { startDemoServer } from '../demo/server.mjs';
+import { launch, ROOT } from '../test/helpers/browsers';
+
+const headful = Boolean(process.env.DISPLAY) && !process.env.HEADLESS;
+if (headful) process.env.HEADFUL = '1';
+const demo = await startDemoServer({ throttleBytesPerSecond: 3 * 1024 * 1024 });
+console.log(`demo site: ${demo.origin}/`);
+const firefox = await launch('firefox');
+const page = await firefox.browser.newPage();
+await page.setViewport({ width: 900, height: 900 });
+await page.goto(`${demo.origin}/`);
+
+if (headful) {
+  console.log('Firefox is open with bgfetch installed. Press Download; Ctrl-C here ends the demo.');
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    firefox.browser.once('disconnected', () => resolve());
+  });
+} else {
+  await page.waitForSelector('#download:not([disabled])', { timeout: 30_000 });
+  await page.click('#download');
+  let last = '';
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const [state, status] = await page.evaluate(() => [document.body.dataset.state, document.getElementById('status')?.textContent ?? '']);
+    if (status !== last) console.log(`  ${status}`);
+    last = status;
+    if (state === 'done' || state === 'failed') break;
+    if (Date.now() > deadline) throw new Error('the demo download did not finish in 2 minutes');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  const playable = await page.evaluate(() => {
+    const player = document.getElementById('player') as HTMLAudioElement | null;
+    return player ? { src: Boolean(player.src), duration: player.duration } : null;
+  });
+  console.log(`player: ${JSON.stringify(playable)}`);
+  const shots = path.join(ROOT, 'test-results');
+  await mkdir(shots, { recursive: true });
+  await page.screenshot({ path: path.join(shots, 'demo.png') });
+  console.log(`screenshot: test-results/demo.png`);
+}
+await firefox.close();
+await demo.close();

@@ -1,0 +1,23 @@
+// Stands in for webextension-polyfill in unit tests (the real one throws outside an extension).
+const noop = () => undefined;
+const event = { addListener: noop, removeListener: noop, hasListener: () => false };
+
+const browser = {
+  runtime: {
+    id: 'bgfetch-test@bgfetch.dev',
+    getURL: (path: string) => `moz-extension://bgfetch-test/${path.replace(/^\//, '')}`,
+    getPlatformInfo: async () => ({ os: 'linux', arch: 'x86-64' }),
+    onMessage: event,
+    onConnect: event,
+    onInstalled: event,
+    onStartup: event,
+  },
+  scripting: {
+    registerContentScripts: async () => undefined,
+    unregisterContentScripts: async () => undefined,
+    getRegisteredContentScripts: async () => [],
+    executeScript: async () => [],
+  },
+};
+
+export default browser;
