@@ -1,5 +1,6 @@
 // The one store, written by the background and read (reactively) by the popup.
-// state change is one Dexie transaction.
+// Everything a transfer needs to continue after a restart lives here; each state change is one
+// Dexie transaction.
 import Dexie, { type Table } from 'dexie';
 import type { SiteSettings } from './protocol';
 import type {
