@@ -18,6 +18,14 @@ export function manifestFor(target: Target) {
       gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
       gecko_android: { strict_min_version: '142.0' },
     };
+    // Service-worker events for unmodified sites: the shim goes into their worker scripts.
+    manifest.permissions = [
+      ...manifest.permissions,
+      'webRequest',
+      'webRequestBlocking',
+      'webRequestFilterResponse',
+      'webRequestFilterResponse.serviceWorkerScript',
+    ];
   } else {
     // Chromium: the page API is registered per site at run time (src/background/chromium-pages.ts).
     manifest.content_scripts = manifest.content_scripts.filter((script) => !('world' in script));

@@ -1,15 +1,89 @@
 // What the person does from the popup (and tests through an extension page): never reachable
 // from a web page, the router checks the sender first.
 import type { AdminReplies, AdminRequest, AdminRequestOf } from '../shared/protocol';
-import { db, snapshotOf } from '../shared/db';
+import { db, snapshotOf, type StoredRegistration } from '../shared/db';
+import { SpecError } from '../shared/spec';
+import { saveRegistration } from './downloads';
 import { publishProgress } from './progress';
+import { queueClick } from './sw-events';
 import { settle } from './settle';
 import { updateSiteSettings } from './sites';
 import { startTransfers, stopTransfers } from './transfer';
+import { markFailuresSeen, writeGlobalSettings } from './ui';
 
 export type AdminHandlers = {
   [T in AdminRequest['type']]: (request: AdminRequestOf<T>) => Promise<AdminReplies[T]>;
 };
+
+async function pause(key: string): Promise<boolean> {
+  const reg = await db.registrations.get(key);
+  if (!reg?.active || reg.paused) return false;
+  await db.registrations.update(key, { paused: true });
+  await stopTransfers(key, 'paused');
+  return true;
+}
+
+async function resume(key: string): Promise<boolean> {
+  const reg = await db.registrations.get(key);
+  if (!reg?.active || !reg.paused) return false;
+  await db.registrations.update(key, { paused: false });
+  startTransfers(key);
+  publishProgress(snapshotOf({ ...reg, paused: false }));
+  return true;
+}
+
+/** A settled fetch and everything stored for it. */
+async function remove(key: string): Promise<boolean> {
+  return db.transaction('rw', [db.registrations, db.records, db.chunks, db.uploads], async () => {
+    const reg = await db.registrations.get(key);
+    if (!reg || reg.active) return false;
+    await db.chunks.where('regKey').equals(key).delete();
+    await db.uploads.where('regKey').equals(key).delete();
+    await db.records.where('regKey').equals(key).delete();
+    await db.registrations.delete(key);
+    return true;
+  });
+}
+
+/**
+ * A failed fetch becomes active again: its failed (and never finished) requests go back to
+ * pending, finished ones keep their bytes, and the transfers resume from what is stored.
+ */
+async function retry(key: string): Promise<boolean> {
+  const revived = await db.transaction('rw', db.registrations, db.records, async () => {
+    const reg = await db.registrations.get(key);
+    if (!reg || reg.active || reg.result !== 'failure' || reg.failureReason === 'aborted') return undefined;
+    const clash = await db.registrations
+      .where('[storeId+scope+id]')
+      .equals([reg.storeId, reg.scope, reg.id])
+      .filter((other) => other.active === 1)
+      .count();
+    if (clash) {
+      throw new SpecError('InvalidStateError', `The site started a new fetch "${reg.id}"; that one is running instead.`);
+    }
+    await db.records
+      .where('regKey')
+      .equals(key)
+      .filter((record) => record.state === 'failed' || record.state === 'aborted')
+      .modify({ state: 'pending', failure: '' });
+    // The records are live again: the site reads them when the success event arrives.
+    const next: StoredRegistration = {
+      ...reg,
+      active: 1,
+      paused: false,
+      result: '',
+      failureReason: '',
+      settledAt: 0,
+      recordsAvailable: true,
+    };
+    await db.registrations.put(next);
+    return next;
+  });
+  if (!revived) return false;
+  startTransfers(key);
+  publishProgress(snapshotOf(revived));
+  return true;
+}
 
 export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminHandlers {
   return {
@@ -18,35 +92,41 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
       await onSitesChanged();
       return updated;
     },
-    async 'admin.pause'({ key }) {
-      const reg = await db.registrations.get(key);
-      if (!reg?.active || reg.paused) return false;
-      await db.registrations.update(key, { paused: true });
-      await stopTransfers(key, 'paused');
-      return true;
-    },
-    async 'admin.resume'({ key }) {
-      const reg = await db.registrations.get(key);
-      if (!reg?.active || !reg.paused) return false;
-      await db.registrations.update(key, { paused: false });
-      startTransfers(key);
-      publishProgress(snapshotOf({ ...reg, paused: false }));
-      return true;
-    },
+    'admin.pause': ({ key }) => pause(key),
+    'admin.resume': ({ key }) => resume(key),
     async 'admin.abort'({ key }) {
       const aborted = await settle(key, 'failure', 'aborted');
       if (aborted) await stopTransfers(key, 'aborted');
       return aborted;
     },
-    async 'admin.remove'({ key }) {
-      const reg = await db.registrations.get(key);
-      if (!reg || reg.active) return false;
-      await db.transaction('rw', [db.registrations, db.records, db.chunks, db.uploads], async () => {
-        await db.chunks.where('regKey').equals(key).delete();
-        await db.uploads.where('regKey').equals(key).delete();
-        await db.records.where('regKey').equals(key).delete();
-        await db.registrations.delete(key);
-      });
+    'admin.remove': ({ key }) => remove(key),
+    async 'admin.pauseAll'() {
+      const running = await db.registrations.where('active').equals(1).filter((reg) => !reg.paused).primaryKeys();
+      const done = await Promise.all(running.map(pause));
+      return done.filter(Boolean).length;
+    },
+    async 'admin.resumeAll'() {
+      const paused = await db.registrations.where('active').equals(1).filter((reg) => reg.paused).primaryKeys();
+      const done = await Promise.all(paused.map(resume));
+      return done.filter(Boolean).length;
+    },
+    'admin.retry': ({ key }) => retry(key),
+    'admin.save': ({ key, index }) => saveRegistration(key, index),
+    async 'admin.removeFinished'({ origin }) {
+      const settled = origin
+        ? db.registrations.where('origin').equals(new URL(origin).origin).filter((reg) => !reg.active)
+        : db.registrations.where('active').equals(0);
+      const keys = await settled.primaryKeys();
+      let removed = 0;
+      for (const key of keys) if (await remove(key)) removed++;
+      return removed;
+    },
+    'admin.setGlobal': ({ settings }) => writeGlobalSettings(settings),
+    async 'admin.click'({ key }) {
+      return queueClick(key);
+    },
+    async 'admin.seen'() {
+      await markFailuresSeen();
       return true;
     },
   };

@@ -5,7 +5,11 @@ import { createAdminHandlers } from './admin';
 import { syncPageScriptRegistration } from './chromium-pages';
 import { createPageHandlers } from './manager';
 import { listen } from './router';
+import { onSettled } from './settle';
+import { deliverOnTabLoad, deliverPending } from './sw-events';
+import { injectShimIntoServiceWorkers } from './sw-inject';
 import { resumeAllTransfers } from './transfer';
+import './ui';
 
 const isChromium = __TARGET__ === 'chromium';
 const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;
@@ -17,3 +21,8 @@ listen(
 );
 void onSitesChanged().catch((error: unknown) => console.error('bgfetch: page script registration', error));
 void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error));
+
+if (!isChromium) injectShimIntoServiceWorkers();
+onSettled((reg) => void deliverPending(reg.origin));
+deliverOnTabLoad();
+void deliverPending().catch((error: unknown) => console.error('bgfetch: event delivery', error));

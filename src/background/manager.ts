@@ -52,9 +52,10 @@ export function createPageHandlers(encodeBytes: (bytes: Uint8Array) => WireBytes
         .filter((record) => !request || requestMatches(request, record.request, options))
         .map((record): RecordInfo => ({ index: record.index, request: record.request }));
     },
+    // A record already in hand stays readable after records stop being available (only
+    // match/matchAll check that), as long as its bytes are stored.
     async responseHead(caller, { scope, key, index }) {
-      const reg = await ownRegistration(caller, scope, key);
-      assertRecordsAvailable(reg);
+      await ownRegistration(caller, scope, key);
       for (;;) {
         const record = await existingRecord(key, index);
         if (record.response) return record.response;
@@ -63,8 +64,7 @@ export function createPageHandlers(encodeBytes: (bytes: Uint8Array) => WireBytes
       }
     },
     async readBody(caller, { scope, key, index, offset }) {
-      const reg = await ownRegistration(caller, scope, key);
-      assertRecordsAvailable(reg);
+      await ownRegistration(caller, scope, key);
       const deadline = Date.now() + LONG_POLL_MS;
       for (;;) {
         const record = await existingRecord(key, index);

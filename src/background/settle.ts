@@ -18,7 +18,7 @@ export async function settle(
   result: Exclude<BackgroundFetchResult, ''>,
   failureReason: BackgroundFetchFailureReason,
 ): Promise<boolean> {
-  const settled = await db.transaction('rw', db.registrations, db.records, async () => {
+  const settled = await db.transaction('rw', db.registrations, db.records, db.swEvents, async () => {
     const current = await db.registrations.get(regKey);
     if (!current?.active) return undefined;
     const next: StoredRegistration = {
@@ -36,6 +36,18 @@ export async function settle(
         .filter((record) => record.state === 'pending')
         .modify({ state: 'aborted', failure: 'aborted' });
     }
+    // Queued with the state change, so a stop right after cannot lose the event.
+    const type = failureReason === 'aborted' ? 'abort' : result === 'success' ? 'success' : 'fail';
+    await db.swEvents.put({
+      id: `${regKey}:${type}`,
+      regKey,
+      storeId: next.storeId,
+      origin: next.origin,
+      scope: next.scope,
+      type,
+      createdAt: Date.now(),
+      attempts: 0,
+    });
     return next;
   });
   if (!settled) return false;

@@ -1,20 +1,46 @@
 // Streaming transfers: each response body goes into the store in chunks of about 1 MiB, with
 // `downloaded` updated in the same transaction, so a restart resumes from what is stored.
+//
+// What can happen to a transfer, and what the engine does:
+// - The background is stopped (idle timeout, crash, browser closed): on the next start
+//   `resumeAllTransfers()` continues every active fetch with `Range` + `If-Range` from the stored
+//   offset (keepalive.ts keeps the background alive while transfers run, and wakes it up).
+// - The server answers a Range request with 200, a Content-Range that does not continue the stored
+//   bytes, or a different validator: the stored bytes are dropped and the request starts over.
+// - No response at all (server unreachable, network gone): the registration is marked
+//   `waiting: 'offline'` and retried with backoff; while `navigator.onLine` is false that wait is
+//   unbounded, otherwise it gives up (fetch-error) after `unreachableGiveUpMs`.
+// - A transient failure after the server answered (connection reset mid-body, a stall, 429/5xx
+//   with Retry-After): `waiting: 'retrying'`, retried with backoff (Retry-After when given) at most
+//   `maxRetries` times in a row without progress; any stored byte resets that count.
+// - Storage runs out: the fetch fails with quota-exceeded and its unfinished bodies are deleted.
 import { db, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
-import { holdAlive } from './keepalive';
+import { holdAlive, resumeOnWake } from './keepalive';
 import { corsAllows, exposedHeaders, isCrossOrigin, sendsCredentials } from './policy';
 import { publishProgress } from './progress';
 import { announceChange } from './changes';
+import { forgetEstimate, isQuotaError, reserveSpace } from './quota';
 import { settle } from './settle';
-import { Semaphore } from './semaphore';
+import { Semaphore, type Slot } from './semaphore';
+import { loadSwitches, switches } from './switches';
 import type { BackgroundFetchFailureReason } from '../shared/spec';
 
 const CHUNK_BYTES = 1 << 20;
 /** A slow transfer still reports progress (and survives a restart) at least this often. */
 const FLUSH_MS = 500;
-const MAX_RETRIES = 5;
+/** Backoff caps: a dead server is probed at least this often, a flaky one retried at most this late. */
+const UNREACHABLE_RETRY_CAP_MS = 10_000;
+const RETRY_CAP_MS = 30_000;
+/** A Retry-After further out than this is not waited for: the record fails with bad-status. */
+const RETRY_AFTER_MAX_MS = 10 * 60_000;
+/** Statuses retried when the server says when to come back (Retry-After). */
+const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+
 const PER_FETCH_CONNECTIONS = 4;
-const globalConnections = new Semaphore(8);
+const PER_SITE_CONNECTIONS = 6;
+const GLOBAL_CONNECTIONS = 8;
+const globalConnections = new Semaphore(GLOBAL_CONNECTIONS);
+const siteConnections = new Map<string, Semaphore>();
 
 /** A record that cannot succeed; the registration fails with `reason`. */
 export class TransferFailure extends Error {
@@ -28,6 +54,18 @@ export class TransferFailure extends Error {
 
 /** Thrown when stored bytes cannot be continued and the request must start from zero. */
 class RestartFromZero extends Error {}
+
+/** An attempt that failed in a way worth another try. */
+class Transient extends Error {
+  constructor(
+    /** `unreachable`: no response at all; `retrying`: the server answered, then failed. */
+    readonly kind: 'unreachable' | 'retrying',
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
 
 interface Run {
   controller: AbortController;
@@ -61,18 +99,61 @@ export async function stopTransfers(regKey: string, reason: string): Promise<voi
   await run.done;
 }
 
-/** On every background start: continue whatever was running when it stopped. */
+/** On every background start (and wake-up): continue whatever was running when it stopped. */
 export async function resumeAllTransfers(): Promise<void> {
   const active = await db.registrations.where('active').equals(1).toArray();
   for (const reg of active) if (!reg.paused) startTransfers(reg.key);
 }
 
+// An event page is only woken for listeners added while its script first runs: this module is
+// imported by the background's entry, so this runs then.
+resumeOnWake(() => void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error)));
+
+/** `waiting` on the registration: what the popup shows while no byte moves. */
+class WaitingState {
+  readonly #byRecord = new Map<number, 'offline' | 'retrying'>();
+  #written: 'offline' | 'retrying' | null;
+  #writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly regKey: string,
+    initial: 'offline' | 'retrying' | null,
+  ) {
+    this.#written = initial;
+  }
+
+  set(index: number, state: 'offline' | 'retrying' | null): void {
+    if (state) this.#byRecord.set(index, state);
+    else if (!this.#byRecord.delete(index)) return;
+    const states = [...this.#byRecord.values()];
+    const next = states.includes('offline') ? 'offline' : states.length ? 'retrying' : null;
+    if (next === this.#written) return;
+    this.#written = next;
+    this.#writes = this.#writes
+      .then(() => db.registrations.update(this.regKey, { waiting: next }))
+      .then(() => announceChange(this.regKey))
+      .catch(() => undefined);
+  }
+
+  /** Clears the state and waits until the store says so. */
+  async clear(): Promise<void> {
+    this.#byRecord.clear();
+    if (this.#written !== null) {
+      this.#written = null;
+      this.#writes = this.#writes.then(() => db.registrations.update(this.regKey, { waiting: null })).then(() => undefined);
+    }
+    await this.#writes.catch(() => undefined);
+  }
+}
+
 async function runRegistration(regKey: string, signal: AbortSignal): Promise<void> {
+  await loadSwitches();
   const reg = await db.registrations.get(regKey);
   if (!reg?.active || reg.paused) return;
   const queue = (await db.records.where('regKey').equals(regKey).toArray()).filter(
     (record) => record.state === 'pending',
   );
+  const waiting = new WaitingState(regKey, reg.waiting ?? null);
   // The first failure stops the other requests of the fetch (spec: "While it runs").
   const inner = new AbortController();
   const stopInner = () => inner.abort(signal.reason);
@@ -80,100 +161,279 @@ async function runRegistration(regKey: string, signal: AbortSignal): Promise<voi
   let failure: TransferFailure | undefined;
   const worker = async () => {
     for (let record = queue.shift(); record && !inner.signal.aborted; record = queue.shift()) {
-      const slot = await globalConnections.acquire(inner.signal);
-      if (!slot) return;
       try {
-        await transferWithRetries(reg, record, inner.signal);
+        await transferWithRetries(reg, record, inner.signal, waiting);
       } catch (error) {
         if (inner.signal.aborted) return;
         failure = error instanceof TransferFailure ? error : new TransferFailure('fetch-error', String(error));
         inner.abort(failure);
         await db.records.update([regKey, record.index], { state: 'failed', failure: failure.reason });
-      } finally {
-        slot.release();
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(PER_FETCH_CONNECTIONS, queue.length) }, worker));
   signal.removeEventListener('abort', stopInner);
+  await waiting.clear();
   if (signal.aborted) return;
   if (failure) {
     console.warn('bgfetch: fetch failed', reg.id, failure.reason, failure.message);
+    await closeUnfinished(regKey, failure.reason);
     await settle(regKey, 'failure', failure.reason);
   } else {
     await settle(regKey, 'success', '');
   }
 }
 
-async function transferWithRetries(reg: StoredRegistration, record: StoredRecord, signal: AbortSignal) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await transferOnce(reg, record.index, signal);
-      return;
-    } catch (error) {
-      if (signal.aborted || error instanceof TransferFailure) throw error;
-      if (attempt >= MAX_RETRIES) throw new TransferFailure('fetch-error', String(error));
-      if (error instanceof RestartFromZero) {
-        await discardBody(reg.key, record.index);
-        continue;
+/**
+ * After a failure the other requests of the fetch were stopped: they will never complete, so
+ * their records fail too (responseReady rejects instead of waiting forever). Out of storage,
+ * their partial bodies are deleted at once to give the space back; after other failures they
+ * stay, so that retrying the fetch from the popup resumes them.
+ */
+async function closeUnfinished(regKey: string, reason: TransferFailure['reason']): Promise<void> {
+  const reclaim = reason === 'quota-exceeded';
+  await db.transaction('rw', db.records, db.chunks, async () => {
+    const records = await db.records.where('regKey').equals(regKey).toArray();
+    for (const record of records) {
+      const unfinished = record.state === 'pending' || (record.state === 'failed' && record.failure !== 'bad-status');
+      if (!unfinished) continue;
+      const changes: Partial<StoredRecord> = { state: 'failed', failure: record.state === 'failed' ? record.failure : reason };
+      if (reclaim && record.stored > 0) {
+        await deleteChunks(regKey, record.index);
+        Object.assign(changes, { stored: 0, response: null, validator: null, expectedLength: null });
       }
-      await waitUntilOnline(signal);
-      await sleep(Math.min(250 * 2 ** attempt, 8000), signal);
+      await db.records.update([regKey, record.index], changes);
     }
+  });
+  if (reclaim) forgetEstimate();
+  announceChange(regKey);
+}
+
+function siteSlots(origin: string): Semaphore {
+  let slots = siteConnections.get(origin);
+  if (!slots) siteConnections.set(origin, (slots = new Semaphore(PER_SITE_CONNECTIONS)));
+  return slots;
+}
+
+/** A connection slot for the site and one overall; undefined if `signal` aborted first. */
+async function acquireConnection(origin: string, signal: AbortSignal): Promise<Slot | undefined> {
+  const site = await siteSlots(origin).acquire(signal);
+  if (!site) return undefined;
+  const global = await globalConnections.acquire(signal);
+  if (!global) {
+    site.release();
+    return undefined;
+  }
+  return {
+    release() {
+      global.release();
+      site.release();
+    },
+  };
+}
+
+/** Bytes this attempt stored, so a retry knows whether it made progress. */
+interface Attempt {
+  stored: number;
+}
+
+async function transferWithRetries(
+  reg: StoredRegistration,
+  record: StoredRecord,
+  signal: AbortSignal,
+  waiting: WaitingState,
+): Promise<void> {
+  let failures = 0; // transient failures in a row without a stored byte
+  let unreachableTries = 0;
+  let unreachableSince: number | undefined;
+  for (;;) {
+    if (!navigator.onLine) {
+      waiting.set(record.index, 'offline');
+      await waitUntilOnline(signal);
+      unreachableSince = undefined;
+    }
+    const { maxRetries, retryBaseMs, unreachableGiveUpMs } = switches();
+    const attempt: Attempt = { stored: 0 };
+    const slot = await acquireConnection(reg.origin, signal);
+    if (!slot) throw signal.reason;
+    let error: unknown;
+    try {
+      await transferOnce(reg, record.index, signal, attempt, waiting, failures < maxRetries);
+      waiting.set(record.index, null);
+      return;
+    } catch (caught) {
+      error = caught;
+    } finally {
+      slot.release();
+    }
+    if (signal.aborted) throw signal.reason;
+    if (error instanceof TransferFailure) throw error;
+    if (isQuotaError(error)) throw new TransferFailure('quota-exceeded', `The store is full: ${String(error)}`);
+    if (attempt.stored > 0) {
+      failures = 0;
+      unreachableTries = 0;
+      unreachableSince = undefined;
+    }
+    if (error instanceof RestartFromZero) {
+      await discardBody(reg.key, record.index);
+      if (++failures > maxRetries) throw new TransferFailure('fetch-error', `Gave up restarting ${record.request.url}`);
+      continue;
+    }
+    let delay: number;
+    if (error instanceof Transient && error.kind === 'unreachable') {
+      if (!navigator.onLine) continue; // offline: wait for the network, whatever it takes
+      unreachableSince ??= Date.now();
+      if (Date.now() - unreachableSince >= unreachableGiveUpMs) {
+        throw new TransferFailure('fetch-error', `${record.request.url} unreachable: ${error.message}`);
+      }
+      waiting.set(record.index, 'offline');
+      delay = Math.min(retryBaseMs * 2 ** unreachableTries++, UNREACHABLE_RETRY_CAP_MS);
+    } else {
+      if (++failures > maxRetries) throw new TransferFailure('fetch-error', `${record.request.url}: ${String(error)}`);
+      waiting.set(record.index, 'retrying');
+      const retryAfter = error instanceof Transient ? error.retryAfterMs : undefined;
+      delay = retryAfter ?? Math.min(retryBaseMs * 2 ** (failures - 1), RETRY_CAP_MS);
+    }
+    console.info('bgfetch: retrying', record.request.url, `in ${delay} ms:`, String(error));
+    await sleepUnlessOnline(delay, signal);
   }
 }
 
-async function transferOnce(reg: StoredRegistration, index: number, signal: AbortSignal): Promise<void> {
-  const record = await db.records.get([reg.key, index]);
+async function transferOnce(
+  reg: StoredRegistration,
+  index: number,
+  outer: AbortSignal,
+  attempt: Attempt,
+  waiting: WaitingState,
+  mayRetryStatus: boolean,
+): Promise<void> {
+  let record = await db.records.get([reg.key, index]);
   if (!record || record.state !== 'pending') return;
   const { request } = record;
+  const resumable = request.method === 'GET';
+  if (record.stored > 0 && (!resumable || !record.validator)) {
+    // Nothing to resume from: no validator, or a request that must be sent again whole.
+    await discardBody(reg.key, index);
+    record = { ...record, stored: 0, response: null, validator: null, expectedLength: null };
+  }
   const headers = new Headers(request.headers);
   const resumeFrom = record.stored;
   if (resumeFrom > 0) {
-    if (!record.validator) throw new RestartFromZero();
     headers.set('Range', `bytes=${resumeFrom}-`);
-    headers.set('If-Range', record.validator);
+    headers.set('If-Range', record.validator!);
   }
-  const upload = request.method === 'GET' || request.method === 'HEAD' ? undefined : await db.uploads.get([reg.key, index]);
+  const upload = resumable || request.method === 'HEAD' ? undefined : await db.uploads.get([reg.key, index]);
   const withCredentials = sendsCredentials(reg.origin, request);
-  const response = await fetch(request.url, {
-    method: request.method,
-    headers,
-    body: upload?.data,
-    credentials: withCredentials ? 'include' : 'omit',
-    cache: request.cache === 'only-if-cached' ? 'default' : request.cache,
-    redirect: request.redirect,
-    integrity: request.integrity || undefined,
-    signal,
-  });
-  if (upload) await addUploaded(reg.key, upload.data.byteLength);
 
-  const crossOrigin = isCrossOrigin(reg.origin, response.url || request.url);
-  if (crossOrigin && !corsAllows(reg.origin, response.headers, withCredentials)) {
-    throw new TransferFailure('fetch-error', `CORS refused ${response.url} for ${reg.origin}`);
-  }
-  if (response.type === 'opaqueredirect') {
-    throw new TransferFailure('bad-status', `Redirect not followed (redirect: "${request.redirect}")`);
-  }
+  // Cut the attempt when nothing arrives for `stallMs` (headers or body), then retry it.
+  const stall = new AbortController();
+  const signal = AbortSignal.any([outer, stall.signal]);
+  const { stallMs } = switches();
+  let lastActivity = Date.now();
+  const watchdog = setInterval(() => {
+    if (Date.now() - lastActivity >= stallMs) stall.abort(new Transient('retrying', `nothing received for ${stallMs} ms`));
+  }, Math.max(100, Math.min(1000, stallMs / 4)));
+  const touch = () => {
+    lastActivity = Date.now();
+  };
+  const stalled = () => (stall.signal.aborted && !outer.aborted ? (stall.signal.reason as Transient) : undefined);
 
-  let offset = 0;
-  if (resumeFrom > 0 && response.status === 206) {
-    const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
-    if (!range || Number(range[1]) !== resumeFrom) throw new RestartFromZero();
-    offset = resumeFrom;
-  } else if (resumeFrom > 0) {
-    // 200 to a range request: the resource changed or ranges are unsupported; start over.
-    await discardBody(reg.key, index);
-  }
-  if (offset === 0) await storeResponseHead(reg, index, response, crossOrigin, withCredentials);
+  try {
+    let response: Response;
+    try {
+      response = await fetch(request.url, {
+        method: request.method,
+        headers,
+        body: upload?.data,
+        credentials: withCredentials ? 'include' : 'omit',
+        cache: request.cache === 'only-if-cached' ? 'default' : request.cache,
+        redirect: request.redirect,
+        integrity: request.integrity || undefined,
+        signal,
+      });
+    } catch (error) {
+      if (outer.aborted) throw error;
+      const timedOut = stalled();
+      if (timedOut) throw timedOut;
+      // Subresource integrity failures reject too; they are not a network that went away.
+      if (request.integrity || request.redirect === 'error') throw new Transient('retrying', String(error));
+      throw new Transient('unreachable', String(error));
+    }
+    touch();
 
-  if (response.body) await streamBody(reg.key, index, response.body, offset, signal);
-  if (!response.ok) {
-    await db.records.update([reg.key, index], { state: 'failed', failure: 'bad-status' });
-    throw new TransferFailure('bad-status', `${request.method} ${request.url} answered ${response.status}`);
+    const crossOrigin = isCrossOrigin(reg.origin, response.url || request.url);
+    if (crossOrigin && !corsAllows(reg.origin, response.headers, withCredentials)) {
+      throw new TransferFailure('fetch-error', `CORS refused ${response.url} for ${reg.origin}`);
+    }
+    if (response.type === 'opaqueredirect') {
+      throw new TransferFailure('bad-status', `Redirect not followed (redirect: "${request.redirect}")`);
+    }
+
+    // Asked to come back later: not a final answer while retries remain.
+    const retryAfter = retryAfterMs(response);
+    if (RETRYABLE_STATUSES.has(response.status) && retryAfter !== undefined && mayRetryStatus) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new Transient('retrying', `${request.url} answered ${response.status}`, retryAfter);
+    }
+
+    let offset = 0;
+    if (resumeFrom > 0 && response.status === 206) {
+      if (!continuesStored(record, response)) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new RestartFromZero(`${request.url}: the 206 does not continue the stored bytes`);
+      }
+      offset = resumeFrom;
+    } else if (resumeFrom > 0 && response.status === 416) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new RestartFromZero(`${request.url}: the stored range is no longer satisfiable`);
+    } else if (resumeFrom > 0) {
+      // 200 to a range request: the resource changed or ranges are unsupported; start over.
+      await discardBody(reg.key, index);
+    }
+    if (offset === 0) await storeResponseHead(reg, index, response, crossOrigin, withCredentials, upload?.data.byteLength ?? 0);
+
+    let stored = offset;
+    if (response.body) {
+      stored = await streamBody(reg.key, index, response.body, offset, outer, (bytes) => {
+        attempt.stored += bytes;
+        waiting.set(index, null);
+      }, touch);
+    }
+    if (!response.ok) {
+      await db.records.update([reg.key, index], { state: 'failed', failure: 'bad-status' });
+      throw new TransferFailure('bad-status', `${request.method} ${request.url} answered ${response.status}`);
+    }
+    // A connection closed early can look like a complete body: check against Content-Length.
+    const expected = (await db.records.get([reg.key, index]))?.expectedLength;
+    if (response.body && request.method !== 'HEAD' && expected != null && stored < expected) {
+      throw new Transient('retrying', `${request.url} ended after ${stored} of ${expected} bytes`);
+    }
+    await db.records.update([reg.key, index], { state: 'done' });
+    announceChange(reg.key);
+  } catch (error) {
+    throw stalled() ?? error;
+  } finally {
+    clearInterval(watchdog);
   }
-  await db.records.update([reg.key, index], { state: 'done' });
-  announceChange(reg.key);
+}
+
+/** A 206 continues the stored bytes when it starts there, has the same total and validator. */
+function continuesStored(record: StoredRecord, response: Response): boolean {
+  const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+  if (!range || Number(range[1]) !== record.stored) return false;
+  if (record.expectedLength !== null && range[3] !== '*' && Number(range[3]) !== record.expectedLength) return false;
+  const etag = response.headers.get('etag');
+  if (etag && record.validator?.startsWith('"') && etag !== record.validator) return false;
+  return true;
+}
+
+/** Retry-After in ms (seconds or an HTTP date), if present and not absurdly far away. */
+function retryAfterMs(response: Response): number | undefined {
+  const value = response.headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  if (!Number.isFinite(ms) || ms > RETRY_AFTER_MAX_MS) return undefined;
+  return Math.max(0, ms);
 }
 
 async function storeResponseHead(
@@ -182,32 +442,48 @@ async function storeResponseHead(
   response: Response,
   crossOrigin: boolean,
   withCredentials: boolean,
+  uploadBytes: number,
 ): Promise<void> {
   const etag = response.headers.get('etag');
   const strongEtag = etag && !etag.startsWith('W/') ? etag : null;
   const encoded = response.headers.has('content-encoding');
   const length = Number(response.headers.get('content-length') ?? NaN);
-  await db.records.update([reg.key, index], {
-    response: {
-      status: response.status,
-      statusText: response.statusText,
-      headers: exposedHeaders(response.headers, crossOrigin, withCredentials),
-      url: response.url,
-    },
-    // Ranges address encoded bytes; the store holds decoded ones, so encoded bodies restart.
-    validator: encoded || !response.ok ? null : (strongEtag ?? response.headers.get('last-modified')),
-    expectedLength: encoded || !Number.isFinite(length) ? null : length,
+  const updated = await db.transaction('rw', db.registrations, db.records, async () => {
+    const record = await db.records.get([reg.key, index]);
+    const current = await db.registrations.get(reg.key);
+    if (!record || !current?.active) return undefined;
+    await db.records.update([reg.key, index], {
+      response: {
+        status: response.status,
+        statusText: response.statusText,
+        headers: exposedHeaders(response.headers, crossOrigin, withCredentials),
+        url: response.url,
+      },
+      // Ranges address encoded bytes; the store holds decoded ones, so encoded bodies restart.
+      validator: encoded || !response.ok ? null : (strongEtag ?? response.headers.get('last-modified')),
+      expectedLength: encoded || !Number.isFinite(length) ? null : length,
+      // The server answered, so it received the whole request body: count it, once per record.
+      ...(uploadBytes > 0 ? { uploadCounted: true } : {}),
+    });
+    if (uploadBytes === 0 || record.uploadCounted) return undefined;
+    const uploaded = Math.min(current.uploadTotal, current.uploaded + uploadBytes);
+    await db.registrations.update(reg.key, { uploaded });
+    return { ...current, uploaded };
   });
   announceChange(reg.key);
+  if (updated) publishProgress(snapshotOf(updated));
 }
 
+/** Streams `body` into the store from `startOffset`; resolves to the offset reached. */
 async function streamBody(
   regKey: string,
   index: number,
   body: ReadableStream<Uint8Array>,
   startOffset: number,
   signal: AbortSignal,
-): Promise<void> {
+  onStored: (bytes: number) => void,
+  onData: () => void,
+): Promise<number> {
   const reader = body.getReader();
   let offset = startOffset;
   let parts: Uint8Array[] = [];
@@ -227,11 +503,13 @@ async function streamBody(
     lastFlush = Date.now();
     await appendChunk(regKey, index, offset, data.buffer);
     offset += length;
+    onStored(length);
   };
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
+      onData();
       parts.push(value);
       buffered += value.byteLength;
       if (buffered >= CHUNK_BYTES || Date.now() - lastFlush >= FLUSH_MS) await flush();
@@ -239,15 +517,22 @@ async function streamBody(
     await flush();
   } catch (error) {
     // Keep what arrived: the next attempt resumes after it.
-    if (!signal.aborted) await flush().catch(() => undefined);
+    if (!signal.aborted && !(error instanceof TransferFailure) && !isQuotaError(error)) {
+      await flush().catch(() => undefined);
+    }
+    await reader.cancel().catch(() => undefined);
     throw error;
   } finally {
     reader.releaseLock();
   }
+  return offset;
 }
 
 /** One transaction: the bytes, the record's offset and the registration's `downloaded`. */
 async function appendChunk(regKey: string, index: number, start: number, data: ArrayBuffer): Promise<void> {
+  if (!(await reserveSpace(data.byteLength))) {
+    throw new TransferFailure('quota-exceeded', `No room in the store for ${data.byteLength} more bytes`);
+  }
   const reg = await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
     const current = await db.registrations.get(regKey);
     const record = await db.records.get([regKey, index]);
@@ -270,15 +555,8 @@ async function appendChunk(regKey: string, index: number, start: number, data: A
   publishProgress(snapshotOf(reg));
 }
 
-async function addUploaded(regKey: string, bytes: number): Promise<void> {
-  const reg = await db.transaction('rw', db.registrations, async () => {
-    const current = await db.registrations.get(regKey);
-    if (!current) return undefined;
-    const uploaded = Math.min(current.uploadTotal, current.uploaded + bytes);
-    await db.registrations.update(regKey, { uploaded });
-    return { ...current, uploaded };
-  });
-  if (reg) publishProgress(snapshotOf(reg));
+function deleteChunks(regKey: string, index: number) {
+  return db.chunks.where('[regKey+index+start]').between([regKey, index, 0], [regKey, index, Infinity]).delete();
 }
 
 /** Drop a record's stored body (before a restart from zero) and un-count its bytes. */
@@ -287,26 +565,45 @@ async function discardBody(regKey: string, index: number): Promise<void> {
     const record = await db.records.get([regKey, index]);
     const reg = await db.registrations.get(regKey);
     if (!record || !reg) return;
-    await db.chunks.where('[regKey+index+start]').between([regKey, index, 0], [regKey, index, Infinity]).delete();
+    await deleteChunks(regKey, index);
     await db.records.update([regKey, index], { stored: 0, response: null, validator: null, expectedLength: null });
     await db.registrations.update(regKey, { downloaded: Math.max(0, reg.downloaded - record.stored) });
   });
+  forgetEstimate();
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+    if (signal.aborted) return reject(signal.reason);
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', stop);
+    };
+    const stop = () => {
+      done();
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      done();
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', stop, { once: true });
   });
 }
 
+/** A retry delay that ends early when the browser comes back online. */
+function sleepUnlessOnline(ms: number, signal: AbortSignal): Promise<void> {
+  const online = new AbortController();
+  const wake = () => online.abort();
+  globalThis.addEventListener?.('online', wake);
+  return sleep(ms, AbortSignal.any([signal, online.signal]))
+    .catch((error: unknown) => {
+      if (signal.aborted) throw error;
+    })
+    .finally(() => globalThis.removeEventListener?.('online', wake));
+}
+
 async function waitUntilOnline(signal: AbortSignal): Promise<void> {
-  while (!navigator.onLine && !signal.aborted) await sleep(1000, signal);
+  while (!navigator.onLine && !signal.aborted) await sleepUnlessOnline(5000, signal);
+  if (signal.aborted) throw signal.reason;
 }

@@ -1,11 +1,16 @@
 // ISOLATED world: the only door between a page and the extension. It relays the page API's
-// requests and watches, adds nothing the page claims (the background learns the caller from
-// the browser), and stays idle until the page API hands it a port.
+// requests and watches (and those of the site's service-worker shim, which reaches the extension
+// through its windows), adds nothing the page claims (the background learns the caller from the
+// browser), and stays idle until the page API hands it a port or an event must reach the worker.
 import type { Runtime } from 'webextension-polyfill';
 import { base64ToBytes, bytesToBase64 } from '../shared/bytes';
-import { CONNECT_MESSAGE, EVENTS_PORT, PAGE_CHANNEL } from '../shared/channels';
+import { CONNECT_MESSAGE, DELIVER_CHANNEL, EVENTS_PORT, PAGE_CHANNEL, SHIM_EVENT } from '../shared/channels';
 import type {
   BridgeToPage,
+  DeliverEvent,
+  DeliveryOutcome,
+  ShimEventMessage,
+  ShimEventReply,
   PagePortPush,
   PageReplies,
   PageToBridge,
@@ -14,7 +19,11 @@ import type {
 
 // The polyfill is not needed for the two calls made here and would cost every page its size.
 const ext = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as {
-  runtime: { sendMessage(message: unknown): Promise<unknown>; connect(info: { name: string }): Runtime.Port };
+  runtime: {
+    sendMessage(message: unknown): Promise<unknown>;
+    connect(info: { name: string }): Runtime.Port;
+    onMessage: { addListener(listener: (message: unknown) => Promise<unknown> | undefined): void };
+  };
 };
 const jsonMessaging = !(globalThis as { browser?: unknown }).browser;
 
@@ -32,12 +41,50 @@ window.addEventListener(
   true,
 );
 
-function servePage(port: MessagePort): void {
+// The site's service worker (running the shim) asks for a line to the extension.
+navigator.serviceWorker?.addEventListener('message', (event) => {
+  if (event.data?.type !== CONNECT_MESSAGE || !event.ports[0]) return;
+  event.stopImmediatePropagation();
+  servePage(event.ports[0]);
+});
+
+ext.runtime.onMessage.addListener((message) => {
+  const deliver = message as DeliverEvent;
+  if (deliver?.channel !== DELIVER_CHANNEL) return undefined;
+  return deliverToWorker(deliver);
+});
+
+/** How long a worker running the shim takes at most to say it got the event. */
+const RECEIPT_MS = 5000;
+
+async function deliverToWorker({ scope, event, snapshot }: DeliverEvent): Promise<DeliveryOutcome> {
+  const registration = await navigator.serviceWorker?.getRegistration(scope);
+  const worker = registration?.scope === scope ? registration.active : null;
+  if (!worker) return { outcome: 'no-worker' };
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    const noShim = setTimeout(() => resolve({ outcome: 'no-shim' }), RECEIPT_MS);
+    servePage(port1, (reply) => {
+      if (reply.type === 'bgfetch:sw-event-received') clearTimeout(noShim);
+      else {
+        resolve({ outcome: 'handled', ui: reply.ui });
+        port1.close();
+        pagePorts.delete(port1);
+      }
+    });
+    const message: ShimEventMessage = { type: SHIM_EVENT, scope, event, snapshot };
+    worker.postMessage(message, [port2]);
+  });
+}
+
+function servePage(port: MessagePort, onShimReply?: (reply: ShimEventReply) => void): void {
   pagePorts.add(port);
   port.onmessage = ({ data }: MessageEvent<PageToBridge>) => {
     // Re-created here so nothing but plain data of the page's making goes on.
     const message = structuredClone(data);
-    if ('rid' in message) {
+    if ('type' in message && message.type.startsWith('bgfetch:sw-event-')) {
+      onShimReply?.(message as ShimEventReply);
+    } else if ('rid' in message) {
       void relay(message.request).then((reply) => {
         const transfer = reply.ok && message.request.type === 'readBody'
           ? [(reply.value as PageReplies['readBody']).bytes as Uint8Array].map((bytes) => bytes.buffer)

@@ -8,3 +8,7 @@ export const PAGE_CHANNEL = 'bgfetch:page';
 export const ADMIN_CHANNEL = 'bgfetch:admin';
 /** runtime.connect name of a bridge's progress port. */
 export const EVENTS_PORT = 'bgfetch:events';
+/** runtime message from the background to a tab of a site: deliver a service-worker event. */
+export const DELIVER_CHANNEL = 'bgfetch:deliver';
+/** postMessage from the bridge to the site's service worker, where the shim dispatches it. */
+export const SHIM_EVENT = 'bgfetch:sw-event';

@@ -2,7 +2,7 @@
 // Everything a transfer needs to continue after a restart lives here; each state change is one
 // Dexie transaction.
 import Dexie, { type Table } from 'dexie';
-import type { SiteSettings } from './protocol';
+import type { SiteSettings, SwEventType } from './protocol';
 import type {
   BackgroundFetchFailureReason,
   BackgroundFetchResult,
@@ -31,6 +31,8 @@ export interface StoredRegistration {
   /** 1 while unsettled (indexable, unlike booleans). */
   active: 0 | 1;
   paused: boolean;
+  /** Why an active, unpaused fetch is not moving: no network, or a retry is waiting. */
+  waiting?: 'offline' | 'retrying' | null;
   recordCount: number;
   createdAt: number;
   settledAt: number;
@@ -53,6 +55,8 @@ export interface StoredRecord {
   expectedLength: number | null;
   /** Why the record failed ("fetch-error", "bad-status", ...), for the registration and the popup. */
   failure: BackgroundFetchFailureReason;
+  /** Its request body was counted in the registration's `uploaded` (so a retry never counts it twice). */
+  uploadCounted?: boolean;
 }
 
 export interface StoredChunk {
@@ -69,6 +73,19 @@ export interface StoredUpload {
   data: ArrayBuffer;
 }
 
+/** A service-worker event waiting for a window of its site, kept until a handler ran (spec: "When it settles", 2). */
+export interface StoredSwEvent {
+  /** `${regKey}:${type}`: one event of each type per fetch. */
+  id: string;
+  regKey: string;
+  storeId: string;
+  origin: string;
+  scope: string;
+  type: SwEventType;
+  createdAt: number;
+  attempts: number;
+}
+
 export interface StoredSetting {
   origin: string;
   settings: SiteSettings;
@@ -80,6 +97,7 @@ export class BgFetchDb extends Dexie {
   chunks!: Table<StoredChunk, [string, number, number]>;
   uploads!: Table<StoredUpload, [string, number]>;
   sites!: Table<StoredSetting, string>;
+  swEvents!: Table<StoredSwEvent, string>;
 
   constructor(name = 'bgfetch') {
     super(name);
@@ -90,6 +108,7 @@ export class BgFetchDb extends Dexie {
       uploads: '[regKey+index], regKey',
       sites: 'origin',
     });
+    this.version(2).stores({ swEvents: 'id, origin, regKey' });
   }
 }
 

@@ -11,10 +11,12 @@ import {
   type RegistrationSnapshot,
   type ResponseHead,
   type SerializedRequest,
+  type UIOptions,
   type WireError,
 } from './spec';
 
 import type { WireBytes } from './bytes';
+import type { DELIVER_CHANNEL, SHIM_EVENT } from './channels';
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
@@ -158,6 +160,26 @@ export const adminRequestSchema = v.variant('type', [
   v.strictObject({ type: v.literal('admin.resume'), key: fetchKey }),
   v.strictObject({ type: v.literal('admin.abort'), key: fetchKey }),
   v.strictObject({ type: v.literal('admin.remove'), key: fetchKey }),
+  v.strictObject({ type: v.literal('admin.pauseAll') }),
+  v.strictObject({ type: v.literal('admin.resumeAll') }),
+  v.strictObject({ type: v.literal('admin.retry'), key: fetchKey }),
+  /** Without `index`: every file of the fetch. */
+  v.strictObject({ type: v.literal('admin.save'), key: fetchKey, index: v.optional(count) }),
+  /** Frees storage: every settled fetch (of one site, when `origin` is given). */
+  v.strictObject({ type: v.literal('admin.removeFinished'), origin: v.optional(text(LIMITS.urlLength)) }),
+  v.strictObject({
+    type: v.literal('admin.setGlobal'),
+    settings: v.partial(
+      v.strictObject({
+        concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
+        notifications: v.boolean(),
+      }),
+    ),
+  }),
+  /** The popup opened: the person saw the failures the badge marked. */
+  v.strictObject({ type: v.literal('admin.seen') }),
+  // The person activated a fetch's UI (notification, popup row): backgroundfetchclick.
+  v.strictObject({ type: v.literal('admin.click'), key: fetchKey }),
 ]);
 export type AdminRequest = v.InferOutput<typeof adminRequestSchema>;
 export type AdminRequestOf<T extends AdminRequest['type']> = Extract<AdminRequest, { type: T }>;
@@ -171,11 +193,71 @@ export interface AdminReplies {
   'admin.resume': boolean;
   'admin.abort': boolean;
   'admin.remove': boolean;
+  'admin.pauseAll': number;
+  'admin.resumeAll': number;
+  'admin.retry': boolean;
+  /** How many files were handed to the downloads API. */
+  'admin.save': number;
+  'admin.removeFinished': number;
+  'admin.setGlobal': GlobalSettings;
+  'admin.seen': boolean;
+  'admin.click': boolean;
+}
+
+/** Choices that apply to every site, kept in `browser.storage.local` under GLOBAL_SETTINGS_KEY. */
+export interface GlobalSettings {
+  /** Most simultaneous connections over all fetches. */
+  concurrency: number;
+  /** A notification when a fetch succeeds or fails. */
+  notifications: boolean;
+}
+export const GLOBAL_SETTINGS_KEY = 'bgfetch:settings';
+export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = { concurrency: 8, notifications: true };
+
+/** Whatever storage holds (maybe nothing, maybe an older shape) as complete settings. */
+export function globalSettingsFrom(stored: unknown): GlobalSettings {
+  const partial = v.safeParse(
+    v.partial(v.object({ concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)), notifications: v.boolean() })),
+    stored,
+  );
+  return { ...DEFAULT_GLOBAL_SETTINGS, ...(partial.success ? partial.output : {}) };
 }
 
 /**
  * Inside a page: the MAIN-world API and the ISOLATED-world bridge talk over a MessagePort the
  * API hands the bridge. Requests carry an id for their reply; watches ride the same port.
  */
-export type PageToBridge = { rid: number; request: PageRequest } | PagePortMessage;
+export type PageToBridge = { rid: number; request: PageRequest } | PagePortMessage | ShimEventReply;
 export type BridgeToPage = { rid: number; reply: Reply<unknown> } | PagePortPush;
+
+/** The four service-worker events a fetch produces (spec: "When it settles", 5). */
+export type SwEventType = 'success' | 'fail' | 'abort' | 'click';
+
+/**
+ * Background → bridge (runtime message to a tab of the site): deliver a service-worker event.
+ * The bridge posts it to the site's active worker, where the shim dispatches it.
+ */
+export interface DeliverEvent {
+  channel: typeof DELIVER_CHANNEL;
+  scope: string;
+  event: SwEventType;
+  snapshot: RegistrationSnapshot;
+}
+export type DeliveryOutcome =
+  | { outcome: 'handled'; ui: Partial<UIOptions> | null }
+  /** No active worker for the scope in this tab's origin. */
+  | { outcome: 'no-worker' }
+  /** The worker runs no shim (Chromium without the opt-in import): nobody can handle it. */
+  | { outcome: 'no-shim' };
+
+/** Bridge → shim (postMessage to the worker, with the port the shim uses to reach the extension). */
+export interface ShimEventMessage {
+  type: typeof SHIM_EVENT;
+  scope: string;
+  event: SwEventType;
+  snapshot: RegistrationSnapshot;
+}
+/** Shim → bridge, on that port: the event arrived; then, once its waitUntil promises settled, done. */
+export type ShimEventReply =
+  | { type: 'bgfetch:sw-event-received' }
+  | { type: 'bgfetch:sw-event-done'; ui: Partial<UIOptions> | null };

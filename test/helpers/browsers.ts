@@ -26,6 +26,10 @@ export interface LaunchOptions {
   /** Reuse a profile (browser-restart tests); otherwise a fresh one is made and removed. */
   profileDir?: string;
   keepProfile?: boolean;
+  /** Extra command-line arguments (e.g. Chromium's `--lang=de`). */
+  args?: string[];
+  /** Extra environment variables for the browser process (e.g. LANGUAGE). */
+  env?: Record<string, string>;
 }
 
 export async function launch(name: BrowserName, options: LaunchOptions = {}): Promise<Launched> {
@@ -37,9 +41,14 @@ async function launchFirefox(options: LaunchOptions): Promise<Launched> {
   const browser = await puppeteer.launch({
     browser: 'firefox',
     protocol: 'webDriverBiDi',
+    protocolTimeout: 90_000,
     executablePath: process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr',
     headless: process.env.HEADFUL ? false : true,
     userDataDir: profileDir,
+    dumpio: Boolean(process.env.DUMPIO),
+    // Without it WebDriver BiDi refuses to navigate a tab to moz-extension:// (extension pages).
+    args: ['--remote-allow-system-access', ...(options.args ?? [])],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     extraPrefsFirefox: {
       'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_EXTENSION_UUID }),
       // Test sites live on plain-http loopback origins; they are secure contexts already.
@@ -70,6 +79,7 @@ async function launchChromium(options: LaunchOptions): Promise<Launched> {
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     headless: process.env.HEADFUL ? false : true,
     pipe: true,
+    protocolTimeout: 90_000,
     userDataDir: profileDir,
     enableExtensions: [path.join(ROOT, 'dist/chromium')],
     args: [
@@ -80,7 +90,9 @@ async function launchChromium(options: LaunchOptions): Promise<Launched> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...(options.args ?? []),
     ],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
   const worker = await browser.waitForTarget(
     (target) => target.type() === 'service_worker' && target.url().startsWith('chrome-extension://'),
@@ -99,10 +111,32 @@ async function closeAndClean(browser: Browser, profileDir: string, options: Laun
  * An extension page in a tab, for what only the person may do (site settings, pause, ...):
  * it sends the same admin messages the popup sends.
  */
-export async function extensionPage(launched: Launched): Promise<Page> {
+export async function extensionPage(launched: Launched, pagePath = 'src/popup/index.html'): Promise<Page> {
   const page = await launched.browser.newPage();
-  await page.goto(`${launched.extensionBase}src/popup/index.html`);
+  await gotoExtensionPage(launched, page, pagePath);
   return page;
+}
+
+/**
+ * Firefox over BiDi loads a moz-extension:// page but never reports the navigation as done (the
+ * page's URL stays about:blank to puppeteer), so wait for the document itself instead.
+ */
+export async function gotoExtensionPage(launched: Launched, page: Page, pagePath = 'src/popup/index.html'): Promise<void> {
+  const url = `${launched.extensionBase}${pagePath}`;
+  if (launched.name === 'chromium') {
+    await page.goto(url);
+    return;
+  }
+  void page.goto(url, { timeout: 0 }).catch(() => undefined);
+  const until = Date.now() + 15_000;
+  while (Date.now() < until) {
+    const ready = await page
+      .evaluate((url) => location.href === url && document.readyState === 'complete', url)
+      .catch(() => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} did not load`);
 }
 
 export async function admin(launched: Launched, request: Record<string, unknown>): Promise<unknown> {

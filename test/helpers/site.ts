@@ -13,6 +13,10 @@ export interface TestServer {
   clearLog(): void;
   idle(): Promise<void>;
   maxConcurrent(prefix: string): number;
+  /** Stop listening and cut open connections (clients see "connection refused"); resume() listens again. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  readonly paused: boolean;
   close(): Promise<void>;
 }
 
@@ -26,16 +30,43 @@ export interface LogRecord {
   status: number;
   bytesSent: number;
   completed: boolean;
+  id: number;
+  /** Date.now() when the request arrived. */
+  time: number;
+  closedEarly: boolean;
+  /** The server cut the body on purpose (dropAfter). */
+  dropped?: boolean;
+  /** The server reset the connection before answering (reset=1). */
+  reset?: boolean;
+  uploadLength?: number;
+  uploadSha256?: string;
 }
 
 export async function startTestServer(): Promise<TestServer> {
-  return startServer({ staticDirs: { '/site/': path.join(ROOT, 'test/fixtures/site') } });
+  return startServer({
+    staticDirs: {
+      '/site/': path.join(ROOT, 'test/fixtures/site'),
+      '/sw-site/': path.join(ROOT, 'test/fixtures/sw-site'),
+    },
+  });
 }
 
 /** Opens the test site and waits until its service worker is active. */
 export async function openSite(launched: Launched, origin: string): Promise<Page> {
   const page = await launched.browser.newPage();
   await page.goto(`${origin}/site/`);
+  await page.evaluate(() => (window as unknown as { swReady: Promise<unknown> }).swReady);
+  return page;
+}
+
+/** The service-worker test site (test/fixtures/sw-site), with a worker of the given flavour. */
+export async function openWorkerSite(
+  launched: Launched,
+  origin: string,
+  worker: 'plain' | 'module' | 'classic' = 'plain',
+): Promise<Page> {
+  const page = await launched.browser.newPage();
+  await page.goto(`${origin}/sw-site/?worker=${worker}`);
   await page.evaluate(() => (window as unknown as { swReady: Promise<unknown> }).swReady);
   return page;
 }

@@ -34,6 +34,7 @@ const FIXED_DATE_MS = Date.UTC(2024, 0, 1);
  * @property {boolean} completed  the response finished normally
  * @property {boolean} closedEarly  the connection closed before the response finished
  * @property {boolean} [dropped]  the server cut the connection on purpose (dropAfter)
+ * @property {boolean} [reset]  the server reset the connection before answering (reset=1)
  * @property {number} [uploadLength]
  * @property {string} [uploadSha256]
  */
@@ -70,6 +71,8 @@ export async function startServer({ port = 0, staticDirs = {}, routes = {} } = {
   };
   const servers = await listenOnLoopback(port, listener);
   const actualPort = /** @type {import('node:net').AddressInfo} */ (servers[0].address()).port;
+  const hosts = servers.map((server) => /** @type {import('node:net').AddressInfo} */ (server.address()).address);
+  let paused = false;
 
   return {
     port: actualPort,
@@ -81,6 +84,19 @@ export async function startServer({ port = 0, staticDirs = {}, routes = {} } = {
     maxConcurrent: (prefix) => maxConcurrent(state, prefix),
     /** Resolves once no request is in flight (so log records are final). */
     idle: () => new Promise((resolve) => (state.inFlight === 0 ? resolve(undefined) : state.idleWaiters.push(() => resolve(undefined)))),
+    /** Stop listening and cut every open connection: to clients the server is gone (connection refused). */
+    pause: async () => {
+      if (paused) return;
+      paused = true;
+      await Promise.all(servers.map(closeServer));
+    },
+    /** Listen again on the same port (both loopback addresses). */
+    resume: async () => {
+      if (!paused) return;
+      await Promise.all(servers.map((server, i) => listen(server, actualPort, /** @type {string} */ (hosts[i]))));
+      paused = false;
+    },
+    get paused() { return paused; },
     close: () => Promise.all(servers.map(closeServer)).then(() => undefined),
   };
 }
@@ -151,6 +167,12 @@ async function handle(req, res, state, mounts, routes) {
   const delay = num(q, 'delay');
   if (delay) await sleep(delay);
   if (res.destroyed) return;
+
+  // `reset=1`: a connection reset before any response (optionally only the first resetTimes).
+  if (q.get('reset') === '1' && takeTurn(ctx, 'reset', 'resetTimes')) {
+    rec.reset = true;
+    return void req.socket.resetAndDestroy();
+  }
 
   const status = num(q, 'status');
   if (status && status !== 200 && url.pathname !== '/redirect' && takeTurn(ctx, 'status', 'statusTimes')) return sendStatus(ctx, status);

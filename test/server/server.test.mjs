@@ -223,6 +223,37 @@ test('dropTimes drops exactly k requests per key, then serves normally', async (
   assert.equal(half.body.length, 500);
 });
 
+test('reset=1 resets the connection before answering; resetTimes counts per key', async () => {
+  const url = `${base}/gen/rs?size=1000&seed=rs&reset=1&resetTimes=1&key=rs`;
+  const first = await raw(url);
+  assert.equal(first.status, 0, 'no response at all');
+  assert.equal((await lastRecord('/gen/rs')).reset, true);
+  const second = await raw(url);
+  assert.equal(second.status, 200);
+  assert.ok(second.body.equals(generatedBytes(1000, 'rs')));
+});
+
+test('pause() refuses connections and cuts open ones; resume() serves on the same port', async () => {
+  const own = await startServer();
+  try {
+    const slow = raw(`${own.originB}/gen/p?size=100000&throttle=10000`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await own.pause();
+    assert.equal(own.paused, true);
+    assert.equal((await slow).complete, false, 'the running response was cut');
+    assert.equal((await raw(`${own.originB}/gen/p?size=10`)).status, 0, 'connection refused');
+    await own.resume();
+    assert.equal(own.paused, false);
+    for (const origin of [own.originA, own.originB]) {
+      const again = await raw(`${origin}/gen/p?size=10&seed=p`);
+      assert.equal(again.status, 200);
+      assert.ok(again.body.equals(generatedBytes(10, 'p')));
+    }
+  } finally {
+    await own.close();
+  }
+});
+
 test('throttle paces the body (64 KiB at 32 KiB/s takes about 2 s)', async () => {
   const started = performance.now();
   const res = await raw(`${base}/gen/t?size=65536&seed=t&throttle=32768`);

@@ -17,8 +17,8 @@ export interface Channel {
 export const errorFromWire = ({ name, message }: WireError): Error =>
   name === 'TypeError' ? new TypeError(message) : new DOMException(message, name);
 
-/** `post` sends to the other side; `connect` hands it our port the first time we need it. */
-export function portChannel(connect: (port: MessagePort) => void): Channel {
+/** `open` gives the port to the bridge the first time it is needed (a new one handed over, or one received). */
+export function portChannel(open: () => MessagePort): Channel {
   let port: MessagePort | undefined;
   let nextId = 0;
   const pending = new Map<number, [(value: never) => void, (error: Error) => void]>();
@@ -26,8 +26,7 @@ export function portChannel(connect: (port: MessagePort) => void): Channel {
 
   const send = (message: PageToBridge) => {
     if (!port) {
-      const channel = new MessageChannel();
-      port = channel.port1;
+      port = open();
       port.onmessage = ({ data }: MessageEvent<BridgeToPage>) => {
         if ('rid' in data) {
           const entry = pending.get(data.rid);
@@ -38,7 +37,6 @@ export function portChannel(connect: (port: MessagePort) => void): Channel {
           watchers.get(data.snapshot.key)?.(data.snapshot);
         }
       };
-      connect(channel.port2);
     }
     port.postMessage(message);
   };
@@ -58,4 +56,11 @@ export function portChannel(connect: (port: MessagePort) => void): Channel {
       if (watchers.delete(key)) send({ type: 'unwatch', key });
     },
   };
+}
+
+/** A new MessageChannel whose far end `handOver` gives to the bridge; returns the near end. */
+export function handOverPort(handOver: (port: MessagePort) => void): MessagePort {
+  const { port1, port2 } = new MessageChannel();
+  handOver(port2);
+  return port1;
 }

@@ -1,6 +1,6 @@
 // BackgroundFetchManager, BackgroundFetchRegistration and BackgroundFetchRecord as the spec's IDL
-// shapes them. Shared by the page API and (later) the service-worker shim: only the Channel and
-// the base URL differ. Kept small: this ships in every page.
+// shapes them. Shared by the page API and the service-worker shim: only the Channel and the base
+// URL differ. Kept small: this ships in every page.
 import type {
   CacheQueryOptions,
   FetchOptions,
@@ -203,6 +203,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
 
   return {
     interfaces: { BackgroundFetchManager, BackgroundFetchRegistration, BackgroundFetchRecord },
+    registrationFor,
     managerFor(registration: ServiceWorkerRegistration): BackgroundFetchManager {
       let manager = managers.get(registration);
       if (!manager) managers.set(registration, (manager = new BackgroundFetchManager(TOKEN, registration)));

@@ -1,0 +1,81 @@
+// Firefox: puts the service-worker shim (src/sw) in front of every service-worker script as it
+// arrives, so unmodified sites get Background Fetch events. The browser marks a worker's main
+// script request with `Service-Worker: script`; imported scripts and page scripts lack it.
+import browser from 'webextension-polyfill';
+
+export const SHIM_PATH = 'sw/bgfetch-sw.js';
+/** Enough of a script's start to see a BOM and a "use strict" directive. */
+const HEAD_BYTES = 4096;
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const DIRECTIVE = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(['"])use strict\1[ \t]*;?/;
+
+let shimBytes: Promise<Uint8Array> | undefined;
+const loadShim = () =>
+  (shimBytes ??= fetch(browser.runtime.getURL(SHIM_PATH))
+    .then((response) => response.arrayBuffer())
+    // The build emits it as one line: without its final newline, the site's own line numbers stay.
+    .then((buffer) => new TextEncoder().encode(new TextDecoder().decode(buffer).trimEnd())));
+
+export function injectShimIntoServiceWorkers(): void {
+  void loadShim();
+  browser.webRequest.onBeforeSendHeaders.addListener(
+    (details) => {
+      const isWorkerScript = details.requestHeaders?.some(
+        (header) => header.name.toLowerCase() === 'service-worker' && header.value === 'script',
+      );
+      if (isWorkerScript) prependShim(details.requestId);
+      return {};
+    },
+    { urls: ['http://*/*', 'https://*/*'], types: ['script'] },
+    ['blocking', 'requestHeaders'],
+  );
+}
+
+/** Where the shim goes: after a BOM and a directive prologue, which must stay first. */
+export function insertionPoint(head: Uint8Array): number {
+  let start = 0;
+  if (UTF8_BOM.every((byte, i) => head[i] === byte)) start = UTF8_BOM.length;
+  // Directives are ASCII; latin1 keeps byte offsets equal to string offsets.
+  const text = new TextDecoder('latin1').decode(head.subarray(start));
+  const directive = DIRECTIVE.exec(text);
+  return start + (directive ? directive[0].length : 0);
+}
+
+export function withShim(head: Uint8Array, shim: Uint8Array): Uint8Array {
+  const at = insertionPoint(head);
+  const separator = new TextEncoder().encode(';');
+  const out = new Uint8Array(head.length + shim.length + 2 * separator.length);
+  out.set(head.subarray(0, at), 0);
+  out.set(separator, at);
+  out.set(shim, at + 1);
+  out.set(separator, at + 1 + shim.length);
+  out.set(head.subarray(at), at + 2 + shim.length);
+  return out;
+}
+
+function prependShim(requestId: string): void {
+  const filter = browser.webRequest.filterResponseData(requestId);
+  let head: Uint8Array | null = new Uint8Array(0);
+  // Events are handled in order even though the shim may still be loading.
+  let queue: Promise<void> = Promise.resolve();
+  const flushHead = async () => {
+    if (!head) return;
+    const shim = await loadShim();
+    filter.write(withShim(head, shim));
+    head = null;
+  };
+  filter.ondata = ({ data }) => {
+    queue = queue.then(async () => {
+      if (!head) return filter.write(data);
+      const next = new Uint8Array(head.length + data.byteLength);
+      next.set(head);
+      next.set(new Uint8Array(data), head.length);
+      head = next;
+      if (head.length >= HEAD_BYTES) await flushHead();
+    });
+  };
+  filter.onstop = () => {
+    queue = queue.then(flushHead).finally(() => filter.close());
+  };
+  filter.onerror = () => console.warn('bgfetch: service worker script filter', filter.error);
+}

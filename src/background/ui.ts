@@ -1,0 +1,142 @@
+// What the person sees outside the popup: the toolbar badge (running fetches, and a red mark
+// after a failure until the popup is opened), a notification when a fetch settles, and auto-save
+// of a finished fetch for sites where the person turned it on.
+import { liveQuery } from 'dexie';
+import browser from 'webextension-polyfill';
+import { db, type StoredRegistration } from '../shared/db';
+import { GLOBAL_SETTINGS_KEY, globalSettingsFrom, type GlobalSettings } from '../shared/protocol';
+import { canSave, saveRegistration } from './downloads';
+import { onSettled } from './settle';
+import { siteSettings } from './sites';
+
+/** Set after a failure, cleared when the popup opens; survives a background restart. */
+const UNSEEN_FAILURE_KEY = 'bgfetch:unseenFailure';
+const NOTIFICATION_PREFIX = 'bgfetch:';
+const BLUE = '#0060df';
+const RED = '#d70022';
+
+let running = 0;
+let unseenFailure = false;
+
+export function badgeText(runningCount: number, failed: boolean): string {
+  const count = runningCount > 0 ? String(Math.min(runningCount, 999)) : '';
+  return failed ? `${count}!` : count;
+}
+
+async function paintBadge(): Promise<void> {
+  await browser.action.setBadgeText({ text: badgeText(running, unseenFailure) });
+  await browser.action.setBadgeBackgroundColor({ color: unseenFailure ? RED : BLUE });
+  // Firefox picks a text color itself unless told; white reads on both backgrounds.
+  await browser.action.setBadgeTextColor?.({ color: '#ffffff' });
+}
+const repaint = () => void paintBadge().catch((error: unknown) => console.error('bgfetch: badge', error));
+
+export async function readGlobalSettings(): Promise<GlobalSettings> {
+  const stored = await browser.storage.local.get(GLOBAL_SETTINGS_KEY);
+  return globalSettingsFrom(stored[GLOBAL_SETTINGS_KEY]);
+}
+
+export async function writeGlobalSettings(change: Partial<GlobalSettings>): Promise<GlobalSettings> {
+  const next = { ...(await readGlobalSettings()), ...change };
+  await browser.storage.local.set({ [GLOBAL_SETTINGS_KEY]: next });
+  return next;
+}
+
+/** The popup opened. */
+export async function markFailuresSeen(): Promise<void> {
+  unseenFailure = false;
+  await browser.storage.local.remove(UNSEEN_FAILURE_KEY);
+  repaint();
+}
+
+async function markFailure(): Promise<void> {
+  unseenFailure = true;
+  await browser.storage.local.set({ [UNSEEN_FAILURE_KEY]: true });
+  repaint();
+}
+
+const siteHost = (origin: string) => new URL(origin).host;
+
+/** The site's best icon as a data: URL (notifications cannot load every URL), else ours. */
+async function notificationIcon(reg: StoredRegistration): Promise<string> {
+  const fallback = browser.runtime.getURL('icons/icon-96.png');
+  const icon = reg.icons[0];
+  if (!icon) return fallback;
+  try {
+    const url = new URL(icon.src, reg.scope);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fallback;
+    const response = await fetch(url, { credentials: 'omit', signal: AbortSignal.timeout(3000) });
+    const blob = await response.blob();
+    if (!response.ok || !blob.type.startsWith('image/') || blob.size > 512 * 1024) return fallback;
+    return await new Promise<string>((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(String(reader.result));
+      reader.onerror = () => reject(reader.error);
+      reader.readAsDataURL(blob);
+    });
+  } catch {
+    return fallback;
+  }
+}
+
+async function notify(reg: StoredRegistration): Promise<void> {
+  if (reg.failureReason === 'aborted') return;
+  if (!(await readGlobalSettings()).notifications) return;
+  const title = reg.title.trim() || siteHost(reg.origin);
+  const message =
+    reg.result === 'success'
+      ? browser.i18n.getMessage('notifySucceeded', [siteHost(reg.origin)])
+      : browser.i18n.getMessage('notifyFailed', [
+          siteHost(reg.origin),
+          browser.i18n.getMessage(`failure_${reg.failureReason.replaceAll('-', '_')}`),
+        ]);
+  await browser.notifications.create(`${NOTIFICATION_PREFIX}${reg.key}`, {
+    type: 'basic',
+    iconUrl: await notificationIcon(reg),
+    title,
+    message,
+  });
+}
+
+async function autoSave(reg: StoredRegistration): Promise<void> {
+  if (reg.result !== 'success' || !canSave()) return;
+  if (!(await siteSettings(reg.origin)).autoSave) return;
+  await saveRegistration(reg.key);
+}
+
+onSettled((reg) => {
+  if (reg.result === 'failure' && reg.failureReason !== 'aborted') void markFailure();
+  void notify(reg).catch((error: unknown) => console.error('bgfetch: notification', error));
+  void autoSave(reg).catch((error: unknown) => console.error('bgfetch: auto-save', error));
+});
+
+// A click opens the site where the fetch started. (Delivering `backgroundfetchclick` to its
+// service worker belongs to the event shim.)
+browser.notifications.onClicked.addListener((id) => {
+  if (!id.startsWith(NOTIFICATION_PREFIX)) return;
+  void (async () => {
+    const reg = await db.registrations.get(id.slice(NOTIFICATION_PREFIX.length));
+    if (reg) await browser.tabs.create({ url: reg.scope });
+    await browser.notifications.clear(id);
+  })();
+});
+
+void browser.storage.local.get(UNSEEN_FAILURE_KEY).then((stored) => {
+  unseenFailure = stored[UNSEEN_FAILURE_KEY] === true;
+  repaint();
+});
+
+liveQuery(() =>
+  db.registrations
+    .where('active')
+    .equals(1)
+    .filter((reg) => !reg.paused)
+    .count(),
+).subscribe({
+  next: (count) => {
+    if (count === running) return;
+    running = count;
+    repaint();
+  },
+  error: (error: unknown) => console.error('bgfetch: badge query', error),
+});

@@ -1,0 +1,93 @@
+// The popup reads the store directly (same extension origin as the background) and re-renders
+// when it changes; commands go to the background, which owns every transition.
+import { liveQuery } from 'dexie';
+import { useEffect, useState } from 'preact/hooks';
+import browser from 'webextension-polyfill';
+import { ADMIN_CHANNEL } from '../shared/channels';
+import { db, type StoredRecord, type StoredRegistration } from '../shared/db';
+import {
+  GLOBAL_SETTINGS_KEY,
+  globalSettingsFrom,
+  type AdminReplies,
+  type AdminRequest,
+  type GlobalSettings,
+  type Reply,
+  type SiteSettings,
+} from '../shared/protocol';
+import type { RecordSummary } from './model';
+
+export function useLiveQuery<T>(query: () => Promise<T>, deps: unknown[]): T | undefined {
+  const [value, setValue] = useState<T>();
+  useEffect(() => {
+    const subscription = liveQuery(query).subscribe({
+      next: setValue,
+      error: (error: unknown) => console.error('bgfetch popup: query failed', error),
+    });
+    return () => subscription.unsubscribe();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return value;
+}
+
+export interface ListData {
+  registrations: StoredRegistration[];
+  /** Only for active fetches: the finished ones need nothing from their records. */
+  summaries: Map<string, RecordSummary>;
+}
+
+function summarise(records: StoredRecord[]): Map<string, RecordSummary> {
+  const summaries = new Map<string, RecordSummary>();
+  for (const record of records) {
+    let summary = summaries.get(record.regKey);
+    if (!summary) summaries.set(record.regKey, (summary = { done: 0, started: false, expected: 0 }));
+    if (record.state === 'done') summary.done++;
+    if (record.response || record.stored > 0) summary.started = true;
+    const length = record.state === 'done' ? record.stored : record.expectedLength;
+    summary.expected = summary.expected === null || length === null ? null : summary.expected + length;
+  }
+  return summaries;
+}
+
+export async function loadList(): Promise<ListData> {
+  const registrations = await db.registrations.toArray();
+  const activeKeys = registrations.filter((reg) => reg.active).map((reg) => reg.key);
+  const records = activeKeys.length ? await db.records.where('regKey').anyOf(activeKeys).toArray() : [];
+  return { registrations, summaries: summarise(records) };
+}
+
+export async function loadSites(): Promise<Map<string, SiteSettings>> {
+  const rows = await db.sites.toArray();
+  return new Map(rows.map((row) => [row.origin, row.settings]));
+}
+
+export async function loadRecords(regKey: string): Promise<StoredRecord[]> {
+  return db.records.where('regKey').equals(regKey).sortBy('index');
+}
+
+export function useGlobalSettings(): GlobalSettings | undefined {
+  const [settings, setSettings] = useState<GlobalSettings>();
+  useEffect(() => {
+    void browser.storage.local.get(GLOBAL_SETTINGS_KEY).then((stored) => setSettings(globalSettingsFrom(stored[GLOBAL_SETTINGS_KEY])));
+    const changed = (changes: Record<string, { newValue?: unknown }>) => {
+      const change = changes[GLOBAL_SETTINGS_KEY];
+      if (change) setSettings(globalSettingsFrom(change.newValue));
+    };
+    browser.storage.local.onChanged.addListener(changed);
+    return () => browser.storage.local.onChanged.removeListener(changed);
+  }, []);
+  return settings;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Sends one admin command; throws Error(message) when the background refuses. */
+export async function command<T extends AdminRequest['type']>(
+  type: T,
+  fields: DistributiveOmit<Extract<AdminRequest, { type: T }>, 'type'>,
+): Promise<AdminReplies[T]> {
+  const reply = (await browser.runtime.sendMessage({ channel: ADMIN_CHANNEL, request: { type, ...fields } })) as Reply<
+    AdminReplies[T]
+  >;
+  if (!reply.ok) throw new Error(reply.error.message);
+  return reply.value;
+}

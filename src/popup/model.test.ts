@@ -1,0 +1,126 @@
+import { describe, expect, test } from 'vitest';
+import type { StoredRegistration } from '../shared/db';
+import { SpeedSampler, etaSeconds, groupBySite, pickIcon, siteIcon, stateOf, totalOf } from './model';
+
+let n = 0;
+function reg(change: Partial<StoredRegistration> = {}): StoredRegistration {
+  n++;
+  return {
+    key: `k${n}`,
+    storeId: 'default',
+    origin: 'https://a.example',
+    scope: 'https://a.example/',
+    id: `id${n}`,
+    title: '',
+    icons: [],
+    downloadTotal: 0,
+    uploadTotal: 0,
+    uploaded: 0,
+    downloaded: 0,
+    result: '',
+    failureReason: '',
+    recordsAvailable: true,
+    active: 1,
+    paused: false,
+    recordCount: 1,
+    createdAt: n,
+    settledAt: 0,
+    ...change,
+  };
+}
+
+describe('stateOf', () => {
+  test('each state', () => {
+    expect(stateOf(reg(), undefined)).toBe('queued');
+    expect(stateOf(reg(), { done: 0, started: true, expected: null })).toBe('running');
+    expect(stateOf(reg({ downloaded: 5 }), undefined)).toBe('running');
+    expect(stateOf(reg({ paused: true, waiting: 'offline' }), undefined)).toBe('paused');
+    expect(stateOf(reg({ waiting: 'offline' }), undefined)).toBe('offline');
+    expect(stateOf(reg({ waiting: 'retrying' }), undefined)).toBe('retrying');
+    expect(stateOf(reg({ active: 0, result: 'success' }), undefined)).toBe('succeeded');
+    expect(stateOf(reg({ active: 0, result: 'failure', failureReason: 'bad-status' }), undefined)).toBe('failed');
+    expect(stateOf(reg({ active: 0, result: 'failure', failureReason: 'aborted' }), undefined)).toBe('aborted');
+  });
+});
+
+describe('totalOf', () => {
+  test('downloadTotal first, then the records’ lengths, else unknown', () => {
+    expect(totalOf(reg({ downloadTotal: 100 }), { done: 0, started: true, expected: 90 })).toBe(100);
+    expect(totalOf(reg(), { done: 0, started: true, expected: 90 })).toBe(90);
+    expect(totalOf(reg(), { done: 0, started: true, expected: null })).toBeNull();
+    expect(totalOf(reg({ active: 0, result: 'success', downloaded: 42 }), undefined)).toBe(42);
+  });
+});
+
+describe('SpeedSampler', () => {
+  test('bytes over the window; falls to zero when stalled', () => {
+    const s = new SpeedSampler(5000);
+    s.observe('a', 0, 0);
+    expect(s.speed('a', 500)).toBeNull();
+    s.observe('a', 1000, 1000);
+    s.observe('a', 2000, 2000);
+    expect(s.speed('a', 2000)).toBe(1000);
+    for (let t = 3000; t <= 9000; t += 1000) s.observe('a', 2000, t);
+    expect(s.speed('a', 9000)).toBe(0);
+  });
+  test('a restart from zero drops old samples', () => {
+    const s = new SpeedSampler();
+    s.observe('a', 5000, 0);
+    s.observe('a', 10, 1000);
+    expect(s.speed('a', 1000)).toBeNull();
+  });
+  test('forget', () => {
+    const s = new SpeedSampler();
+    s.observe('a', 0, 0);
+    s.observe('a', 10, 2000);
+    s.forget(new Set());
+    expect(s.speed('a', 2000)).toBeNull();
+  });
+});
+
+describe('etaSeconds', () => {
+  test('remaining over speed, or null', () => {
+    expect(etaSeconds(50, 150, 10)).toBe(10);
+    expect(etaSeconds(50, null, 10)).toBeNull();
+    expect(etaSeconds(50, 150, 0)).toBeNull();
+    expect(etaSeconds(150, 150, 10)).toBeNull();
+  });
+});
+
+describe('groupBySite', () => {
+  test('sites with running fetches first; active first inside; storage summed', () => {
+    const oldDone = reg({ origin: 'https://b.example', active: 0, result: 'success', downloaded: 10, createdAt: 100 });
+    const running = reg({ origin: 'https://a.example', downloaded: 5, createdAt: 1 });
+    const finishedA = reg({ origin: 'https://a.example', active: 0, result: 'success', downloaded: 7, uploadTotal: 3, createdAt: 50 });
+    const groups = groupBySite([oldDone, finishedA, running]);
+    expect(groups.map((g) => g.origin)).toEqual(['https://a.example', 'https://b.example']);
+    expect(groups[0]!.registrations.map((r) => r.key)).toEqual([running.key, finishedA.key]);
+    expect(groups[0]!.stored).toBe(15);
+    expect(groups[0]!.active).toBe(1);
+    expect(groups[0]!.finished).toBe(1);
+  });
+  test('hundreds stay quick', () => {
+    const many = Array.from({ length: 5000 }, (_, i) => reg({ origin: `https://s${i % 50}.example`, createdAt: i }));
+    const start = performance.now();
+    const groups = groupBySite(many);
+    expect(groups).toHaveLength(50);
+    expect(performance.now() - start).toBeLessThan(200);
+  });
+});
+
+describe('icons', () => {
+  test('the icon nearest 2x the size, resolved against the scope', () => {
+    const icons = [
+      { src: 'small.png', sizes: '16x16', type: 'image/png' },
+      { src: 'mid.png', sizes: '64x64', type: 'image/png' },
+      { src: 'huge.png', sizes: '512x512', type: 'image/png' },
+      { src: 'javascript:alert(1)', sizes: '64x64', type: '' },
+    ];
+    expect(pickIcon(icons, 'https://a.example/app/', 32)).toBe('https://a.example/app/mid.png');
+    expect(pickIcon([], 'https://a.example/')).toBeNull();
+  });
+  test('site icon falls back to the favicon', () => {
+    const [group] = groupBySite([reg()]);
+    expect(siteIcon(group!)).toBe('https://a.example/favicon.ico');
+  });
+});

@@ -1,0 +1,150 @@
+// What the list shows, derived from the store's rows: state, totals, speed, grouping by site.
+// Pure functions (and one small sampler) so they are tested without a browser.
+import type { StoredRegistration } from '../shared/db';
+import type { ImageResource } from '../shared/spec';
+
+export type RegistrationState =
+  | 'queued'
+  | 'running'
+  | 'paused'
+  | 'offline'
+  | 'retrying'
+  | 'succeeded'
+  | 'failed'
+  | 'aborted';
+
+/** What the records of an active fetch add to its row (only active fetches are summarised). */
+export interface RecordSummary {
+  done: number;
+  /** Some request got a response or stored bytes. */
+  started: boolean;
+  /** Sum of the records' announced lengths, or null when one is unknown. */
+  expected: number | null;
+}
+
+export function stateOf(reg: StoredRegistration, summary: RecordSummary | undefined): RegistrationState {
+  if (!reg.active) {
+    if (reg.result === 'success') return 'succeeded';
+    return reg.failureReason === 'aborted' ? 'aborted' : 'failed';
+  }
+  if (reg.paused) return 'paused';
+  if (reg.waiting === 'offline') return 'offline';
+  if (reg.waiting === 'retrying') return 'retrying';
+  if (reg.downloaded === 0 && !summary?.started) return 'queued';
+  return 'running';
+}
+
+/** The number the progress bar fills to, or null for an indeterminate bar. */
+export function totalOf(reg: StoredRegistration, summary: RecordSummary | undefined): number | null {
+  if (!reg.active) return reg.result === 'success' ? reg.downloaded : reg.downloadTotal || null;
+  if (reg.downloadTotal > 0) return reg.downloadTotal;
+  return summary?.expected ?? null;
+}
+
+/**
+ * Download speed from successive `downloaded` values over time: the bytes gained over the last
+ * few seconds. `observe` is called whenever the store changes and on a timer, so a stalled
+ * transfer's speed falls to zero instead of freezing at its last value.
+ */
+export class SpeedSampler {
+  private samples = new Map<string, { t: number; bytes: number }[]>();
+
+  constructor(private readonly windowMs = 5000) {}
+
+  observe(key: string, bytes: number, now: number): void {
+    let list = this.samples.get(key);
+    if (!list) this.samples.set(key, (list = []));
+    const last = list.at(-1);
+    // Bytes went down: the transfer restarted from zero. Old samples mean nothing now.
+    if (last && bytes < last.bytes) list.length = 0;
+    list.push({ t: now, bytes });
+    while (list.length > 2 && now - list[1]!.t >= this.windowMs) list.shift();
+  }
+
+  /** Bytes per second, or null until there is at least a second of history. */
+  speed(key: string, now: number): number | null {
+    const list = this.samples.get(key);
+    const first = list?.[0];
+    const last = list?.at(-1);
+    if (!first || !last) return null;
+    const span = Math.max(now, last.t) - first.t;
+    if (span < 1000) return null;
+    return ((last.bytes - first.bytes) * 1000) / span;
+  }
+
+  forget(keep: ReadonlySet<string>): void {
+    for (const key of this.samples.keys()) if (!keep.has(key)) this.samples.delete(key);
+  }
+}
+
+export function etaSeconds(downloaded: number, total: number | null, speed: number | null): number | null {
+  if (!total || !speed || speed <= 0 || downloaded >= total) return null;
+  return (total - downloaded) / speed;
+}
+
+export interface SiteGroup {
+  origin: string;
+  registrations: StoredRegistration[];
+  active: number;
+  /** Bytes kept in the store for this site's fetches. */
+  stored: number;
+  finished: number;
+}
+
+const rank = (reg: StoredRegistration) => (reg.active ? 0 : 1);
+
+/**
+ * Sites with running fetches first, then the most recent; inside a site, active fetches first,
+ * newest first.
+ */
+export function groupBySite(registrations: readonly StoredRegistration[]): SiteGroup[] {
+  const bySite = new Map<string, SiteGroup>();
+  for (const reg of registrations) {
+    let group = bySite.get(reg.origin);
+    if (!group) bySite.set(reg.origin, (group = { origin: reg.origin, registrations: [], active: 0, stored: 0, finished: 0 }));
+    group.registrations.push(reg);
+    group.stored += storedBytes(reg);
+    if (reg.active) group.active++;
+    else group.finished++;
+  }
+  const groups = [...bySite.values()];
+  for (const group of groups) {
+    group.registrations.sort((a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt);
+  }
+  const newest = (group: SiteGroup) => group.registrations[0]?.createdAt ?? 0;
+  return groups.sort((a, b) => Number(b.active > 0) - Number(a.active > 0) || newest(b) - newest(a));
+}
+
+/** The store keeps exactly the downloaded bytes (transfers count both in one transaction) and the uploads. */
+export const storedBytes = (reg: StoredRegistration) => reg.downloaded + reg.uploadTotal;
+
+/** The icon closest to `size` CSS pixels at 2x, from a fetch's `icons`. */
+export function pickIcon(icons: readonly ImageResource[], base: string, size = 32): string | null {
+  let best: { src: string; score: number } | null = null;
+  for (const icon of icons) {
+    const sizes = icon.sizes
+      .split(/\s+/)
+      .map((entry) => (entry.toLowerCase() === 'any' ? Infinity : Number(entry.split(/x/i)[0])))
+      .filter((n) => n > 0);
+    const px = sizes.length ? Math.max(...sizes) : size;
+    const score = px >= size * 2 ? px - size * 2 : (size * 2 - px) * 4;
+    let src: string;
+    try {
+      src = new URL(icon.src, base).href;
+    } catch {
+      continue;
+    }
+    if (!/^(https?|data):/.test(src)) continue;
+    if (!best || score < best.score) best = { src, score };
+  }
+  return best?.src ?? null;
+}
+
+/** A site's icon: one of its fetches' icons, else its favicon. */
+export function siteIcon(group: SiteGroup): string {
+  for (const reg of group.registrations) {
+    const icon = pickIcon(reg.icons, reg.scope, 16);
+    if (icon) return icon;
+  }
+  return `${group.origin}/favicon.ico`;
+}

@@ -1,0 +1,47 @@
+// The shim's line to the extension from inside a service worker: through an open window of the
+// site, whose bridge serves the port like a page's. A worker with no open window cannot reach
+// the extension; its calls reject instead of hanging.
+import { CONNECT_MESSAGE } from '../shared/channels';
+import { handOverPort, portChannel, type Channel } from '../content/page/channel';
+
+declare const self: ServiceWorkerGlobalScope;
+
+const CALL_TIMEOUT_MS = 30_000;
+
+export function clientChannel(): Channel {
+  let current: Channel | undefined;
+
+  const connected = async (): Promise<Channel> => {
+    if (current) return current;
+    const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    const client = windows.find((w) => w.visibilityState === 'visible') ?? windows[0];
+    if (!client) throw new TypeError('Background fetch needs an open window of this site to reach the bgfetch extension.');
+    current = portChannel(() => handOverPort((port) => client.postMessage({ type: CONNECT_MESSAGE }, [port])));
+    return current;
+  };
+
+  return {
+    async call(request) {
+      const channel = await connected();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          // The window went away: connect through another next time.
+          if (current === channel) current = undefined;
+          reject(new TypeError('The bgfetch extension did not answer.'));
+        }, CALL_TIMEOUT_MS);
+      });
+      try {
+        return await Promise.race([channel.call(request), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    watch(scope, key, onProgress) {
+      void connected().then((channel) => channel.watch(scope, key, onProgress), () => undefined);
+    },
+    unwatch(key) {
+      current?.unwatch(key);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// The service-worker shim: what the spec gives a service worker, inside a site's own worker.
+// Firefox gets it prepended to every service-worker script (src/background/sw-inject.ts); sites
+// elsewhere opt in with one importScripts() line. Inert where the extension is absent: nothing
+// here runs until an event arrives or the site calls the API.
+import { SHIM_EVENT } from '../shared/channels';
+import type { ShimEventMessage, ShimEventReply } from '../shared/protocol';
+import { portChannel } from '../content/page/channel';
+import { createInterfaces } from '../content/page/interfaces';
+import { clientChannel } from './channel';
+import { createEventInterfaces, EVENT_TYPES } from './events';
+
+declare const self: ServiceWorkerGlobalScope & Record<string, unknown>;
+
+const INSTALLED = Symbol.for('bgfetch.sw-shim');
+
+if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
+  Object.defineProperty(self, INSTALLED, { value: true });
+  const base = () => self.location.href;
+  const { interfaces, managerFor } = createInterfaces(clientChannel(), base);
+  const { BackgroundFetchEvent, BackgroundFetchUpdateUIEvent, dispatch } = createEventInterfaces();
+
+  for (const [name, constructor] of Object.entries({ ...interfaces, BackgroundFetchEvent, BackgroundFetchUpdateUIEvent })) {
+    Object.defineProperty(constructor, 'name', { value: name });
+    Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
+    Object.defineProperty(self, name, { value: constructor, writable: true, configurable: true });
+  }
+  Object.defineProperty(ServiceWorkerRegistration.prototype, 'backgroundFetch', {
+    configurable: true,
+    enumerable: true,
+    get(this: unknown) {
+      if (!(this instanceof ServiceWorkerRegistration)) throw new TypeError('Illegal invocation');
+      return managerFor(this);
+    },
+  });
+
+  // onbackgroundfetch* handler attributes; a module's imports may already have assigned one.
+  for (const type of EVENT_TYPES) {
+    const attribute = `on${type}`;
+    let handler: EventListener | null = null;
+    const assigned = self[attribute];
+    Object.defineProperty(self, attribute, {
+      configurable: true,
+      enumerable: true,
+      get: () => handler,
+      set(value: unknown) {
+        if (handler) self.removeEventListener(type, handler);
+        handler = typeof value === 'function' ? (value as EventListener) : null;
+        if (handler) self.addEventListener(type, handler);
+      },
+    });
+    if (typeof assigned === 'function') self[attribute] = assigned;
+  }
+
+  self.addEventListener('message', (message: ExtendableMessageEvent) => {
+    const data = message.data as ShimEventMessage | undefined;
+    const port = message.ports[0];
+    if (data?.type !== SHIM_EVENT || !port) return;
+    message.stopImmediatePropagation();
+    const reply = (value: ShimEventReply) => port.postMessage(value);
+    reply({ type: 'bgfetch:sw-event-received' });
+    // This event's registration reads records through the port the bridge sent with it.
+    const { registrationFor } = createInterfaces(portChannel(() => port), base);
+    const registration = registrationFor(data.scope, data.snapshot);
+    // A synthetic event cannot extend the worker's life; the real message event that carried it can.
+    message.waitUntil(
+      dispatch(data.event, registration, (promise) => message.waitUntil(promise)).then((ui) =>
+        reply({ type: 'bgfetch:sw-event-done', ui }),
+      ),
+    );
+  });
+}

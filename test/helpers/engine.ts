@@ -1,0 +1,168 @@
+// For the transfer-engine tests (test/e2e/resilience.test.ts): the engine's test-only switches,
+// a raw look at its store from an extension page, and what the test server's log says about the
+// byte ranges a transfer fetched.
+import type { Page } from 'puppeteer-core';
+import { extensionPage, type Launched } from './browsers';
+import type { LogRecord } from './site';
+
+/** src/background/switches.ts: TEST_SWITCHES_KEY and the Switches it holds. */
+export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';
+export interface EngineSwitches {
+  keepAlive: boolean;
+  wakeMinutes: number;
+  storeLimitBytes: number | null;
+  retryBaseMs: number;
+  maxRetries: number;
+  unreachableGiveUpMs: number;
+  stallMs: number;
+}
+
+/** Runs `work` in a fresh extension page (it sees browser.* and the extension's IndexedDB). */
+export async function inExtensionPage<T>(launched: Launched, work: (page: Page) => Promise<T>): Promise<T> {
+  const page = await extensionPage(launched);
+  try {
+    return await work(page);
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
+
+/** Sets (or with null removes) the engine's test switches; the background picks them up at once. */
+export async function setEngineSwitches(launched: Launched, switches: Partial<EngineSwitches> | null): Promise<void> {
+  await inExtensionPage(launched, (page) =>
+    page.evaluate(
+      async (key, switches) => {
+        const api = (globalThis as unknown as { browser?: typeof chrome }).browser ?? chrome;
+        if (switches) await api.storage.local.set({ [key]: switches });
+        else await api.storage.local.remove(key);
+      },
+      TEST_SWITCHES_KEY,
+      switches,
+    ),
+  );
+}
+
+export interface StoreView {
+  registrations: {
+    key: string;
+    id: string;
+    origin: string;
+    active: number;
+    result: string;
+    failureReason: string;
+    downloaded: number;
+    uploaded: number;
+    uploadTotal: number;
+    waiting: string | null;
+  }[];
+  records: { regKey: string; index: number; state: string; stored: number; failure: string }[];
+  /** Body chunks per registration key: how many, and their bytes. */
+  chunks: Record<string, { count: number; bytes: number }>;
+}
+
+/** One consistent read of registrations, records and chunk sizes (never the chunk bytes). */
+export async function readStore(launched: Launched, page?: Page): Promise<StoreView> {
+  const read = (p: Page) =>
+    p.evaluate(
+      () =>
+        new Promise<StoreView>((resolve, reject) => {
+          const open = indexedDB.open('bgfetch');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const idb = open.result;
+            const tx = idb.transaction(['registrations', 'records', 'chunks']);
+            const view: StoreView = { registrations: [], records: [], chunks: {} };
+            const regs = tx.objectStore('registrations').getAll();
+            regs.onsuccess = () => {
+              view.registrations = regs.result.map((r) => ({
+                key: r.key,
+                id: r.id,
+                origin: r.origin,
+                active: r.active,
+                result: r.result,
+                failureReason: r.failureReason,
+                downloaded: r.downloaded,
+                uploaded: r.uploaded,
+                uploadTotal: r.uploadTotal,
+                waiting: r.waiting ?? null,
+              }));
+            };
+            const recs = tx.objectStore('records').getAll();
+            recs.onsuccess = () => {
+              view.records = recs.result.map((r) => ({ regKey: r.regKey, index: r.index, state: r.state, stored: r.stored, failure: r.failure }));
+            };
+            // A cursor over the chunks, reading only sizes (the cursor value is the chunk, but
+            // nothing is kept).
+            const cursor = tx.objectStore('chunks').openCursor();
+            cursor.onsuccess = () => {
+              const c = cursor.result;
+              if (!c) return;
+              const entry = (view.chunks[c.value.regKey] ??= { count: 0, bytes: 0 });
+              entry.count++;
+              entry.bytes += c.value.data.byteLength;
+              c.continue();
+            };
+            tx.oncomplete = () => {
+              idb.close();
+              resolve(view);
+            };
+            tx.onerror = () => reject(tx.error);
+          };
+        }),
+    );
+  return page ? read(page) : inExtensionPage(launched, read);
+}
+
+/** The byte range one logged response covered: [start, start + bytesSent). */
+export interface Span {
+  start: number;
+  end: number;
+  status: number;
+  range: string | null;
+}
+
+export function spansOf(records: LogRecord[]): Span[] {
+  return records.map((rec) => {
+    const start = Number(/^bytes=(\d+)-/.exec(rec.range ?? '')?.[1] ?? 0);
+    // A 200 (range ignored, or validator changed) starts at 0 whatever was asked.
+    const from = rec.status === 206 ? start : 0;
+    return { start: from, end: from + rec.bytesSent, status: rec.status, range: rec.range };
+  });
+}
+
+/**
+ * How often each byte of [0, size) was sent, at most; the bytes sent in all; the bytes sent more
+ * than once (`refetched`).
+ */
+export function coverage(spans: Span[], size: number): { maxTimes: number; sent: number; refetched: number; gaps: number } {
+  const events: [number, number][] = [];
+  for (const span of spans) {
+    if (span.end > span.start) events.push([span.start, 1], [Math.min(span.end, size), -1]);
+  }
+  events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let depth = 0;
+  let maxTimes = 0;
+  let last = 0;
+  let covered = 0;
+  for (const [at, delta] of events) {
+    if (depth > 0) covered += at - last;
+    depth += delta;
+    last = at;
+    maxTimes = Math.max(maxTimes, depth);
+  }
+  const sent = spans.reduce((sum, span) => sum + (span.end - span.start), 0);
+  return { maxTimes, sent, refetched: sent - covered, gaps: size - covered };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns something truthy, or throws after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, everyMs = 200): Promise<NonNullable<T>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
