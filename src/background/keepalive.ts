@@ -70,3 +70,4 @@ export function resumeOnWake(resume: () => void): void {
   });
   browser.runtime.onStartup?.addListener(resume);
 }
+

@@ -7,7 +7,8 @@ export const SHIM_PATH = 'sw/bgfetch-sw.js';
 /** Enough of a script's start to see a BOM and a "use strict" directive. */
 const HEAD_BYTES = 4096;
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
-const DIRECTIVE = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(['"])use strict\1[ \t]*;?/;
+// A directive is a string statement: it ends with a semicolon or its line.
+const DIRECTIVE = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(['"])use strict\1[ \t]*(?:;|(?=\r?\n))/;
 
 let shimBytes: Promise<Uint8Array> | undefined;
 const loadShim = () =>

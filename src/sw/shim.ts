@@ -16,10 +16,35 @@ const INSTALLED = Symbol.for('bgfetch.sw-shim');
 if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
   Object.defineProperty(self, INSTALLED, { value: true });
   const base = () => self.location.href;
-  const { interfaces, managerFor } = createInterfaces(clientChannel(), base);
-  const { BackgroundFetchEvent, BackgroundFetchUpdateUIEvent, dispatch } = createEventInterfaces();
+  const { dispatch, ...eventInterfaces } = createEventInterfaces();
+  // Where the browser has its own API (Chromium), the opt-in import leaves it in place and only
+  // dispatches the events of fetches the site made through bgfetch.
+  if (!('BackgroundFetchManager' in self)) installApi(createInterfaces(clientChannel(), base), eventInterfaces);
 
-  for (const [name, constructor] of Object.entries({ ...interfaces, BackgroundFetchEvent, BackgroundFetchUpdateUIEvent })) {
+  self.addEventListener('message', (message: ExtendableMessageEvent) => {
+    const data = message.data as ShimEventMessage | undefined;
+    const port = message.ports[0];
+    if (data?.type !== SHIM_EVENT || !port) return;
+    message.stopImmediatePropagation();
+    const reply = (value: ShimEventReply) => port.postMessage(value);
+    reply({ type: 'bgfetch:sw-event-received' });
+    // This event's registration reads records through the port the bridge sent with it.
+    const { registrationFor } = createInterfaces(portChannel(() => port), base);
+    const registration = registrationFor(data.scope, data.snapshot);
+    // A synthetic event cannot extend the worker's life; the real message event that carried it can.
+    message.waitUntil(
+      dispatch(data.event, registration, (promise) => message.waitUntil(promise)).then((ui) =>
+        reply({ type: 'bgfetch:sw-event-done', ui }),
+      ),
+    );
+  });
+}
+
+function installApi(
+  { interfaces, managerFor }: ReturnType<typeof createInterfaces>,
+  eventInterfaces: Omit<ReturnType<typeof createEventInterfaces>, 'dispatch'>,
+): void {
+  for (const [name, constructor] of Object.entries({ ...interfaces, ...eventInterfaces })) {
     Object.defineProperty(constructor, 'name', { value: name });
     Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
     Object.defineProperty(self, name, { value: constructor, writable: true, configurable: true });
@@ -50,22 +75,4 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
     });
     if (typeof assigned === 'function') self[attribute] = assigned;
   }
-
-  self.addEventListener('message', (message: ExtendableMessageEvent) => {
-    const data = message.data as ShimEventMessage | undefined;
-    const port = message.ports[0];
-    if (data?.type !== SHIM_EVENT || !port) return;
-    message.stopImmediatePropagation();
-    const reply = (value: ShimEventReply) => port.postMessage(value);
-    reply({ type: 'bgfetch:sw-event-received' });
-    // This event's registration reads records through the port the bridge sent with it.
-    const { registrationFor } = createInterfaces(portChannel(() => port), base);
-    const registration = registrationFor(data.scope, data.snapshot);
-    // A synthetic event cannot extend the worker's life; the real message event that carried it can.
-    message.waitUntil(
-      dispatch(data.event, registration, (promise) => message.waitUntil(promise)).then((ui) =>
-        reply({ type: 'bgfetch:sw-event-done', ui }),
-      ),
-    );
-  });
 }

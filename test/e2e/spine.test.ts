@@ -118,19 +118,25 @@ for (const name of browsersUnderTest()) {
     test('headers reach the page; a second look at a record gives the same promise', async () => {
       const seen = await page.evaluate(async () => {
         const reg = await t.reg();
-        const bgFetch = await reg.backgroundFetch.fetch('headers', ['/gen/h?size=5000&seed=5&type=text/plain&header=X-Custom:yes']);
-        await t.settled(bgFetch);
-        const record = await bgFetch.match('/gen/h?size=5000&seed=5&type=text/plain&header=X-Custom:yes');
+        const url = '/gen/h?size=5000&seed=5&type=text/plain&header=X-Custom:yes&delay=300';
+        const bgFetch = await reg.backgroundFetch.fetch('headers', [url]);
+        // Records are read while the fetch runs: once the site's worker handled its success
+        // event, they stop being available.
+        const record = await bgFetch.match(url);
+        const queries = {
+          missing: String(await bgFetch.match('/nothing-like-this')),
+          ignoreSearch: (await bgFetch.matchAll('/gen/h', { ignoreSearch: true })).length,
+        };
         const response = await record.responseReady;
+        await t.settled(bgFetch);
         return {
+          ...queries,
           same: record.responseReady === record.responseReady,
           method: record.request.method,
           etag: response.headers.get('etag'),
           type: response.headers.get('content-type'),
           custom: response.headers.get('x-custom'),
           statusText: response.statusText,
-          missing: String(await bgFetch.match('/nothing-like-this')),
-          ignoreSearch: (await bgFetch.matchAll('/gen/h', { ignoreSearch: true })).length,
         };
       });
       assert.deepEqual(seen, {
@@ -206,9 +212,9 @@ for (const name of browsersUnderTest()) {
     test('a 404 fails with bad-status and its response stays readable', async () => {
       const outcome = await page.evaluate(async () => {
         const reg = await t.reg();
-        const bgFetch = await reg.backgroundFetch.fetch('missing', ['/gen/x?size=10&seed=1&status=404']);
+        const bgFetch = await reg.backgroundFetch.fetch('missing', ['/gen/x?size=10&seed=1&status=404&delay=300']);
+        const [record] = await bgFetch.matchAll();
         await t.settled(bgFetch);
-        const record = await bgFetch.match('/gen/x?size=10&seed=1&status=404');
         const response = await record.responseReady;
         return { state: t.state(bgFetch), status: response.status, text: await response.text() };
       });

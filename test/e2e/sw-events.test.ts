@@ -173,3 +173,35 @@ if (browsersUnderTest().includes('firefox')) {
     }
   });
 }
+
+if (browsersUnderTest().includes('chromium')) {
+  describe('[chromium] service-worker events through the opt-in import', () => {
+    let server: TestServer;
+    let browser: Launched;
+
+    before(async () => {
+      server = await startTestServer();
+      browser = await launch('chromium');
+      await admin(browser, { type: 'admin.setSite', origin: server.originA, settings: { useExtension: true } });
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    test('importScripts(bgfetch-sw.js): backgroundfetchsuccess reaches the worker, responses cached intact', async () => {
+      const page = await openWorkerSite(browser, server.originA, 'optin');
+      const url = `/gen/optin?size=${2 * MiB}&seed=51&delay=200`;
+      const result = await page.evaluate(async (url) => {
+        const reg = await t.reg();
+        return (await t.settled(await reg.backgroundFetch.fetch('opted-in', url))).result;
+      }, url);
+      assert.equal(result, 'success');
+      const entries = await waitForLog(page, (all) => all.some((e) => e.id === 'opted-in'));
+      const entry = entries.find((e) => e.id === 'opted-in');
+      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchsuccess', result: 'success', records: 1, secondUpdate: 'InvalidStateError' });
+      const bodies = await page.evaluate(() => cachedBodies());
+      assert.equal(bodies.find((b: any) => b.url.endsWith(url))?.sha256, generatedSha256(2 * MiB, 51));
+    });
+  });
+}

@@ -47,6 +47,8 @@ export async function startTestServer(): Promise<TestServer> {
     staticDirs: {
       '/site/': path.join(ROOT, 'test/fixtures/site'),
       '/sw-site/': path.join(ROOT, 'test/fixtures/sw-site'),
+      // The opt-in file, as a site would host a copy of it.
+      '/bgfetch/': path.join(ROOT, 'dist/chromium/sw'),
     },
   });
 }
@@ -63,7 +65,7 @@ export async function openSite(launched: Launched, origin: string): Promise<Page
 export async function openWorkerSite(
   launched: Launched,
   origin: string,
-  worker: 'plain' | 'module' | 'classic' = 'plain',
+  worker: 'plain' | 'module' | 'classic' | 'optin' = 'plain',
 ): Promise<Page> {
   const page = await launched.browser.newPage();
   await page.goto(`${origin}/sw-site/?worker=${worker}`);
