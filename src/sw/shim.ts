@@ -5,6 +5,7 @@
 import { SHIM_EVENT } from '../shared/channels';
 import type { ShimEventMessage, ShimEventReply } from '../shared/protocol';
 import { portChannel } from '../content/page/channel';
+import { exposeInterfaces } from '../content/page/expose';
 import { createInterfaces } from '../content/page/interfaces';
 import { clientChannel } from './channel';
 import { createEventInterfaces, EVENT_TYPES } from './events';
@@ -44,19 +45,7 @@ function installApi(
   { interfaces, managerFor }: ReturnType<typeof createInterfaces>,
   eventInterfaces: Omit<ReturnType<typeof createEventInterfaces>, 'dispatch'>,
 ): void {
-  for (const [name, constructor] of Object.entries({ ...interfaces, ...eventInterfaces })) {
-    Object.defineProperty(constructor, 'name', { value: name });
-    Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
-    Object.defineProperty(self, name, { value: constructor, writable: true, configurable: true });
-  }
-  Object.defineProperty(ServiceWorkerRegistration.prototype, 'backgroundFetch', {
-    configurable: true,
-    enumerable: true,
-    get(this: unknown) {
-      if (!(this instanceof ServiceWorkerRegistration)) throw new TypeError('Illegal invocation');
-      return managerFor(this);
-    },
-  });
+  exposeInterfaces({ ...interfaces, ...eventInterfaces }, managerFor);
 
   // onbackgroundfetch* handler attributes; a module's imports may already have assigned one.
   for (const type of EVENT_TYPES) {

@@ -2,6 +2,7 @@
 // before the page's first script so feature detection works. Does nothing else until used.
 import { CONNECT_MESSAGE } from '../../shared/channels';
 import { handOverPort, portChannel } from './channel';
+import { exposeInterfaces } from './expose';
 import { createInterfaces } from './interfaces';
 
 // Service workers (and so Background Fetch) exist only in secure contexts.
@@ -9,17 +10,5 @@ if (typeof ServiceWorkerRegistration === 'function') {
   const channel = portChannel(() => handOverPort((port) => window.postMessage({ type: CONNECT_MESSAGE }, '/', [port])));
   const { interfaces, managerFor } = createInterfaces(channel, () => document.baseURI);
 
-  for (const [name, constructor] of Object.entries(interfaces)) {
-    Object.defineProperty(constructor, 'name', { value: name });
-    Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
-    Object.defineProperty(globalThis, name, { value: constructor, writable: true, configurable: true });
-  }
-  Object.defineProperty(ServiceWorkerRegistration.prototype, 'backgroundFetch', {
-    configurable: true,
-    enumerable: true,
-    get(this: unknown) {
-      if (!(this instanceof ServiceWorkerRegistration)) throw new TypeError('Illegal invocation');
-      return managerFor(this);
-    },
-  });
+  exposeInterfaces(interfaces, managerFor);
 }
