@@ -7,6 +7,7 @@ import { db, type StoredRegistration } from '../shared/db';
 import { GLOBAL_SETTINGS_KEY, globalSettingsFrom, type GlobalSettings } from '../shared/protocol';
 import { canSave, saveRegistration } from './downloads';
 import { onSettled } from './settle';
+import { queueClick } from './sw-events';
 import { siteSettings } from './sites';
 
 /** Set after a failure, cleared when the popup opens; survives a background restart. */
@@ -110,13 +111,16 @@ onSettled((reg) => {
   void autoSave(reg).catch((error: unknown) => console.error('bgfetch: auto-save', error));
 });
 
-// A click opens the site where the fetch started. (Delivering `backgroundfetchclick` to its
-// service worker belongs to the event shim.)
+// A click opens the site where the fetch started, and its worker gets backgroundfetchclick
+// (queued now, delivered once the new tab has loaded).
 browser.notifications.onClicked.addListener((id) => {
   if (!id.startsWith(NOTIFICATION_PREFIX)) return;
   void (async () => {
     const reg = await db.registrations.get(id.slice(NOTIFICATION_PREFIX.length));
-    if (reg) await browser.tabs.create({ url: reg.scope });
+    if (reg) {
+      await queueClick(reg.key);
+      await browser.tabs.create({ url: reg.scope });
+    }
     await browser.notifications.clear(id);
   })();
 });

@@ -70,6 +70,24 @@ for (const name of browsersUnderTest()) {
       });
     });
 
+    test('frames get the API too, and their calls reach the extension', async () => {
+      const seen = await page.evaluate(async () => {
+        const frame = document.createElement('iframe');
+        frame.src = '/site/?in-a-frame';
+        const loaded = new Promise((resolve) => (frame.onload = resolve));
+        document.body.append(frame);
+        await loaded;
+        const inner = frame.contentWindow as any;
+        const reg = await inner.swReady;
+        const bgFetch = await reg.backgroundFetch.fetch('from-a-frame', '/gen/frame?size=1000&seed=6&delay=200');
+        const ids = await reg.backgroundFetch.getIds();
+        await bgFetch.abort();
+        frame.remove();
+        return { detected: inner.detectedAtLoad, ids: [...ids] };
+      });
+      assert.deepEqual(seen, { detected: true, ids: ['from-a-frame'] });
+    });
+
     test('a 60 MiB file and small files: progress, get/getIds, matchAll while running, intact bodies', async () => {
       const urls = [
         `/gen/big?size=${BIG}&seed=60&throttle=${12 * MiB}`,
