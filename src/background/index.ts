@@ -6,7 +6,7 @@ import { syncPageScriptRegistration } from './chromium-pages';
 import { createPageHandlers } from './manager';
 import { listen } from './router';
 import { onSettled } from './settle';
-import { deliverOnTabLoad, deliverPending } from './sw-events';
+import { deliverPending } from './sw-events';
 import { injectShimIntoServiceWorkers } from './sw-inject';
 import { resumeAllTransfers } from './transfer';
 import './ui';
@@ -18,11 +18,11 @@ listen(
   // Chromium's extension messaging is JSON: bytes go as base64 there.
   createPageHandlers(isChromium ? bytesToBase64 : (bytes) => bytes),
   createAdminHandlers(onSitesChanged),
+  (origin) => void deliverPending(origin),
 );
 void onSitesChanged().catch((error: unknown) => console.error('bgfetch: page script registration', error));
 void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error));
 
 if (!isChromium) injectShimIntoServiceWorkers();
 onSettled((reg) => void deliverPending(reg.origin));
-deliverOnTabLoad();
 void deliverPending().catch((error: unknown) => console.error('bgfetch: event delivery', error));

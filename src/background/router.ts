@@ -9,7 +9,7 @@ import {
   type PagePortPush,
   type Reply,
 } from '../shared/protocol';
-import { ADMIN_CHANNEL, EVENTS_PORT, PAGE_CHANNEL } from '../shared/channels';
+import { ADMIN_CHANNEL, EVENTS_PORT, PAGE_CHANNEL, SITE_OPENED_CHANNEL } from '../shared/channels';
 import { SpecError, type WireError } from '../shared/spec';
 import { db, snapshotOf } from '../shared/db';
 import type { PageHandlers } from './manager';
@@ -41,12 +41,17 @@ function isExtensionPage(sender: Runtime.MessageSender): boolean {
   return sender.id === browser.runtime.id && (sender.url ?? '').startsWith(browser.runtime.getURL(''));
 }
 
-export function listen(page: PageHandlers, admin: AdminHandlers): void {
+export function listen(page: PageHandlers, admin: AdminHandlers, onSiteOpened: (origin: string) => void): void {
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     if (sender.id !== browser.runtime.id || typeof message !== 'object' || message === null) return;
     const { channel, request } = message as { channel?: unknown; request?: unknown };
     if (channel === PAGE_CHANNEL) return handlePage(page, request, sender);
     if (channel === ADMIN_CHANNEL) return handleAdmin(admin, request, sender);
+    if (channel === SITE_OPENED_CHANNEL) {
+      const caller = callerOf(sender);
+      if (caller) onSiteOpened(caller.origin);
+      return Promise.resolve(true);
+    }
     return;
   });
   browser.runtime.onConnect.addListener((port) => {

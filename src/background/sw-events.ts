@@ -1,8 +1,9 @@
 // Delivering service-worker events: each queued event goes to the site's worker through a tab of
 // that site (the bridge posts it to the worker, the shim dispatches it). An event stays in the
-// store until a handler ran, so one that finds no open tab waits for the next to open.
+// store until a handler ran, so one that finds no open tab waits for the next to open: the sites
+// with waiting events are listed in storage.local, where every bridge looks on load.
 import browser from 'webextension-polyfill';
-import { DELIVER_CHANNEL } from '../shared/channels';
+import { DELIVER_CHANNEL, PENDING_EVENTS_KEY } from '../shared/channels';
 import { db, snapshotOf, type StoredSwEvent } from '../shared/db';
 import type { DeliverEvent, DeliveryOutcome, SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
@@ -22,6 +23,12 @@ export async function deliverPending(origin?: string): Promise<void> {
   const events = origin ? await db.swEvents.where('origin').equals(origin).toArray() : await db.swEvents.toArray();
   events.sort((a, b) => a.createdAt - b.createdAt);
   await Promise.all(events.map(deliver));
+  await publishPendingOrigins();
+}
+
+async function publishPendingOrigins(): Promise<void> {
+  const origins = [...new Set((await db.swEvents.toArray()).map((event) => event.origin))];
+  await browser.storage.local.set({ [PENDING_EVENTS_KEY]: origins });
 }
 
 /** The person activated the UI of a fetch (notification, popup): backgroundfetchclick. */
@@ -97,13 +104,4 @@ async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome,
     await db.registrations.update(event.regKey, change);
   });
   announceChange(event.regKey);
-}
-
-/** A tab of a site finished loading: what waits for that site goes now. */
-export function deliverOnTabLoad(): void {
-  browser.tabs.onUpdated.addListener((_tabId, change, tab) => {
-    if (change.status !== 'complete') return;
-    const origin = originOf(tab.url);
-    if (origin?.startsWith('http')) void deliverPending(origin);
-  });
 }

@@ -4,7 +4,15 @@
 // browser), and stays idle until the page API hands it a port or an event must reach the worker.
 import type { Runtime } from 'webextension-polyfill';
 import { base64ToBytes, bytesToBase64 } from '../shared/bytes';
-import { CONNECT_MESSAGE, DELIVER_CHANNEL, EVENTS_PORT, PAGE_CHANNEL, SHIM_EVENT } from '../shared/channels';
+import {
+  CONNECT_MESSAGE,
+  DELIVER_CHANNEL,
+  EVENTS_PORT,
+  PAGE_CHANNEL,
+  PENDING_EVENTS_KEY,
+  SHIM_EVENT,
+  SITE_OPENED_CHANNEL,
+} from '../shared/channels';
 import type {
   BridgeToPage,
   DeliverEvent,
@@ -24,6 +32,7 @@ const ext = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { c
     connect(info: { name: string }): Runtime.Port;
     onMessage: { addListener(listener: (message: unknown) => Promise<unknown> | undefined): void };
   };
+  storage: { local: { get(key: string): Promise<Record<string, unknown>> } };
 };
 const jsonMessaging = !(globalThis as { browser?: unknown }).browser;
 
@@ -53,6 +62,21 @@ ext.runtime.onMessage.addListener((message) => {
   if (deliver?.channel !== DELIVER_CHANNEL) return undefined;
   return deliverToWorker(deliver);
 });
+
+// Service-worker events may be waiting for this site (its tabs were closed when a fetch settled).
+if (window === window.top) {
+  window.addEventListener(
+    'DOMContentLoaded',
+    () =>
+      void ext.storage.local.get(PENDING_EVENTS_KEY).then((stored) => {
+        const origins = stored[PENDING_EVENTS_KEY];
+        if (Array.isArray(origins) && origins.includes(location.origin)) {
+          void ext.runtime.sendMessage({ channel: SITE_OPENED_CHANNEL });
+        }
+      }),
+    { once: true },
+  );
+}
 
 /** How long a worker running the shim takes at most to say it got the event. */
 const RECEIPT_MS = 5000;

@@ -12,3 +12,10 @@ export const EVENTS_PORT = 'bgfetch:events';
 export const DELIVER_CHANNEL = 'bgfetch:deliver';
 /** postMessage from the bridge to the site's service worker, where the shim dispatches it. */
 export const SHIM_EVENT = 'bgfetch:sw-event';
+/** runtime message from a bridge: a page of this (sender's) site loaded and events wait for it. */
+export const SITE_OPENED_CHANNEL = 'bgfetch:site-opened';
+/**
+ * storage.local key: origins with service-worker events waiting. Bridges read it on load, so
+ * the background is woken only for the sites that have something to deliver.
+ */
+export const PENDING_EVENTS_KEY = 'bgfetch.pendingEventOrigins';
