@@ -6,10 +6,11 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-if ! command -v firefox-esr >/dev/null || ! command -v chromium >/dev/null; then
+# chromium-l10n: the popup's German screenshots and axe run need Chromium's German locale.
+if ! command -v firefox-esr >/dev/null || ! command -v chromium >/dev/null || ! dpkg -s chromium-l10n >/dev/null 2>&1; then
   echo "== installing firefox-esr and chromium from Debian's packages"
   as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr chromium chromium-driver >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr chromium chromium-driver chromium-l10n >/dev/null
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -16,7 +16,8 @@
 // - Storage runs out: the fetch fails with quota-exceeded and its unfinished bodies are deleted.
 import { db, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
 import { holdAlive, resumeOnWake } from './keepalive';
-import { corsAllows, exposedHeaders, isCrossOrigin, sendsCredentials } from './policy';
+import { exposedHeaders, sendsCredentials } from './policy';
+import { corsFetch, corsVerdict, CorsRefusal } from './cors'; // bgfetch-cors hook
 import { publishProgress } from './progress';
 import { announceChange } from './changes';
 import { forgetEstimate, isQuotaError, reserveSpace } from './quota';
@@ -341,7 +342,8 @@ async function transferOnce(
   try {
     let response: Response;
     try {
-      response = await fetch(request.url, {
+      // bgfetch-cors hook (policy.ts/cors.ts owner): a CORS request from the site's origin.
+      response = await corsFetch(reg.origin, request, {
         method: request.method,
         headers,
         body: upload?.data,
@@ -353,6 +355,7 @@ async function transferOnce(
       });
     } catch (error) {
       if (outer.aborted) throw error;
+      if (error instanceof CorsRefusal) throw new TransferFailure('fetch-error', error.message); // bgfetch-cors hook
       const timedOut = stalled();
       if (timedOut) throw timedOut;
       // Subresource integrity failures reject too; they are not a network that went away.
@@ -361,9 +364,12 @@ async function transferOnce(
     }
     touch();
 
-    const crossOrigin = isCrossOrigin(reg.origin, response.url || request.url);
-    if (crossOrigin && !corsAllows(reg.origin, response.headers, withCredentials)) {
-      throw new TransferFailure('fetch-error', `CORS refused ${response.url} for ${reg.origin}`);
+    // bgfetch-cors hook: every hop CORS-checked (cors.ts); `credentialed` as fetch() decided it.
+    const verdict = corsVerdict(reg.origin, request, response, withCredentials);
+    const { crossOrigin, withCredentials: credentialed } = verdict;
+    if (!verdict.allowed) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new TransferFailure('fetch-error', verdict.why ?? `CORS refused ${response.url} for ${reg.origin}`);
     }
     if (response.type === 'opaqueredirect') {
       throw new TransferFailure('bad-status', `Redirect not followed (redirect: "${request.redirect}")`);
@@ -390,7 +396,7 @@ async function transferOnce(
       // 200 to a range request: the resource changed or ranges are unsupported; start over.
       await discardBody(reg.key, index);
     }
-    if (offset === 0) await storeResponseHead(reg, index, response, crossOrigin, withCredentials, upload?.data.byteLength ?? 0);
+    if (offset === 0) await storeResponseHead(reg, index, response, crossOrigin, credentialed, upload?.data.byteLength ?? 0);
 
     let stored = offset;
     if (response.body) {

@@ -210,7 +210,7 @@ for (const name of browsersUnderTest()) {
       }
       page = await openSite(browser, server.originA);
       popup = await browser.browser.newPage();
-      await popup.setViewport({ width: 420, height: 720 });
+      await popup.setViewport({ width: 440, height: 720 });
       await gotoExtensionPage(browser, popup);
       await mkdir(SCREENSHOTS, { recursive: true });
     });
@@ -400,9 +400,9 @@ for (const name of browsersUnderTest()) {
         const violations = await runAxe(popup);
         assert.deepEqual(violations, [], `${theme}: ${JSON.stringify(violations, null, 2)}`);
         // Tall enough for the whole list: a full-page capture would paint the sticky toolbar mid-list.
-        await popup.setViewport({ width: 420, height: 1100 });
+        await popup.setViewport({ width: 440, height: 1100 });
         await popup.screenshot({ path: path.join(SCREENSHOTS, `popup-${name}-${theme}.png`) });
-        await popup.setViewport({ width: 420, height: 720 });
+        await popup.setViewport({ width: 440, height: 720 });
       }
       if (name === 'chromium') await popup.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
       await press(popup, 'Cancel', 'Season 2 · Episode 7: The long one');
@@ -479,7 +479,7 @@ for (const variant of variants) {
       }
       page = await openSite(browser, server.originA);
       popup = await browser.browser.newPage();
-      await popup.setViewport({ width: 420, height: 560 });
+      await popup.setViewport({ width: 440, height: 560 });
       await gotoExtensionPage(browser, popup);
     });
     after(async () => {

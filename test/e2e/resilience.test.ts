@@ -103,6 +103,31 @@ function assertMonotonic(outcome: Outcome, label: string): void {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** How far a resumed request may reach back into bytes already sent: one unwritten chunk and socket buffers. */
+const OVERLAP_PER_RESUME = 1.5 * MiB;
+
+/**
+ * Each request after the first asked to continue (Range + If-Range) from a point at or after the
+ * previous one's start and no later than what it had sent (nothing skipped), overlapping it by
+ * at most OVERLAP_PER_RESUME; so no byte range was fetched more than twice.
+ */
+function assertResumedRanges(requests: LogRecord[], spans: ReturnType<typeof spansOf>, size: number): void {
+  for (let i = 1; i < requests.length; i++) {
+    const rec = requests[i]!;
+    const [previous, span] = [spans[i - 1]!, spans[i]!];
+    assert.match(rec.range ?? '', /^bytes=\d+-$/, `request ${i} asks for a range`);
+    assert.ok(rec.headers['if-range'], `request ${i} carries If-Range`);
+    assert.equal(rec.status, 206, `request ${i} continues (206)`);
+    assert.ok(span.start >= previous.start, `request ${i} starts at ${span.start}, before the previous start ${previous.start}`);
+    assert.ok(span.start <= previous.end, `request ${i} starts at ${span.start}, after the ${previous.end} bytes sent: a gap`);
+    assert.ok(previous.end - span.start <= OVERLAP_PER_RESUME, `request ${i} fetches ${previous.end - span.start} bytes again`);
+  }
+  const cover = coverage(spans, size);
+  assert.equal(cover.gaps, 0, 'the requests cover the whole body');
+  assert.ok(cover.maxTimes <= 2, `no byte fetched more than twice (${cover.maxTimes})`);
+  assert.ok(cover.sent <= size + (requests.length - 1) * OVERLAP_PER_RESUME, `bytes sent ${cover.sent} for ${size}`);
+}
+
 for (const name of browsersUnderTest()) {
   describe(`[${name}] resilience`, () => {
     let server: TestServer;
@@ -147,38 +172,364 @@ for (const name of browsersUnderTest()) {
       console.log(`# [${name}] 40 MiB at 1 MiB/s with a ${IDLE_TIMEOUT_MS} ms idle timeout: ${seconds(took)}, 1 request`);
     });
 
-    test('the background stopped again and again mid-transfer: resumes with Range each time, intact', { skip: !isFirefox && 'needs the idle-timeout pref' }, async () => {
-      // A browser of its own with a 1 s idle timeout, so the ten stops come quickly.
+    test('the background stopped ten times mid-transfer: resumes with Range from the stored offset each time, intact', { skip: !isFirefox && 'needs the idle-timeout pref' }, async () => {
+      // A browser of its own with a 1 s idle timeout, so the ten stops come quickly (the issue
+      // asks for ten stops in 200 MiB; 40 MiB keeps this test near 20 s).
       const own = await launch('firefox', { prefs: { 'extensions.background.idle.timeout': 1000 } });
       try {
-        // Keep-alive off: the idle timeout stops the background; the wake alarm brings it back.
+        // Keep-alive off: the idle timeout stops the background; the wake alarm (every 2.4 s)
+        // starts it again, and nothing else does: the site's tab stays open but idle.
         await setEngineSwitches(own, { keepAlive: false, wakeMinutes: 0.04 });
         const site = await openSite(own, server.originA);
         const size = 40 * MiB;
         const url = `/gen/stops?size=${size}&seed=10&throttle=${3 * MiB}`;
         const startedAt = Date.now();
         await startFetch(site, 'stops', [url]);
-        await waitFor(
+        const during = await waitFor(
           'ten stops',
           () => {
             const requests = server.log.filter((rec) => rec.path.startsWith('/gen/stops'));
-            console.log(`# ${seconds(Date.now() - startedAt)}: ${requests.length} requests ${requests.map((r) => `${r.range}:${r.bytesSent}${r.completed ? '✓' : r.closedEarly ? '✗' : '…'}`).join(' ')}`);
-            return requests.length >= 11 || requests.some((r) => r.completed);
+            return requests.length >= 11 || requests.some((r) => r.completed) ? requests.length : 0;
           },
-          150_000,
-          1000,
+          120_000,
+          250,
         );
+        // Ten stops are enough: let the background live again so the rest goes quickly.
         await setEngineSwitches(own, null);
         const outcome = await finish(site, 'stops');
         const took = Date.now() - startedAt;
         assert.equal(outcome.state.result, 'success');
         assertIntact(outcome.bodies[0], size, 10, 'stops');
+        assertMonotonic(outcome, 'stops');
+
         const requests = await requestsFor(server, '/gen/stops');
+        assert.ok(during >= 11, `at least ten stops before the transfer completed (${during - 1})`);
         const spans = spansOf(requests);
+        assertResumedRanges(requests, spans, size);
         const cover = coverage(spans, size);
-        console.log(`# [${name}] ${requests.length - 1} stops, ${seconds(took)}; ranges ${spans.map((s) => `${s.start}+${s.end - s.start}`).join(' ')}; re-fetched ${cover.refetched} bytes`);
+        const stops = requests.length - 1;
+        console.log(
+          `# [${name}] ${stops} background stops in ${seconds(took)}; Range starts ${spans.map((span) => (span.start / MiB).toFixed(2)).join(', ')} MiB; ` +
+            `sent ${cover.sent} for ${size} (re-fetched ${cover.refetched}, ${(cover.refetched / stops / 1024).toFixed(0)} KiB per stop)`,
+        );
       } finally {
         await own.close();
+      }
+    });
+
+    test('connection dropped six times mid-body: each retry continues where the last stopped, no byte twice', async () => {
+      const size = 24 * MiB;
+      const url = `/gen/drops?size=${size}&seed=3&dropAfter=${3 * MiB + 12345}&dropTimes=6&key=drops-${name}`;
+      await startFetch(page, 'drops', [url]);
+      const outcome = await finish(page, 'drops');
+      assert.equal(outcome.state.result, 'success', JSON.stringify(outcome.state));
+      assertIntact(outcome.bodies[0], size, 3, 'drops');
+      assertMonotonic(outcome, 'drops');
+      const requests = await requestsFor(server, '/gen/drops');
+      assert.equal(requests.length, 7, 'six dropped responses and the one that finished');
+      assert.equal(requests.filter((r) => r.dropped).length, 6);
+      const spans = spansOf(requests);
+      assertResumedRanges(requests, spans, size);
+      const cover = coverage(spans, size);
+      // Every byte that reached the browser was kept: each Range starts exactly where the
+      // dropped response ended.
+      assert.equal(cover.refetched, 0, `no byte fetched twice (${cover.refetched} were)`);
+      assert.equal(cover.sent, size);
+      console.log(`# [${name}] 6 drops: Range starts ${spans.map((span) => span.start).join(', ')}; ${cover.sent} bytes sent for ${size}`);
+    });
+
+    test('a server that ignores Range, dropping twice: the request restarts from zero, body intact', async () => {
+      const size = 6 * MiB;
+      const url = `/gen/norange?size=${size}&seed=4&noRange=1&dropAfter=${2 * MiB}&dropTimes=2&key=norange-${name}`;
+      await startFetch(page, 'norange', [url]);
+      const outcome = await finish(page, 'norange');
+      assert.equal(outcome.state.result, 'success');
+      assertIntact(outcome.bodies[0], size, 4, 'norange');
+      assert.equal(outcome.state.downloaded, size, 'restarted bytes are not counted twice');
+      const requests = await requestsFor(server, '/gen/norange');
+      assert.deepEqual(requests.map((r) => r.status), [200, 200, 200]);
+      assert.ok(requests.slice(1).every((r) => r.range === `bytes=${2 * MiB}-`), `asked to resume: ${requests.map((r) => r.range)}`);
+      assert.equal(requests.reduce((sum, r) => sum + r.bytesSent, 0), size + 2 * 2 * MiB);
+    });
+
+    test('an ETag that changes after a drop: If-Range fails, the request restarts, body intact', async () => {
+      const size = 6 * MiB;
+      const url = `/gen/changing?size=${size}&seed=5&etag=changing&dropAfter=${2 * MiB}&dropTimes=1&key=changing-${name}`;
+      await startFetch(page, 'changing', [url]);
+      const outcome = await finish(page, 'changing');
+      assert.equal(outcome.state.result, 'success');
+      assertIntact(outcome.bodies[0], size, 5, 'changing');
+      assert.equal(outcome.state.downloaded, size);
+      const requests = await requestsFor(server, '/gen/changing');
+      assert.equal(requests.length, 2);
+      assert.equal(requests[1]!.range, `bytes=${2 * MiB}-`);
+      assert.match(String(requests[1]!.headers['if-range']), /^"g-\d+-5-c\d+"$/, 'If-Range carries the first ETag');
+      assert.equal(requests[1]!.status, 200, 'the changed resource comes whole');
+    });
+
+    test('the server gone (connection refused) and back: the fetch waits, marked offline, then resumes', async () => {
+      await setEngineSwitches(browser, { retryBaseMs: 200 });
+      try {
+        const size = 16 * MiB;
+        const url = `/gen/offline?size=${size}&seed=6&throttle=${4 * MiB}`;
+        await startFetch(page, 'offline', [url]);
+        await waitFor('some bytes', () => server.log.find((r) => r.path.startsWith('/gen/offline'))?.bytesSent! > 3 * MiB, 20_000, 100);
+        await server.pause();
+        const pausedAt = Date.now();
+        let store: StoreView | undefined;
+        try {
+          store = await waitFor(
+            'the registration to wait offline',
+            async () => {
+              const view = await readStore(browser);
+              return view.registrations.find((r) => r.id === 'offline' && r.waiting === 'offline') ? view : undefined;
+            },
+            15_000,
+            300,
+          );
+          await sleep(Math.max(0, 6000 - (Date.now() - pausedAt)));
+          const still = await page.evaluate(() => t.state((window as any).fetches.offline));
+          assert.equal(still.result, '', 'not failed while the server is gone');
+        } finally {
+          await server.resume();
+        }
+        const reg = store.registrations.find((r) => r.id === 'offline')!;
+        assert.equal(reg.active, 1);
+        const outcome = await finish(page, 'offline');
+        assert.equal(outcome.state.result, 'success');
+        assertIntact(outcome.bodies[0], size, 6, 'offline');
+        const requests = await requestsFor(server, '/gen/offline');
+        assert.equal(requests.length, 2, 'refused attempts never reach the log; one resumed request does');
+        assert.ok(requests[1]!.range?.startsWith('bytes='), 'resumed with Range');
+        const after = (await readStore(browser)).registrations.find((r) => r.key === reg.key)!;
+        assert.equal(after.waiting, null, 'no longer marked waiting');
+        console.log(`# [${name}] offline ${seconds(6000)}: resumed at ${requests[1]!.range} ${seconds(requests[1]!.time - pausedAt)} after the pause began`);
+      } finally {
+        await setEngineSwitches(browser, null);
+      }
+    });
+
+    test('transient failures: 503 with Retry-After, connection resets and a stall are retried, then succeed', async () => {
+      await setEngineSwitches(browser, { retryBaseMs: 200, stallMs: 1500 });
+      try {
+        const stallSize = 4 * MiB;
+        const urls = [
+          `/gen/busy?size=300000&seed=7&status=503&retryAfter=1&statusTimes=2&key=busy-${name}`,
+          `/gen/reset?size=200000&seed=8&reset=1&resetTimes=2&key=reset-${name}`,
+          `/gen/stall?size=${stallSize}&seed=9&stallAfter=${MiB}&stallMs=8000&key=stall-${name}`,
+        ];
+        const startedAt = Date.now();
+        await startFetch(page, 'transient', urls);
+        const outcome = await finish(page, 'transient');
+        const took = Date.now() - startedAt;
+        assert.equal(outcome.state.result, 'success', JSON.stringify(outcome.state));
+        assertIntact(outcome.bodies[0], 300000, 7, 'busy');
+        assertIntact(outcome.bodies[1], 200000, 8, 'reset');
+        assertIntact(outcome.bodies[2], stallSize, 9, 'stall');
+        const busy = await requestsFor(server, '/gen/busy');
+        assert.deepEqual(busy.map((r) => r.status), [503, 503, 200]);
+        for (let i = 1; i < busy.length; i++) {
+          assert.ok(busy[i]!.time - busy[i - 1]!.time >= 950, `Retry-After: 1 honoured (${busy[i]!.time - busy[i - 1]!.time} ms)`);
+        }
+        const resets = await requestsFor(server, '/gen/reset');
+        assert.deepEqual(resets.map((r) => Boolean(r.reset)), [true, true, false]);
+        const stalls = await requestsFor(server, '/gen/stall');
+        assert.equal(stalls.length, 2, 'the stalled response was cut and resumed');
+        assert.equal(stalls[1]!.range, `bytes=${MiB}-`, 'resumed right after the stall point');
+        assert.ok(took < 8000, `the stall was not waited out (${took} ms)`);
+      } finally {
+        await setEngineSwitches(browser, null);
+      }
+    });
+
+    test('bounded: failures that never end give fetch-error (resets after headers) or bad-status (503s)', async () => {
+      await setEngineSwitches(browser, { retryBaseMs: 100, maxRetries: 2, unreachableGiveUpMs: 1500 });
+      try {
+        await startFetch(page, 'cut', [`/gen/cut?size=100000&seed=1&dropAfter=0&key=cut-${name}`]);
+        await startFetch(page, 'busy-forever', [`/gen/busy-forever?size=1000&seed=1&status=503&retryAfter=0`]);
+        // Nothing listens on this port: connection refused until the fetch gives up.
+        const closed = `http://127.0.0.1:9/never`;
+        await startFetch(page, 'unreachable', [closed]);
+        const cut = await finish(page, 'cut');
+        assert.deepEqual([cut.state.result, cut.state.failureReason], ['failure', 'fetch-error']);
+        assert.equal((await requestsFor(server, '/gen/cut')).length, 3, 'the first attempt and two retries');
+        assert.match((cut.bodies[0] as { error: string }).error, /^TypeError/);
+
+        const busy = await finish(page, 'busy-forever');
+        assert.deepEqual([busy.state.result, busy.state.failureReason], ['failure', 'bad-status']);
+        assert.equal((await requestsFor(server, '/gen/busy-forever')).length, 3);
+        assert.equal((busy.bodies[0] as Body).status, 503, 'the last 503 is readable');
+
+        const unreachable = await finish(page, 'unreachable');
+        assert.deepEqual([unreachable.state.result, unreachable.state.failureReason], ['failure', 'fetch-error']);
+        const store = await readStore(browser);
+        for (const id of ['cut', 'busy-forever', 'unreachable']) {
+          const reg = store.registrations.filter((r) => r.id === id).at(-1)!;
+          assert.equal(reg.waiting, null, `${id}: not left marked waiting`);
+        }
+      } finally {
+        await setEngineSwitches(browser, null);
+      }
+    });
+
+    test('downloadTotal smaller than the bodies: download-total-exceeded, also across a resume', async () => {
+      const urls = [`/gen/total1?size=${MiB}&seed=1`, `/gen/total2?size=${2 * MiB}&seed=2&dropAfter=${MiB}&dropTimes=1&key=total-${name}`];
+      await startFetch(page, 'total', urls, { downloadTotal: 3 * MiB - 1 });
+      const outcome = await finish(page, 'total');
+      assert.deepEqual([outcome.state.result, outcome.state.failureReason], ['failure', 'download-total-exceeded']);
+      assert.ok(outcome.state.downloaded <= 3 * MiB - 1, `never counts past downloadTotal (${outcome.state.downloaded})`);
+    });
+
+    test('1,000 requests in one fetch: at most 4 connections at once, every record intact', async () => {
+      const count = 1000;
+      const urls = Array.from({ length: count }, (_, i) => `/gen/many/${i}?size=${1000 + i}&seed=m${i}`);
+      const startedAt = Date.now();
+      await startFetch(page, 'many', urls);
+      const checked = await page.evaluate(async () => {
+        const bgFetch = (window as any).fetches.many;
+        await t.settled(bgFetch, 120_000);
+        const records = await bgFetch.matchAll();
+        const lengths: number[] = [];
+        const hashes: Record<number, string> = {};
+        for (const [i, record] of records.entries()) {
+          const buffer = await (await record.responseReady).arrayBuffer();
+          lengths.push(buffer.byteLength);
+          if (i % 97 === 0) hashes[i] = await t.sha256(buffer);
+        }
+        return { state: t.state(bgFetch), lengths, hashes };
+      });
+      const took = Date.now() - startedAt;
+      assert.equal(checked.state.result, 'success');
+      assert.deepEqual(checked.lengths, Array.from({ length: count }, (_, i) => 1000 + i));
+      for (const [i, sha] of Object.entries(checked.hashes)) assert.equal(sha, generatedSha256(1000 + Number(i), `m${i}`), `record ${i}`);
+      await server.idle();
+      const most = server.maxConcurrent('/gen/many/');
+      assert.ok(most <= 4, `at most 4 connections for one fetch (saw ${most})`);
+      assert.equal(server.log.filter((r) => r.path.startsWith('/gen/many/')).length, count, 'each request once');
+      console.log(`# [${name}] 1,000 records fetched and read back in ${seconds(took)}, at most ${most} at once`);
+    });
+
+    test('per-site and global limits: two fetches of one site share 6 connections', async () => {
+      const urls = (tag: string) => Array.from({ length: 40 }, (_, i) => `/gen/pair/${tag}${i}?size=20000&seed=${i}&delay=50`);
+      await startFetch(page, 'pair-a', urls('a'));
+      await startFetch(page, 'pair-b', urls('b'));
+      const [a, b] = [await finish(page, 'pair-a'), await finish(page, 'pair-b')];
+      assert.equal(a.state.result, 'success');
+      assert.equal(b.state.result, 'success');
+      await server.idle();
+      const site = server.maxConcurrent('/gen/pair/');
+      assert.ok(site <= 6, `at most 6 connections for one site (saw ${site})`);
+      assert.ok(server.maxConcurrent('/gen/pair/a') <= 4 && server.maxConcurrent('/gen/pair/b') <= 4);
+      assert.ok(site > 4, `both fetches ran side by side (${site})`);
+    });
+
+    test('uploads: POST and PUT with Blob, ArrayBuffer and string bodies arrive byte for byte; uploaded reaches uploadTotal', async () => {
+      const sent = await page.evaluate(async () => {
+        const blobBytes = new Uint8Array(3 * 1024 * 1024);
+        for (let i = 0; i < blobBytes.length; i += 65536) crypto.getRandomValues(blobBytes.subarray(i, i + 65536));
+        const buffer = new Uint8Array(100_000).map((_, i) => (i * 7) & 255).buffer;
+        const text = 'héllo upload ✓ '.repeat(1000);
+        const requests = [
+          new Request('/upload/blob', { method: 'POST', body: new Blob([blobBytes], { type: 'application/octet-stream' }) }),
+          new Request('/upload/buffer', { method: 'PUT', body: buffer }),
+          new Request('/upload/text', { method: 'POST', body: text, headers: { 'Content-Type': 'text/plain' } }),
+        ];
+        const expected = [
+          { length: blobBytes.byteLength, sha256: await t.sha256(blobBytes) },
+          { length: buffer.byteLength, sha256: await t.sha256(buffer) },
+          { length: new TextEncoder().encode(text).byteLength, sha256: await t.sha256(new TextEncoder().encode(text)) },
+        ];
+        const reg = await t.reg();
+        const bgFetch = await reg.backgroundFetch.fetch('uploads', requests);
+        const atStart = { uploadTotal: bgFetch.uploadTotal, uploaded: bgFetch.uploaded };
+        await t.settled(bgFetch);
+        const replies = [];
+        for (const record of await bgFetch.matchAll()) replies.push(await (await record.responseReady).json());
+        return { expected, atStart, state: t.state(bgFetch), replies };
+      });
+      const total = sent.expected.reduce((sum, e) => sum + e.length, 0);
+      assert.equal(sent.state.result, 'success');
+      assert.deepEqual(sent.atStart, { uploadTotal: total, uploaded: 0 });
+      assert.equal(sent.state.uploaded, total, 'uploaded reaches uploadTotal');
+      assert.equal(sent.state.uploadTotal, total);
+      const log = await requestsFor(server, '/upload/');
+      assert.deepEqual(
+        log.map((r) => [r.method, r.pathname, r.uploadLength, r.uploadSha256]),
+        [
+          ['POST', '/upload/blob', sent.expected[0]!.length, sent.expected[0]!.sha256],
+          ['PUT', '/upload/buffer', sent.expected[1]!.length, sent.expected[1]!.sha256],
+          ['POST', '/upload/text', sent.expected[2]!.length, sent.expected[2]!.sha256],
+        ],
+      );
+      assert.deepEqual(sent.replies, sent.expected, 'the server saw the same bytes, and its answers are readable');
+    });
+
+    test('the store runs full: that fetch fails with quota-exceeded, its bytes are reclaimed, others finish', async () => {
+      const before = await readStore(browser);
+      const held = before.records.reduce((sum, r) => sum + r.stored, 0);
+      // Room for the small fetch and about four chunks of the big one (see quota.ts).
+      await setEngineSwitches(browser, { storeLimitBytes: held + 4.75 * MiB });
+      try {
+        const small = 256 * 1024;
+        await startFetch(page, 'small', [`/gen/q-small?size=${small}&seed=11&throttle=${128 * 1024}`]);
+        await startFetch(page, 'huge', [`/gen/q-huge?size=${32 * MiB}&seed=12&throttle=${8 * MiB}`]);
+        const huge = await finish(page, 'huge');
+        assert.deepEqual([huge.state.result, huge.state.failureReason], ['failure', 'quota-exceeded']);
+        assert.match((huge.bodies[0] as { error: string }).error, /^TypeError/, 'its body is gone');
+        const smallOutcome = await finish(page, 'small');
+        assert.equal(smallOutcome.state.result, 'success', 'the other fetch was not affected');
+        assertIntact(smallOutcome.bodies[0], small, 11, 'small');
+
+        const view = await readStore(browser);
+        const hugeKey = view.registrations.filter((r) => r.id === 'huge').at(-1)!.key;
+        assert.equal(view.chunks[hugeKey]?.count ?? 0, 0, 'the failed fetch holds no chunk');
+        assert.ok(view.records.filter((r) => r.regKey === hugeKey).every((r) => r.stored === 0));
+        // The space it used is free again: a fetch that needs it succeeds.
+        const next = 3 * MiB;
+        await startFetch(page, 'after-quota', [`/gen/q-next?size=${next}&seed=13`]);
+        const afterOutcome = await finish(page, 'after-quota');
+        assert.equal(afterOutcome.state.result, 'success');
+        assertIntact(afterOutcome.bodies[0], next, 13, 'after-quota');
+      } finally {
+        await setEngineSwitches(browser, null);
+      }
+    });
+
+    test('the browser closed mid-transfer and started again on the same profile: the transfer finishes by itself', async () => {
+      const profileDir = await mkdtemp(path.join(tmpdir(), `bgfetch-restart-${name}-`));
+      let current: Launched | undefined;
+      try {
+        current = await launch(name, { profileDir, keepProfile: true, prefs: FIREFOX_PREFS });
+        if (!isFirefox) await admin(current, { type: 'admin.setSite', origin: server.originB, settings: { useExtension: true } });
+        const size = 24 * MiB;
+        const url = `/gen/restart-${name}?size=${size}&seed=14&throttle=${2 * MiB}`;
+        const first = await openSite(current, server.originB);
+        await startFetch(first, 'restart', [url]);
+        await waitFor('a few MiB stored', () => server.log.find((r) => r.path.startsWith(`/gen/restart-${name}`))?.bytesSent! > 5 * MiB, 20_000, 100);
+        await current.close();
+        current = undefined;
+        const closedAt = Date.now();
+
+        current = await launch(name, { profileDir, keepProfile: true, prefs: FIREFOX_PREFS });
+        // No tab of the site is open: the engine resumes on its own.
+        const resumed = await waitFor(
+          'the resumed request',
+          () => server.log.filter((r) => r.path.startsWith(`/gen/restart-${name}`))[1],
+          30_000,
+          100,
+        );
+        const site = await openSite(current, server.originB);
+        const outcome = await finish(site, 'restart');
+        assert.equal(outcome.state.result, 'success');
+        assertIntact(outcome.bodies[0], size, 14, 'restart');
+        const requests = await requestsFor(server, `/gen/restart-${name}`);
+        const spans = spansOf(requests);
+        assertResumedRanges(requests, spans, size);
+        const cover = coverage(spans, size);
+        console.log(`# [${name}] browser restart: resumed at ${resumed.range} ${seconds(resumed.time - closedAt)} after the close began; re-fetched ${cover.refetched} bytes`);
+      } finally {
+        await current?.close();
+        await rm(profileDir, { recursive: true, force: true });
       }
     });
   });

@@ -1,0 +1,176 @@
+// "No more power than fetch()": attacks a page could make through the extension, each run both
+// as the page's own fetch() and as a background fetch of the same request, outcomes compared.
+// A probe "leaks" when the extension gives the page something its own fetch() would not: a body
+// or status where fetch() fails, or a header fetch() hides.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'puppeteer-core';
+import { admin, browsersUnderTest, launch, type Launched } from '../helpers/browsers';
+import { openSite, startTestServer, type TestServer } from '../helpers/site';
+
+declare const t: any;
+
+interface Side {
+  ok: boolean;
+  status?: number;
+  headers?: string[];
+  error?: string;
+  detail?: string;
+}
+interface ProbeResult {
+  page: Side;
+  ext: Side;
+}
+
+/** Runs in the page: the page's own fetch() and a background fetch of the same request. */
+async function runProbe(id: string, url: string, init: RequestInit & { body?: string }): Promise<ProbeResult> {
+  const within = <T,>(promise: Promise<T>, ms: number, what: string) =>
+    Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} timed out`)), ms))]);
+  const page: Side = await within(
+    fetch(url, init).then(
+      async (response) => {
+        await response.arrayBuffer();
+        return { ok: true, status: response.status, headers: [...response.headers.keys()].sort() };
+      },
+      (error: Error) => ({ ok: false, error: error.name }),
+    ),
+    20_000,
+    'page fetch',
+  ).catch((error: Error) => ({ ok: false, error: error.message }));
+
+  let ext: Side;
+  try {
+    const reg = await t.reg();
+    const bf = await within<any>(reg.backgroundFetch.fetch(id, new Request(url, init)), 20_000, 'bgfetch.fetch');
+    // Take the records while the fetch still runs (delay=300 on the URLs).
+    const records: any[] | undefined = await bf.matchAll().catch(() => undefined);
+    await within(t.settled(bf, 30_000), 31_000, 'settle');
+    const record = records?.[0];
+    if (!record) {
+      ext = { ok: false, error: 'no-record', detail: `${bf.result}/${bf.failureReason}` };
+    } else {
+      ext = await within(
+        record.responseReady.then(
+          async (response: Response) => {
+            await response.arrayBuffer();
+            return { ok: true, status: response.status, headers: [...response.headers.keys()].sort(), detail: `${bf.result}/${bf.failureReason}` };
+          },
+          (error: Error) => ({ ok: false, error: error.name, detail: `${bf.result}/${bf.failureReason}` }),
+        ),
+        20_000,
+        'responseReady',
+      );
+    }
+  } catch (error) {
+    ext = { ok: false, error: (error as Error).name, detail: (error as Error).message };
+  }
+  return { page, ext };
+}
+
+for (const name of browsersUnderTest()) {
+  describe(`[${name}] security probes`, () => {
+    let server: TestServer;
+    let browser: Launched;
+    let page: Page;
+    let pageB: Page;
+    let A: string;
+    let B: string;
+    let ran = 0;
+    let leaked = 0;
+    let mismatched = 0;
+    let seq = 0;
+
+    before(async () => {
+      server = await startTestServer();
+      A = server.originA;
+      B = server.originB;
+      browser = await launch(name);
+      if (name === 'chromium') {
+        for (const origin of [A, B]) await admin(browser, { type: 'admin.setSite', origin, settings: { useExtension: true } });
+      }
+      page = await openSite(browser, A);
+      pageB = await openSite(browser, B);
+    });
+    after(async () => {
+      console.log(`[${name}] probes: ${ran} ran, ${leaked} leaked, ${mismatched} differ from the page's fetch()`);
+      await browser?.close();
+      await server?.close();
+    });
+
+    /** Runs one probe from originA's page and checks parity and leaks. */
+    async function probe(label: string, url: string, init: Record<string, unknown> = {}, on: Page = page) {
+      // tsx keeps function names with a `__name` helper the page lacks.
+      await on.evaluate('window.__name = (f) => f');
+      const result = (await on.evaluate(runProbe, `probe-${seq++}`, url, init as RequestInit)) as ProbeResult;
+      ran++;
+      const hidden = (result.ext.headers ?? []).filter((header) => !(result.page.headers ?? []).includes(header));
+      const leak = (result.ext.ok && !result.page.ok) || (result.ext.ok && hidden.length > 0);
+      if (leak) leaked++;
+      if (result.ext.ok !== result.page.ok) mismatched++;
+      console.log(`  probe ${label}: page ${result.page.ok ? `ok ${result.page.status}` : `fails ${result.page.error}`}; extension ${result.ext.ok ? `ok ${result.ext.status}` : `fails ${result.ext.error} (${result.ext.detail ?? ''})`}${hidden.length ? `; hidden headers ${hidden}` : ''}`);
+      assert.ok(!leak, `${label} leaked: ${JSON.stringify(result)}`);
+      assert.equal(result.ext.ok, result.page.ok, `${label}: the extension and fetch() disagree: ${JSON.stringify(result)}`);
+      if (!result.ext.ok) {
+        // Refused: responseReady rejects TypeError, or the fetch failed before a record existed.
+        assert.ok(['TypeError', 'no-record'].includes(result.ext.error ?? ''), `${label}: ${JSON.stringify(result.ext)}`);
+      }
+      return result;
+    }
+    const gen = (origin: string, query: string) => `${origin}/gen/p${seq}?size=2000&seed=${seq}&delay=300&${query}`;
+
+    test('cross-origin without CORS headers', async () => {
+      await probe('no-cors-headers', gen(B, 'cors=none'));
+    });
+    test('cross-origin with a wrong Access-Control-Allow-Origin', async () => {
+      await probe('wrong-allow-origin', gen(B, 'cors=wrong'));
+    });
+    test('"*" with credentials: "include"', async () => {
+      await probe('star+include', gen(B, 'cors=star'), { credentials: 'include' });
+      await probe('star+allow-credentials+include', gen(B, 'cors=starcred'), { credentials: 'include' });
+    });
+    test('"*" without credentials: allowed, headers CORS-filtered', async () => {
+      await probe('star', gen(B, 'cors=star&header=X-Secret:s&header=X-Shown:v&expose=X-Shown'));
+    });
+    test('the exact origin echoed (needs the site\'s Origin header)', async () => {
+      await probe('origin-echo', gen(B, 'cors=origin'));
+      await probe('credentials-echo+include', gen(B, 'cors=credentials'), { credentials: 'include' });
+      await probe('origin-echo+include-without-allow-credentials', gen(B, 'cors=origin'), { credentials: 'include' });
+    });
+    test('same-origin redirected into a non-CORS origin', async () => {
+      await probe('A->B no CORS', `${A}/redirect?to=${encodeURIComponent(gen(B, 'cors=none'))}`);
+      await probe('A->B star', `${A}/redirect?to=${encodeURIComponent(gen(B, 'cors=star'))}`);
+    });
+    test('cross-origin redirect without CORS back to the site', async () => {
+      await probe('B(no CORS)->A', `${B}/redirect?to=${encodeURIComponent(gen(A, ''))}`);
+      await probe('B(star)->A', `${B}/redirect?cors=star&to=${encodeURIComponent(gen(A, ''))}`);
+      await probe('B(star)->B(none)', `${B}/redirect?cors=star&to=${encodeURIComponent(gen(B, 'cors=none'))}`);
+    });
+    test('preflight-needing methods and headers refused by the server', async () => {
+      await probe('PUT preflight denied', `${B}/upload/p?delay=300&cors=star&preflight=deny`, { method: 'PUT', body: 'hello' });
+      await probe('PUT preflight allowed', `${B}/upload/p?delay=300&cors=star`, { method: 'PUT', body: 'hello' });
+      await probe('custom header preflight denied', gen(B, 'cors=star&preflight=deny'), { headers: { 'X-Custom': '1' } });
+      await probe('custom header preflight allowed', gen(B, 'cors=star'), { headers: { 'X-Custom': '1' } });
+      await probe('POST json preflight denied', `${B}/upload/p?delay=300&cors=star&preflight=deny`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'Content-Type': 'application/json' },
+      });
+      await probe('same-origin PUT (no preflight)', `${A}/upload/p?delay=300`, { method: 'PUT', body: 'hello' });
+    });
+    test('file:, data:, about:, extension URLs and credentials in the URL are TypeErrors', async () => {
+      const urls = ['file:///etc/passwd', 'data:text/plain,hi', 'about:blank', `${browser.extensionBase}manifest.json`,
+        `http://user:pass@${new URL(B).host}/gen/x?size=10`, 'ftp://127.0.0.1/x', 'javascript:alert(1)', 'blob:' + A + '/x'];
+      for (const url of urls) {
+        const outcome = await page.evaluate(async (url, id) => {
+          const reg = await t.reg();
+          return t.outcome(reg.backgroundFetch.fetch(id, url));
+        }, url, `scheme-${seq++}`);
+        ran++;
+        const refused = outcome.name === 'TypeError' && outcome.isTypeError;
+        if (!refused) leaked++;
+        console.log(`  probe ${url}: extension ${refused ? 'TypeError' : JSON.stringify(outcome)}`);
+        assert.ok(refused, `${url}: ${JSON.stringify(outcome)}`);
+      }
+    });
+  });
+}
