@@ -14,7 +14,10 @@ import type { HeaderList, SerializedRequest } from '../shared/spec';
 import { corsAllows, isCrossOrigin } from './policy';
 
 const TAG_HEADER = 'x-bgfetch-cors-tag';
-const isFirefox = typeof __TARGET__ !== 'undefined' ? __TARGET__ === 'firefox' : false;
+/** Blocking webRequest is there (Firefox); elsewhere (Chromium, unit tests) the fallback path. */
+const canHook = () =>
+  (typeof __TARGET__ === 'undefined' || __TARGET__ === 'firefox') &&
+  typeof (browser as { webRequest?: { onBeforeSendHeaders?: unknown } } | undefined)?.webRequest?.onBeforeSendHeaders === 'object';
 
 /** A CORS failure: the request is a network error, as in the site's own fetch(). */
 export class CorsRefusal extends Error {}
@@ -270,7 +273,7 @@ export async function corsFetch(siteOrigin: string, request: SerializedRequest, 
     const preflight = { ...flight(), preflight: needs };
     let response: Response;
     try {
-      response = isFirefox
+      response = canHook()
         ? await trackedFetch(preflight, request.url, {
             method: 'OPTIONS',
             credentials: 'omit',
@@ -295,7 +298,7 @@ export async function corsFetch(siteOrigin: string, request: SerializedRequest, 
     const why = preflightAllows(siteOrigin, status, response.headers, needs, request.credentials);
     if (why) throw new CorsRefusal(why);
   }
-  if (!isFirefox) return fetch(request.url, init);
+  if (!canHook()) return fetch(request.url, init);
   const main = flight();
   if (crossAtStart && needs) main.preflightedOrigin = new URL(request.url).origin;
   return trackedFetch(main, request.url, init);

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 import { admin, browsersUnderTest, launch, type Launched } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
+import { rawBridge } from '../helpers/bridge';
 
 declare const t: any;
 
@@ -156,6 +157,101 @@ for (const name of browsersUnderTest()) {
         headers: { 'Content-Type': 'application/json' },
       });
       await probe('same-origin PUT (no preflight)', `${A}/upload/p?delay=300`, { method: 'PUT', body: 'hello' });
+    });
+    test('cookies: sent where the page\'s own fetch() sends them, and the site\'s Origin on the wire', async () => {
+      // Each origin sets its cookie from its own page (first party).
+      await page.evaluate((A) => fetch(`${A}/set-cookie?name=siteA&value=a1&samesite=None`).then((r) => r.text()), A);
+      await pageB.evaluate((B) => fetch(`${B}/set-cookie?name=siteB&value=b1&samesite=None`).then((r) => r.text()), B);
+      const cases: [string, (p: string) => string, Record<string, unknown>][] = [
+        ['same-origin default', (p) => `${A}/gen/${p}?size=100&delay=300`, {}],
+        ['same-origin omit', (p) => `${A}/gen/${p}?size=100&delay=300`, { credentials: 'omit' }],
+        ['cross-origin default', (p) => `${B}/gen/${p}?size=100&delay=300&cors=credentials`, {}],
+        ['cross-origin include', (p) => `${B}/gen/${p}?size=100&delay=300&cors=credentials`, { credentials: 'include' }],
+        ['A->B redirect default', (p) => `${A}/redirect?to=${encodeURIComponent(`${B}/gen/${p}?size=100&delay=300&cors=credentials`)}`, {}],
+      ];
+      const seen: Record<string, unknown> = {};
+      for (const [label, url, init] of cases) {
+        server.clearLog();
+        const pagePath = `ck-page-${seq++}`;
+        const extPath = `ck-ext-${seq++}`;
+        await page.evaluate(async (url, init) => {
+          await fetch(url, init).then((r) => r.arrayBuffer()).catch(() => undefined);
+        }, url(pagePath), init);
+        await page.evaluate('window.__name = (f) => f');
+        const result = (await page.evaluate(runProbe, `cookie-${seq++}`, url(extPath), init as RequestInit)) as ProbeResult;
+        await server.idle();
+        const rec = (p: string) => server.log.find((r) => r.pathname === `/gen/${p}` && r.method === 'GET');
+        const pageRec = rec(pagePath);
+        const extRec = rec(extPath);
+        ran++;
+        seen[label] = { page: pageRec?.cookies, ext: extRec?.cookies, pageOrigin: pageRec?.headers.origin ?? null, extOrigin: extRec?.headers.origin ?? null };
+        console.log(`  cookie probe ${label}: page sent ${JSON.stringify(pageRec?.cookies)} Origin ${pageRec?.headers.origin}; extension sent ${JSON.stringify(extRec?.cookies)} Origin ${extRec?.headers.origin}; ok ${result.page.ok}/${result.ext.ok}`);
+        const leak = Object.keys(extRec?.cookies ?? {}).some((name) => !(name in (pageRec?.cookies ?? {})));
+        if (leak) leaked++;
+        assert.ok(pageRec && extRec, `${label}: both requests reached the server`);
+        assert.deepEqual(Object.keys(extRec.cookies).sort(), Object.keys(pageRec.cookies).sort(), `${label}: cookies differ`);
+        assert.equal(extRec.headers['x-bgfetch-cors-tag'], undefined, 'the internal tag never reaches the server');
+        if (name === 'firefox') assert.equal(extRec.headers.origin ?? null, pageRec.headers.origin ?? null, `${label}: Origin differs`);
+      }
+      // The same-origin request does carry the site's cookie (not a vacuous pass).
+      assert.equal((seen['same-origin default'] as { ext: Record<string, string> }).ext.siteA, 'a1');
+    });
+    test('origin isolation: the second origin cannot see, abort or read the first origin\'s fetch', async () => {
+      await page.evaluate('window.__name = (f) => f');
+      await pageB.evaluate('window.__name = (f) => f');
+      const started = await page.evaluate(async (url) => {
+        const reg = await t.reg();
+        const bf = await reg.backgroundFetch.fetch('iso-secret', url);
+        (window as any).isoFetch = bf;
+        return { scope: reg.scope };
+      }, `${A}/gen/iso?size=${3 * 1024 * 1024}&seed=7&throttle=${1024 * 1024}`);
+      const [got] = (await page.evaluate(rawBridge, [{ type: 'get', scope: started.scope, id: 'iso-secret' }], 10_000)) as any[];
+      assert.equal(got.ok, true);
+      const key: string = got.value?.key ?? got.value?.snapshot?.key;
+      assert.ok(typeof key === 'string' && key.length > 0, `the owner learns its key: ${JSON.stringify(got)}`);
+
+      const viaApi = await pageB.evaluate(async () => {
+        const reg = await t.reg();
+        return { get: String(await reg.backgroundFetch.get('iso-secret')), ids: await reg.backgroundFetch.getIds() };
+      });
+      assert.deepEqual(viaApi, { get: 'undefined', ids: [] });
+
+      const scopeB = `${B}/site/`;
+      const forged = [
+        { type: 'get', scope: started.scope, id: 'iso-secret' },
+        { type: 'getIds', scope: started.scope },
+        { type: 'abort', scope: started.scope, key },
+        { type: 'abort', scope: scopeB, key },
+        { type: 'matchAll', scope: started.scope, key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } },
+        { type: 'matchAll', scope: scopeB, key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } },
+        { type: 'responseHead', scope: scopeB, key, index: 0 },
+        { type: 'readBody', scope: scopeB, key, index: 0, offset: 0 },
+        { type: 'readBody', scope: started.scope, key, index: 0, offset: 0 },
+      ];
+      const replies = (await pageB.evaluate(rawBridge, forged, 10_000)) as any[];
+      ran += forged.length + 2;
+      forged.forEach((request, i) => {
+        const reply = replies[i];
+        const fine =
+          reply !== 'timeout' &&
+          (reply.ok === false ||
+            (request.type === 'get' && reply.value == null) ||
+            (request.type === 'getIds' && Array.isArray(reply.value) && reply.value.length === 0) ||
+            (request.type === 'abort' && reply.value === false));
+        if (!fine) leaked++;
+        console.log(`  isolation ${request.type} (${request.scope === scopeB ? 'own scope' : 'first origin\'s scope'}): ${JSON.stringify(reply).slice(0, 160)}`);
+        assert.ok(fine, `${request.type}: ${JSON.stringify(reply)}`);
+        if (reply.ok === false) assert.ok(['TypeError', 'InvalidStateError', 'NotAllowedError', 'SecurityError'].includes(reply.error.name), JSON.stringify(reply));
+      });
+      // The first origin's fetch is intact and still running.
+      const after = await page.evaluate(async () => {
+        const reg = await t.reg();
+        const bf = await reg.backgroundFetch.get('iso-secret');
+        const state = bf ? { result: bf.result, failureReason: bf.failureReason } : null;
+        await bf?.abort();
+        return state;
+      });
+      assert.deepEqual(after, { result: '', failureReason: '' });
     });
     test('file:, data:, about:, extension URLs and credentials in the URL are TypeErrors', async () => {
       const urls = ['file:///etc/passwd', 'data:text/plain,hi', 'about:blank', `${browser.extensionBase}manifest.json`,
