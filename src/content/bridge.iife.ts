@@ -34,7 +34,8 @@ const ext = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { c
   };
   storage: { local: { get(key: string): Promise<Record<string, unknown>> } };
 };
-const jsonMessaging = !(globalThis as { browser?: unknown }).browser;
+// Chromium serialises extension messages as JSON (and may define `browser` too): bytes go as base64.
+const jsonMessaging = __TARGET__ === 'chromium';
 
 const pagePorts = new Set<MessagePort>();
 const watches = new Map<string, { scope: string; ports: Set<MessagePort> }>();

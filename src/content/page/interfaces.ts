@@ -79,7 +79,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     async fetch(id: string, requests: RequestInfo | RequestInfo[], options?: Partial<FetchOptions>) {
       const registration = internalsOf(managerScopes, this);
       if (arguments.length < 2) throw new TypeError('fetch() needs an id and requests.');
-      id = String(id);
+      id = toDOMString(id);
       const list = toRequestList(requests);
       if (list.length === 0) throw new TypeError('fetch() needs at least one request.');
       const built = list.map((entry) => new Request(entry));
@@ -104,7 +104,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     async get(id: string) {
       const { scope } = internalsOf(managerScopes, this);
       if (arguments.length < 1) throw new TypeError('get() needs an id.');
-      const state = await channel.call({ type: 'get', scope, id: String(id) });
+      const state = await channel.call({ type: 'get', scope, id: toDOMString(id) });
       return state ? registrationFor(scope, state) : undefined;
     }
 
@@ -212,13 +212,16 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
   };
 }
 
+/** WebIDL's DOMString conversion: a template literal throws a TypeError for symbols, as it must. */
+const toDOMString = (value: unknown): string => `${value as string}`;
+
 /** WebIDL's `(RequestInfo or sequence<RequestInfo>)`: any iterable but a Request is a list. */
 function toRequestList(requests: unknown): RequestInfo[] {
   if (requests instanceof Request) return [requests];
   if (typeof requests === 'object' && requests !== null && Symbol.iterator in requests) {
     return [...(requests as Iterable<RequestInfo>)];
   }
-  return [String(requests)];
+  return [toDOMString(requests)];
 }
 
 function toFetchOptions(options: Partial<FetchOptions> | undefined | null, base: string): FetchOptions {
@@ -228,11 +231,11 @@ function toFetchOptions(options: Partial<FetchOptions> | undefined | null, base:
   const icons: ImageResource[] = [...(options?.icons ?? [])].map((icon) => {
     if (icon?.src === undefined) throw new TypeError('Each icon needs a src.');
     const resource: ImageResource = {
-      src: new URL(String(icon.src), base).href,
-      sizes: String(icon.sizes ?? ''),
-      type: String(icon.type ?? ''),
+      src: new URL(toDOMString(icon.src), base).href,
+      sizes: toDOMString(icon.sizes ?? ''),
+      type: toDOMString(icon.type ?? ''),
     };
-    if (icon.label !== undefined) resource.label = String(icon.label);
+    if (icon.label !== undefined) resource.label = toDOMString(icon.label);
     return resource;
   });
   // unsigned long long: ToNumber, truncated, wrapped; beyond what could be stored is a quota
@@ -240,7 +243,7 @@ function toFetchOptions(options: Partial<FetchOptions> | undefined | null, base:
   let downloadTotal = Math.trunc(Number(options?.downloadTotal ?? 0));
   if (!Number.isFinite(downloadTotal)) downloadTotal = 0;
   if (downloadTotal < 0 || downloadTotal > Number.MAX_SAFE_INTEGER) downloadTotal = Number.MAX_SAFE_INTEGER;
-  return { title: String(options?.title ?? ''), icons, downloadTotal };
+  return { title: toDOMString(options?.title ?? ''), icons, downloadTotal };
 }
 
 function serialize(request: Request): SerializedRequest {
