@@ -107,11 +107,12 @@ function servePage(port: MessagePort, onShimReply?: (reply: ShimEventReply) => v
   port.onmessage = ({ data }: MessageEvent<PageToBridge>) => {
     // Re-created here so nothing but plain data of the page's making goes on.
     const message = structuredClone(data);
-    if ('type' in message && message.type.startsWith('bgfetch:sw-event-')) {
+    if (typeof message !== 'object' || message === null) return;
+    if ('type' in message && String(message.type).startsWith('bgfetch:sw-event-')) {
       onShimReply?.(message as ShimEventReply);
     } else if ('rid' in message) {
       void relay(message.request).then((reply) => {
-        const transfer = reply.ok && message.request.type === 'readBody'
+        const transfer = reply.ok && message.request?.type === 'readBody'
           ? [(reply.value as PageReplies['readBody']).bytes as Uint8Array].map((bytes) => bytes.buffer)
           : [];
         post(port, { rid: message.rid, reply }, transfer as Transferable[]);
@@ -141,21 +142,25 @@ function post(port: MessagePort, message: BridgeToPage, transfer: Transferable[]
 }
 
 async function relay(request: Extract<PageToBridge, { rid: number }>['request']): Promise<Reply<unknown>> {
-  if (jsonMessaging && request.type === 'fetch') {
+  // The page's message is untrusted and unchecked here (the background validates it): only a
+  // well-formed fetch has bodies to convert; anything else goes on as it is.
+  if (jsonMessaging && request?.type === 'fetch' && Array.isArray(request.requests)) {
     request = {
       ...request,
-      requests: request.requests.map((entry) => ({
-        ...entry,
-        body: entry.body instanceof Uint8Array ? bytesToBase64(entry.body) : entry.body,
-      })),
+      requests: request.requests.map((entry) =>
+        entry?.body instanceof Uint8Array ? { ...entry, body: bytesToBase64(entry.body) } : entry,
+      ),
     };
+  }
+  if (!withinSize(request)) {
+    return { ok: false, error: { name: 'TypeError', message: 'The message is too large or too deeply nested.' } };
   }
   // The background may be starting up (or restarting): try again briefly before giving up.
   for (let attempt = 0; ; attempt++) {
     try {
       const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request })) as Reply<unknown> | undefined;
       if (!reply) throw new Error('no reply');
-      if (reply.ok && request.type === 'readBody') {
+      if (reply.ok && request?.type === 'readBody') {
         const value = reply.value as PageReplies['readBody'];
         if (typeof value.bytes === 'string') value.bytes = base64ToBytes(value.bytes);
       }
@@ -167,6 +172,21 @@ async function relay(request: Extract<PageToBridge, { rid: number }>['request'])
       await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
     }
   }
+}
+
+/**
+ * Chromium sends messages as JSON, which expands shared references: a page's small object graph
+ * could become an endless string and hang its own tab. Count values as JSON would, up to a bound.
+ */
+const MAX_VALUES = 2_000_000;
+function withinSize(value: unknown): boolean {
+  const stack = [value];
+  for (let seen = 0; stack.length; seen++) {
+    if (seen > MAX_VALUES) return false;
+    const next = stack.pop();
+    if (typeof next === 'object' && next !== null && !ArrayBuffer.isView(next)) stack.push(...Object.values(next));
+  }
+  return true;
 }
 
 /** Progress comes over a long-lived port, reopened (and the watches renewed) if the background restarts. */
