@@ -98,4 +98,17 @@ describe('Semaphore', () => {
     await tick();
     expect(got).toHaveLength(3);
   });
+
+  it('hands a released slot to the longest waiter, not to a newcomer', async () => {
+    const semaphore = new Semaphore(1);
+    const signal = new AbortController().signal;
+    const first = await semaphore.acquire(signal);
+    const order: string[] = [];
+    const waiter = semaphore.acquire(signal).then((slot) => (order.push('waiter'), slot));
+    first!.release();
+    const newcomer = semaphore.acquire(signal).then((slot) => (order.push('newcomer'), slot));
+    (await waiter)!.release();
+    await newcomer;
+    expect(order).toEqual(['waiter', 'newcomer']);
+  });
 });

@@ -37,9 +37,10 @@ const RETRY_AFTER_MAX_MS = 10 * 60_000;
 /** Statuses retried when the server says when to come back (Retry-After). */
 const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 
-const PER_FETCH_CONNECTIONS = 4;
+const PER_FETCH_CONNECTIONS = 6;
+// Browsers open at most 6 connections per host anyway.
 const PER_SITE_CONNECTIONS = 6;
-const GLOBAL_CONNECTIONS = 8;
+const GLOBAL_CONNECTIONS = 12;
 const globalConnections = new Semaphore(GLOBAL_CONNECTIONS);
 const siteConnections = new Map<string, Semaphore>();
 
@@ -520,16 +521,22 @@ async function streamBody(
   let writeError: { error: unknown } | undefined;
   let completed = false;
 
+  /** Hands the next chunk (at most CHUNK_BYTES, so readers get chunks of that size) to a write. */
   const schedule = (last = false) => {
     if (buffered === 0 && !last) return;
-    const data = new Uint8Array(buffered);
+    const data = new Uint8Array(Math.min(buffered, CHUNK_BYTES));
     let at = 0;
-    for (const part of parts) {
-      data.set(part, at);
-      at += part.byteLength;
+    while (at < data.byteLength) {
+      const part = parts[0]!;
+      const take = Math.min(part.byteLength, data.byteLength - at);
+      data.set(part.subarray(0, take), at);
+      at += take;
+      if (take === part.byteLength) parts.shift();
+      else parts[0] = part.subarray(take);
     }
-    parts = [];
-    buffered = 0;
+    buffered -= data.byteLength;
+    // Only the write that ends the body marks the record done.
+    last &&= buffered === 0;
     lastFlush = Date.now();
     const start = scheduled;
     scheduled += data.byteLength;
@@ -562,19 +569,22 @@ async function streamBody(
       onData();
       parts.push(value);
       buffered += value.byteLength;
-      if (buffered >= CHUNK_BYTES || Date.now() - lastFlush >= FLUSH_MS) {
+      // A read far larger than a chunk (data that piled up meanwhile) becomes several chunks.
+      while (buffered >= CHUNK_BYTES || (buffered > 0 && Date.now() - lastFlush >= FLUSH_MS)) {
         await settled(); // one write at a time, in order
         schedule();
       }
     }
-    await settled();
-    schedule(complete);
+    do {
+      await settled();
+      schedule(complete);
+    } while (buffered > 0);
     await settled();
   } catch (error) {
     // Keep what arrived: the next attempt resumes after it.
     const writable = !signal.aborted && !(error instanceof TransferFailure) && !isQuotaError(error);
     await writing;
-    if (writable && !writeError) {
+    while (writable && !writeError && buffered > 0) {
       schedule();
       await writing;
     }
