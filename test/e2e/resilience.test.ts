@@ -128,10 +128,12 @@ async function stopExtensionWorker(launched: Launched): Promise<void> {
 
 /**
  * How far a resumed request may reach back into bytes the server already sent: what the engine
- * had not written yet (under one 1 MiB chunk) plus what sat in buffers on the way. Chromium drops
- * what its network pipe still held when the connection fails (up to about 2 MiB seen here).
+ * had not written yet (under one chunk, CHUNK_BYTES in src/background/chunks.ts) plus what sat
+ * in buffers on the way. Chromium drops what its network pipe still held when the connection
+ * fails (up to about 2 MiB seen here).
  */
-const overlapPerResume = (name: BrowserName) => (name === 'firefox' ? 1.5 * MiB : 2.5 * MiB);
+const CHUNK = 4 * MiB;
+const overlapPerResume = (name: BrowserName) => CHUNK + (name === 'firefox' ? 0.5 * MiB : 2 * MiB);
 const rangeStart = (rec: LogRecord) => Number(/^bytes=(\d+)-$/.exec(rec.range ?? '')?.[1] ?? NaN);
 
 /**
