@@ -3,8 +3,9 @@
 // key, and web pages cannot reach the extension's storage. Without the key every value is the
 // production default below. What each one does (and which test uses it): test/e2e/resilience.test.ts.
 import browser from 'webextension-polyfill';
+import { TEST_SWITCHES_KEY } from '../shared/channels';
 
-export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';
+export { TEST_SWITCHES_KEY };
 
 export interface Switches {
   /** Ping the browser while transfers run so the background is not suspended (keepalive.ts). */

@@ -19,3 +19,5 @@ export const SITE_OPENED_CHANNEL = 'bgfetch:site-opened';
  * the background is woken only for the sites that have something to deliver.
  */
 export const PENDING_EVENTS_KEY = 'bgfetch.pendingEventOrigins';
+/** storage.local key of the transfer engine's test-only switches (src/background/switches.ts). */
+export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';

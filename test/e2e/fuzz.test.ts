@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { admin, browsersUnderTest, launch, type Launched } from '../helpers/browsers';
+import { browsersUnderTest, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 import { rawBridge } from '../helpers/bridge';
 
@@ -68,7 +68,7 @@ for (const name of browsersUnderTest()) {
     before(async () => {
       server = await startTestServer();
       browser = await launch(name);
-      if (name === 'chromium') await admin(browser, { type: 'admin.setSite', origin: server.originA, settings: { useExtension: true } });
+      await useExtensionFor(browser, [server.originA]);
       page = await openSite(browser, server.originA);
       await page.evaluate('window.__name = (f) => f');
       await page.evaluate(`window.generate = ${generate.toString()}; window.rawBridge = ${rawBridge.toString()};`);

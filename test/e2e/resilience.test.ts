@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { admin, browsersUnderTest, launch, type BrowserName, type Launched } from '../helpers/browsers';
+import { admin, browsersUnderTest, launch, useExtensionFor, type BrowserName, type Launched } from '../helpers/browsers';
 import { coverage, readStore, setEngineSwitches, sleep, spansOf, waitFor, type StoreView } from '../helpers/engine';
 import { startTestServer, type LogRecord, type TestServer } from '../helpers/site';
 
@@ -170,11 +170,7 @@ for (const name of browsersUnderTest()) {
     before(async () => {
       server = await startTestServer();
       browser = await launch(name, { prefs: FIREFOX_PREFS });
-      if (!isFirefox) {
-        for (const origin of [server.originA, server.originB]) {
-          await admin(browser, { type: 'admin.setSite', origin, settings: { useExtension: true } });
-        }
-      }
+      await useExtensionFor(browser, [server.originA, server.originB]);
       page = await openSite(browser, server.originA);
     });
     after(async () => {

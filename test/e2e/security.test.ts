@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { admin, browsersUnderTest, launch, type Launched } from '../helpers/browsers';
+import { browsersUnderTest, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 import { rawBridge } from '../helpers/bridge';
 
@@ -86,9 +86,7 @@ for (const name of browsersUnderTest()) {
       A = server.originA;
       B = server.originB;
       browser = await launch(name);
-      if (name === 'chromium') {
-        for (const origin of [A, B]) await admin(browser, { type: 'admin.setSite', origin, settings: { useExtension: true } });
-      }
+      await useExtensionFor(browser, [A, B]);
       page = await openSite(browser, A);
       pageB = await openSite(browser, B);
     });

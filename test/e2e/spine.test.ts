@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { admin, browsersUnderTest, launch, type Launched } from '../helpers/browsers';
+import { browsersUnderTest, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 
 // Page-side helpers from test/fixtures/site/helpers.js.
@@ -22,12 +22,7 @@ for (const name of browsersUnderTest()) {
     before(async () => {
       server = await startTestServer();
       browser = await launch(name);
-      if (name === 'chromium') {
-        // Chromium has its own Background Fetch: switch the test sites to the extension.
-        for (const origin of [server.originA, server.originB]) {
-          await admin(browser, { type: 'admin.setSite', origin, settings: { useExtension: true } });
-        }
-      }
+      await useExtensionFor(browser, [server.originA, server.originB]);
       page = await openSite(browser, server.originA);
     });
     after(async () => {

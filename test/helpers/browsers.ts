@@ -160,6 +160,15 @@ export async function admin(launched: Launched, request: Record<string, unknown>
   }
 }
 
+/**
+ * Chromium has its own Background Fetch: tests switch their sites to the extension (the
+ * per-site setting a person would flip in the popup). Nothing to do in Firefox.
+ */
+export async function useExtensionFor(launched: Launched, origins: string[]): Promise<void> {
+  if (launched.name !== 'chromium') return;
+  for (const origin of origins) await admin(launched, { type: 'admin.setSite', origin, settings: { useExtension: true } });
+}
+
 /** Which browsers this run covers: BROWSERS=firefox,chromium (default both). */
 export function browsersUnderTest(): BrowserName[] {
   const list = (process.env.BROWSERS ?? 'firefox,chromium').split(',').map((name) => name.trim());

@@ -5,17 +5,8 @@ import type { Page } from 'puppeteer-core';
 import { extensionPage, type Launched } from './browsers';
 import type { LogRecord } from './site';
 
-/** src/background/switches.ts: TEST_SWITCHES_KEY and the Switches it holds. */
-export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';
-export interface EngineSwitches {
-  keepAlive: boolean;
-  wakeMinutes: number;
-  storeLimitBytes: number | null;
-  retryBaseMs: number;
-  maxRetries: number;
-  unreachableGiveUpMs: number;
-  stallMs: number;
-}
+import { TEST_SWITCHES_KEY } from '../../src/shared/channels';
+import type { Switches as EngineSwitches } from '../../src/background/switches';
 
 /** Runs `work` in a fresh extension page (it sees browser.* and the extension's IndexedDB). */
 export async function inExtensionPage<T>(launched: Launched, work: (page: Page) => Promise<T>): Promise<T> {
