@@ -61,11 +61,12 @@ async function retry(key: string): Promise<boolean> {
     if (clash) {
       throw new SpecError('InvalidStateError', `The site started a new fetch "${reg.id}"; that one is running instead.`);
     }
+    // Once the site's worker took the bodies (disposal.ts), nothing is kept: every request again.
     await db.records
       .where('regKey')
       .equals(key)
-      .filter((record) => record.state === 'failed' || record.state === 'aborted')
-      .modify({ state: 'pending', failure: '' });
+      .filter((record) => reg.released === true || record.state === 'failed' || record.state === 'aborted')
+      .modify(reg.released ? { state: 'pending', failure: '', response: null, stored: 0, validator: null } : { state: 'pending', failure: '' });
     // The records are live again: the site reads them when the success event arrives.
     const next: StoredRegistration = {
       ...reg,
@@ -75,6 +76,8 @@ async function retry(key: string): Promise<boolean> {
       failureReason: '',
       settledAt: 0,
       recordsAvailable: true,
+      released: false,
+      ...(reg.released ? { downloaded: 0 } : {}),
     };
     await db.registrations.put(next);
     return next;

@@ -48,13 +48,41 @@ export async function recordBlob(regKey: string, index: number, type = ''): Prom
   return new Blob(parts, { type });
 }
 
-/** Save the finished files of a fetch (or just `index`). Returns how many downloads started. */
-export async function saveRegistration(regKey: string, index?: number): Promise<number> {
+/** Saves still reading a fetch's bodies: disposal waits for them (see disposal.ts). */
+const reading = new Map<string, Promise<unknown>>();
+
+/** Resolves once no save is reading the bodies of `regKey` any more. */
+export async function savesDone(regKey: string): Promise<void> {
+  while (reading.has(regKey)) await reading.get(regKey)!.catch(() => undefined);
+}
+
+/**
+ * Save the finished files of a fetch (or just `index`), if `wanted` still says so once earlier
+ * saves of it are done. Returns how many downloads started. Registered synchronously, so a
+ * release that starts after this call waits for it.
+ */
+export async function saveRegistration(regKey: string, index?: number, wanted?: () => Promise<boolean>): Promise<number> {
+  const earlier = reading.get(regKey)?.catch(() => undefined);
+  const saving = (async () => {
+    await earlier;
+    if (wanted && !(await wanted())) return 0;
+    return startDownloads(regKey, index);
+  })();
+  reading.set(regKey, saving);
+  try {
+    return await saving;
+  } finally {
+    if (reading.get(regKey) === saving) reading.delete(regKey);
+  }
+}
+
+async function startDownloads(regKey: string, index?: number): Promise<number> {
   if (!canSave()) {
     throw new SpecError('NotSupportedError', 'Saving files is available in Firefox only for now.');
   }
   const reg = await db.registrations.get(regKey);
   if (!reg) throw new SpecError('InvalidStateError', 'That background fetch no longer exists.');
+  if (reg.released) throw new SpecError('InvalidStateError', 'The site took these files; they are no longer stored here.');
   const records = await db.records.where('regKey').equals(regKey).sortBy('index');
   const paths = savePaths(
     reg.origin,

@@ -3,6 +3,7 @@
 import { bytesToBase64 } from '../shared/bytes';
 import { createAdminHandlers } from './admin';
 import { syncPageScriptRegistration } from './chromium-pages';
+import { releaseHandledBodies } from './disposal';
 import { createPageHandlers } from './manager';
 import { listen } from './router';
 import { onSettled } from './settle';
@@ -26,3 +27,4 @@ void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resu
 if (!isChromium) injectShimIntoServiceWorkers();
 onSettled((reg) => void deliverPending(reg.origin));
 void deliverPending().catch((error: unknown) => console.error('bgfetch: event delivery', error));
+void releaseHandledBodies().catch((error: unknown) => console.error('bgfetch: releasing bodies', error));

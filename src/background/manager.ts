@@ -71,6 +71,8 @@ export function createPageHandlers(encodeBytes: (bytes: Uint8Array) => WireBytes
         const complete = record.state === 'done' || record.failure === 'bad-status';
         if (offset < record.stored) {
           const bytes = await readStored(key, index, offset);
+          // Released after the site's worker handled the fetch (disposal.ts): nothing left to read.
+          if (!bytes.byteLength) throw typeError('The body is no longer stored: the site already took it.');
           return { bytes: encodeBytes(bytes), done: complete && offset + bytes.byteLength >= record.stored };
         }
         if (complete) return { bytes: encodeBytes(new Uint8Array(0)), done: true };

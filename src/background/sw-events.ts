@@ -7,6 +7,7 @@ import { DELIVER_CHANNEL, PENDING_EVENTS_KEY } from '../shared/channels';
 import { db, snapshotOf, type StoredSwEvent } from '../shared/db';
 import type { DeliverEvent, DeliveryOutcome, SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
+import { releaseBodies } from './disposal';
 
 const inFlight = new Set<string>();
 
@@ -89,10 +90,10 @@ async function deliver(event: StoredSwEvent): Promise<void> {
 
 /** After the handlers ran: records stop being available (spec: "When it settles", 4). */
 async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome, { outcome: 'no-worker' }>): Promise<void> {
-  await db.transaction('rw', db.swEvents, db.registrations, async () => {
+  const unavailable = await db.transaction('rw', db.swEvents, db.registrations, async () => {
     await db.swEvents.delete(event.id);
     const reg = await db.registrations.get(event.regKey);
-    if (!reg) return;
+    if (!reg) return false;
     const change: Partial<typeof reg> = {};
     // A worker without the shim (Chromium without the opt-in import) ran no handler: the page
     // is the site's only reader then, so its records stay available.
@@ -102,6 +103,8 @@ async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome,
       if (outcome.ui.icons !== undefined) change.icons = outcome.ui.icons;
     }
     await db.registrations.update(event.regKey, change);
+    return change.recordsAvailable === false;
   });
   announceChange(event.regKey);
+  if (unavailable) await releaseBodies(event.regKey);
 }

@@ -101,8 +101,7 @@ async function notify(reg: StoredRegistration): Promise<void> {
 
 async function autoSave(reg: StoredRegistration): Promise<void> {
   if (reg.result !== 'success' || !canSave()) return;
-  if (!(await siteSettings(reg.origin)).autoSave) return;
-  await saveRegistration(reg.key);
+  await saveRegistration(reg.key, undefined, async () => (await siteSettings(reg.origin)).autoSave);
 }
 
 onSettled((reg) => {

@@ -116,7 +116,11 @@ export function groupBySite(registrations: readonly StoredRegistration[]): SiteG
 }
 
 /** The store keeps exactly the downloaded bytes (transfers count both in one transaction) and the uploads. */
-export const storedBytes = (reg: StoredRegistration) => reg.downloaded + reg.uploadTotal;
+/** Bytes the store holds for a fetch: none of its bodies once released (a failed one keeps its uploads for retry). */
+export const storedBytes = (reg: StoredRegistration) => {
+  if (!reg.released) return reg.downloaded + reg.uploadTotal;
+  return reg.result === 'failure' && reg.failureReason !== 'aborted' ? reg.uploadTotal : 0;
+};
 
 /** The icon closest to `size` CSS pixels at 2x, from a fetch's `icons`. */
 export function pickIcon(icons: readonly ImageResource[], base: string, size = 32): string | null {

@@ -28,6 +28,8 @@ export interface StoredRegistration {
   result: BackgroundFetchResult;
   failureReason: BackgroundFetchFailureReason;
   recordsAvailable: boolean;
+  /** Its bodies were deleted after the site's worker handled the final event (src/background/disposal.ts). */
+  released?: boolean;
   /** 1 while unsettled (indexable, unlike booleans). */
   active: 0 | 1;
   paused: boolean;

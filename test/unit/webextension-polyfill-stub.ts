@@ -12,6 +12,10 @@ const browser = {
     onInstalled: event,
     onStartup: event,
   },
+  downloads: {
+    onChanged: event,
+    download: async (_options: { url: string; filename: string }) => 1,
+  },
   scripting: {
     registerContentScripts: async () => undefined,
     unregisterContentScripts: async () => undefined,

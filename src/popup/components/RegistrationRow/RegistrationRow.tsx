@@ -30,6 +30,7 @@ export function RegistrationRow({ reg, summary, speed, locale, canSave, run }: R
   const icon = iconFailed ? null : pickIcon(reg.icons, reg.scope, 32);
   const titleId = `reg-${reg.key}`;
   const moving = state === 'running';
+  const saveable = state === 'succeeded' && canSave && !reg.released;
   const eta = moving ? formatEta(etaSeconds(reg.downloaded, total, speed), locale, msg) : '';
   const files =
     reg.active && summary
@@ -71,6 +72,7 @@ export function RegistrationRow({ reg, summary, speed, locale, canSave, run }: R
           <span class="reg-files">{files}</span>
         </div>
         {state === 'failed' && <p class="reg-failure">{failureMessage(reg.failureReason, msg)}</p>}
+        {reg.released && <p class="reg-note muted">{msg('releasedNote')}</p>}
         <div class="reg-actions">
           {active && !reg.paused && (
             <button type="button" aria-label={label('pause')} onClick={() => run(() => command('admin.pause', { key: reg.key }))}>
@@ -92,7 +94,7 @@ export function RegistrationRow({ reg, summary, speed, locale, canSave, run }: R
               {msg('retry')}
             </button>
           )}
-          {state === 'succeeded' && canSave && (
+          {saveable && (
             <button
               type="button"
               class="primary"
@@ -108,7 +110,7 @@ export function RegistrationRow({ reg, summary, speed, locale, canSave, run }: R
             </button>
           )}
         </div>
-        {state === 'succeeded' && canSave && reg.recordCount > 1 && <FileList regKey={reg.key} run={run} />}
+        {saveable && reg.recordCount > 1 && <FileList regKey={reg.key} run={run} />}
       </div>
     </li>
   );
