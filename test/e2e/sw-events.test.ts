@@ -7,7 +7,7 @@ import type { Page } from 'puppeteer-core';
 import { generatedSha256 } from '../server/server.mjs';
 import { admin, browsersUnderTest, launch, type Launched } from '../helpers/browsers';
 import { openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
-import { registrationKey, storedRegistrations } from '../helpers/store';
+import { registrationKey, storedBodyBytes, storedRegistrations } from '../helpers/store';
 
 declare const t: any;
 declare const workerLog: () => Promise<any[]>;
@@ -24,6 +24,16 @@ async function waitForLog(page: Page, done: (entries: any[]) => boolean, timeout
     if (Date.now() > deadline) throw new Error(`worker log never matched: ${JSON.stringify(entries)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Waits until the store released the bodies of `key`; returns the body bytes left. */
+async function waitForRelease(launched: Launched, key: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  while (!(await storedRegistrations(launched)).find((reg) => reg.key === key)?.released) {
+    if (Date.now() > deadline) throw new Error(`${key} was never released`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return storedBodyBytes(launched, key);
 }
 
 if (browsersUnderTest().includes('firefox')) {
@@ -67,6 +77,8 @@ if (browsersUnderTest().includes('firefox')) {
       const stored = (await storedRegistrations(browser)).find((reg) => reg.id === 'podcast')!;
       assert.equal(stored.title, 'Done: podcast', 'updateUI() changed the title the popup shows');
       assert.equal(stored.recordsAvailable, false, 'records stop being available once the handler finished');
+      // The worker copied the bodies into its cache: the extension's copy is released.
+      assert.equal(await waitForRelease(browser, stored.key), 0, 'no body bytes left in the store');
       const late = await page.evaluate(async () => {
         const reg = await t.reg();
         const bgFetch = await reg.backgroundFetch.fetch('podcast-2', '/gen/p2?size=10&seed=1&delay=100');
@@ -93,8 +105,11 @@ if (browsersUnderTest().includes('firefox')) {
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       await new Promise((resolve) => setTimeout(resolve, 1000));
+      const key = await registrationKey(browser, server.originA, 'later');
+      assert.equal(await storedBodyBytes(browser, key), 2 * MiB, 'the body is kept while its event waits for the site');
       page = await openWorkerSite(browser, server.originA);
       await waitForLog(page, (entries) => entries.some((e) => e.id === 'later'));
+      assert.equal(await waitForRelease(browser, key), 0, 'released once the handler ran');
       await new Promise((resolve) => setTimeout(resolve, 2000));
       const again = await openWorkerSite(browser, server.originA);
       await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -202,6 +217,8 @@ if (browsersUnderTest().includes('chromium')) {
       assert.deepEqual(entry, { ...entry, type: 'backgroundfetchsuccess', result: 'success', records: 1, secondUpdate: 'InvalidStateError' });
       const bodies = await page.evaluate(() => cachedBodies());
       assert.equal(bodies.find((b: any) => b.url.endsWith(url))?.sha256, generatedSha256(2 * MiB, 51));
+      const key = await registrationKey(browser, server.originA, 'opted-in');
+      assert.equal(await waitForRelease(browser, key), 0, "the extension's copy is released once the worker handled it");
     });
   });
 }

@@ -8,6 +8,7 @@ export interface StoredRegistrationView {
   title: string;
   result: string;
   recordsAvailable: boolean;
+  released: boolean;
 }
 
 export async function storedRegistrations(launched: Launched): Promise<StoredRegistrationView[]> {
@@ -21,7 +22,9 @@ export async function storedRegistrations(launched: Launched): Promise<StoredReg
           open.onsuccess = () => {
             const request = open.result.transaction('registrations').objectStore('registrations').getAll();
             request.onsuccess = () => {
-              resolve(request.result.map(({ key, origin, id, title, result, recordsAvailable }) => ({ key, origin, id, title, result, recordsAvailable })));
+              resolve(
+                request.result.map(({ key, origin, id, title, result, recordsAvailable, released }) => ({ key, origin, id, title, result, recordsAvailable, released: released === true })),
+              );
               open.result.close();
             };
             request.onerror = () => reject(request.error);
@@ -38,4 +41,30 @@ export async function registrationKey(launched: Launched, origin: string, id: st
   const last = matches.at(-1);
   if (!last) throw new Error(`no stored registration ${id} for ${origin}`);
   return last.key;
+}
+
+/** Body bytes the store holds for a fetch (its chunks), as the person's disk holds them. */
+export async function storedBodyBytes(launched: Launched, key: string): Promise<number> {
+  const page = await extensionPage(launched);
+  try {
+    return await page.evaluate(
+      (key) =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('bgfetch');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const range = IDBKeyRange.only(key);
+            const request = open.result.transaction('chunks').objectStore('chunks').index('regKey').getAll(range);
+            request.onsuccess = () => {
+              resolve(request.result.reduce((sum: number, chunk: { data: ArrayBuffer }) => sum + chunk.data.byteLength, 0));
+              open.result.close();
+            };
+            request.onerror = () => reject(request.error);
+          };
+        }),
+      key,
+    );
+  } finally {
+    await page.close();
+  }
 }
