@@ -25,6 +25,8 @@ export function manifestFor(target: Target) {
       'webRequestBlocking',
       'webRequestFilterResponse',
       'webRequestFilterResponse.serviceWorkerScript',
+      // A container's or private window's fetch sends that jar's cookies (src/background/cors.ts).
+      'cookies',
     ];
   } else {
     // Chromium: the page API is registered per site at run time (src/background/chromium-pages.ts).

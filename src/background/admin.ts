@@ -8,6 +8,7 @@ import { publishProgress } from './progress';
 import { queueClick } from './sw-events';
 import { settle } from './settle';
 import { updateSiteSettings } from './sites';
+import { storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 import { markFailuresSeen, writeGlobalSettings } from './ui';
 
@@ -16,6 +17,7 @@ export type AdminHandlers = {
 };
 
 async function pause(key: string): Promise<boolean> {
+  const db = storeOf(key);
   const reg = await db.registrations.get(key);
   if (!reg?.active || reg.paused) return false;
   await db.registrations.update(key, { paused: true });
@@ -24,6 +26,7 @@ async function pause(key: string): Promise<boolean> {
 }
 
 async function resume(key: string): Promise<boolean> {
+  const db = storeOf(key);
   const reg = await db.registrations.get(key);
   if (!reg?.active || !reg.paused) return false;
   await db.registrations.update(key, { paused: false });
@@ -34,6 +37,7 @@ async function resume(key: string): Promise<boolean> {
 
 /** A settled fetch and everything stored for it. */
 async function remove(key: string): Promise<boolean> {
+  const db = storeOf(key);
   return db.transaction('rw', [db.registrations, db.records, db.chunks, db.uploads], async () => {
     const reg = await db.registrations.get(key);
     if (!reg || reg.active) return false;
@@ -50,6 +54,7 @@ async function remove(key: string): Promise<boolean> {
  * pending, finished ones keep their bytes, and the transfers resume from what is stored.
  */
 async function retry(key: string): Promise<boolean> {
+  const db = storeOf(key);
   const revived = await db.transaction('rw', db.registrations, db.records, async () => {
     const reg = await db.registrations.get(key);
     if (!reg || reg.active || reg.result !== 'failure' || reg.failureReason === 'aborted') return undefined;

@@ -1,6 +1,7 @@
 // Response bodies into the store: chunks of at most 1 MiB, each written with the record's offset
 // and the registration's `downloaded` in one transaction, reads overlapping the write in flight.
-import { db, snapshotOf } from '../shared/db';
+import { snapshotOf } from '../shared/db';
+import { storeOf } from './stores';
 import { announceChange } from './changes';
 import { TransferFailure } from './failure';
 import { publishProgress } from './progress';
@@ -125,9 +126,10 @@ export async function streamBody(
  * Resolves to whether it marked the record done.
  */
 export async function appendChunk(regKey: string, index: number, start: number, data: ArrayBuffer, last = false): Promise<boolean> {
-  if (data.byteLength && !(await reserveSpace(data.byteLength))) {
+  if (data.byteLength && !(await reserveSpace(regKey, data.byteLength))) {
     throw new TransferFailure('quota-exceeded', `No room in the store for ${data.byteLength} more bytes`);
   }
+  const db = storeOf(regKey);
   const reg = await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
     const current = await db.registrations.get(regKey);
     const record = await db.records.get([regKey, index]);
@@ -156,11 +158,12 @@ export async function appendChunk(regKey: string, index: number, start: number, 
 }
 
 export function deleteChunks(regKey: string, index: number) {
-  return db.chunks.where('[regKey+index+start]').between([regKey, index, 0], [regKey, index, Infinity]).delete();
+  return storeOf(regKey).chunks.where('[regKey+index+start]').between([regKey, index, 0], [regKey, index, Infinity]).delete();
 }
 
 /** Drop a record's stored body (before a restart from zero) and un-count its bytes. */
 export async function discardBody(regKey: string, index: number): Promise<void> {
+  const db = storeOf(regKey);
   await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
     const record = await db.records.get([regKey, index]);
     const reg = await db.registrations.get(regKey);

@@ -24,6 +24,8 @@ export class CorsRefusal extends Error {}
 
 interface Flight {
   siteOrigin: string;
+  /** The site's cookie jar: "default", a container's or "firefox-private". */
+  cookieStoreId: string;
   credentials: RequestCredentials;
   mode: RequestMode;
   method: string;
@@ -136,7 +138,9 @@ const serializedOrigin = (flight: Flight) => (flight.taintedOrigin ? 'null' : fl
 const includesCredentials = (flight: Flight) =>
   flight.credentials === 'include' || (flight.credentials === 'same-origin' && flight.tainting === 'basic');
 
-function beforeSendHeaders(details: WebRequest.OnBeforeSendHeadersDetailsType): WebRequest.BlockingResponse {
+function beforeSendHeaders(
+  details: WebRequest.OnBeforeSendHeadersDetailsType,
+): WebRequest.BlockingResponse | Promise<WebRequest.BlockingResponse> {
   const flight = flightOf(details);
   if (!flight) return {};
   const url = details.url;
@@ -158,7 +162,8 @@ function beforeSendHeaders(details: WebRequest.OnBeforeSendHeadersDetailsType): 
   const headers = (details.requestHeaders ?? []).filter((header) => {
     const name = header.name.toLowerCase();
     if (name === TAG_HEADER || name === 'origin') return false;
-    if (name === 'cookie' && (flight.preflight || !includesCredentials(flight))) return false;
+    // The background's own jar is the default one: another jar's request never carries it.
+    if (name === 'cookie' && (flight.preflight || !includesCredentials(flight) || flight.cookieStoreId !== 'default')) return false;
     if (flight.preflight && name.startsWith('access-control-request-')) return false;
     return true;
   });
@@ -172,7 +177,29 @@ function beforeSendHeaders(details: WebRequest.OnBeforeSendHeadersDetailsType): 
       headers.push({ name: 'Access-Control-Request-Headers', value: flight.preflight.headers.join(',') });
     }
   }
+  if (flight.cookieStoreId !== 'default' && !flight.preflight && includesCredentials(flight)) {
+    return cookiesOf(flight, url).then((cookie) => ({
+      requestHeaders: cookie ? [...headers, { name: 'Cookie', value: cookie }] : headers,
+    }));
+  }
   return { requestHeaders: headers };
+}
+
+/**
+ * The Cookie header the site's own fetch() would send from its jar. Cross-origin to the site,
+ * only SameSite=None cookies (fetch() would judge by site, not origin: this errs on sending less).
+ */
+async function cookiesOf(flight: Flight, url: string): Promise<string> {
+  try {
+    const cookies = await browser.cookies.getAll({ url, storeId: flight.cookieStoreId });
+    const crossOrigin = isCrossOrigin(flight.siteOrigin, url);
+    return cookies
+      .filter((cookie) => !crossOrigin || cookie.sameSite === 'no_restriction')
+      .map((cookie) => `${cookie.name}=${cookie.value}`)
+      .join('; ');
+  } catch {
+    return ''; // No access to that jar: send nothing rather than the wrong cookies.
+  }
 }
 
 function headersReceived(details: WebRequest.OnHeadersReceivedDetailsType): WebRequest.BlockingResponse {
@@ -195,8 +222,9 @@ function headersReceived(details: WebRequest.OnHeadersReceivedDetailsType): WebR
       }
     }
   }
-  if (!includesCredentials(flight)) {
+  if (!includesCredentials(flight) || flight.cookieStoreId !== 'default') {
     // Where fetch() would not send cookies, it does not store the ones a response sets either.
+    // Another jar's cookies would land in the default jar here: dropped (a known gap).
     return { responseHeaders: responseHeaders.filter((header) => !/^set-cookie2?$/i.test(header.name)) };
   }
   return {};
@@ -255,12 +283,18 @@ async function trackedFetch(flight: Flight, url: string, init: RequestInit): Pro
  * The engine's fetch() for a site's request: a CORS request from `siteOrigin`. Rejects with
  * CorsRefusal where the site's own fetch() would give a network error for CORS reasons.
  */
-export async function corsFetch(siteOrigin: string, request: SerializedRequest, init: RequestInit): Promise<Response> {
+export async function corsFetch(
+  siteOrigin: string,
+  request: SerializedRequest,
+  init: RequestInit,
+  cookieStoreId = 'default',
+): Promise<Response> {
   const needs = preflightNeeds(request.method, request.headers);
   const crossAtStart = isCrossOrigin(siteOrigin, request.url);
   if (request.mode === 'same-origin' && crossAtStart) throw new CorsRefusal(`mode "same-origin" refuses ${request.url}`);
   const flight = (): Flight => ({
     siteOrigin,
+    cookieStoreId,
     credentials: request.credentials,
     mode: request.mode,
     method: request.method.toUpperCase(),

@@ -5,6 +5,7 @@
 // event waits for a tab, or whose worker has no handler, keeps its bytes. The registration itself
 // stays, for the popup's history, marked `released`.
 import { db } from '../shared/db';
+import { storeOf } from './stores';
 import { announceChange } from './changes';
 import { savesDone } from './downloads';
 
@@ -12,6 +13,7 @@ import { savesDone } from './downloads';
 export async function releaseBodies(regKey: string): Promise<boolean> {
   // A Save (the person's, or the site's auto-save) copies the bytes first.
   await savesDone(regKey);
+  const db = storeOf(regKey);
   const released = await db.transaction('rw', [db.registrations, db.chunks, db.uploads], async () => {
     const reg = await db.registrations.get(regKey);
     if (!reg || reg.active || reg.recordsAvailable || reg.released) return false;

@@ -3,7 +3,8 @@
 // page has URL.createObjectURL; Chromium's service worker does not (it would need an offscreen
 // document), so there saving answers NotSupportedError.
 import browser from 'webextension-polyfill';
-import { db, type StoredRegistration } from '../shared/db';
+import type { StoredRegistration } from '../shared/db';
+import { isPrivateKey, storeOf } from './stores';
 import { SpecError } from '../shared/spec';
 import { savePaths } from '../shared/filenames';
 import { holdAlive } from './keepalive';
@@ -31,6 +32,7 @@ export const canSave = () => __TARGET__ === 'firefox' && typeof URL.createObject
  * ArrayBuffers can be collected as we go instead of all living until one giant Blob is made.
  */
 export async function recordBlob(regKey: string, index: number, type = ''): Promise<Blob> {
+  const db = storeOf(regKey);
   const parts: Blob[] = [];
   let from = 0;
   for (;;) {
@@ -80,6 +82,8 @@ async function startDownloads(regKey: string, index?: number): Promise<number> {
   if (!canSave()) {
     throw new SpecError('NotSupportedError', 'Saving files is available in Firefox only for now.');
   }
+  if (isPrivateKey(regKey)) throw new SpecError('NotAllowedError', 'Files of a private window are never written to disk.');
+  const db = storeOf(regKey);
   const reg = await db.registrations.get(regKey);
   if (!reg) throw new SpecError('InvalidStateError', 'That background fetch no longer exists.');
   if (reg.released) throw new SpecError('InvalidStateError', 'The site took these files; they are no longer stored here.');

@@ -8,6 +8,7 @@ import type { PageRequestOf } from '../shared/protocol';
 import { LIMITS, SpecError, type SerializedRequest } from '../shared/spec';
 import { createPageHandlers, requestMatches } from './manager';
 import type { Caller } from './policy';
+import { endPrivateSession, PRIVATE_KEY_PREFIX, storeOf } from './stores';
 import { isRunning, stopTransfers } from './transfer';
 
 const handlers = createPageHandlers((bytes) => bytes);
@@ -342,10 +343,34 @@ describe('fetch()', () => {
     await settled(key);
   });
 
-  it('refuses private windows', async () => {
-    const error = await rejection(start(fetchMessage('private'), { ...caller, incognito: true }));
-    expect(error.specName).toBe('TypeError');
+  it("keeps a private window's fetch in memory only, apart from normal windows, until the session ends", async () => {
+    const inPrivate: Caller = { ...caller, storeId: 'firefox-private', incognito: true };
+    const body = randomBytes(3000);
+    route = () => new Response(body);
+    const snapshot = await start(fetchMessage('private'), inPrivate);
+    expect(snapshot.key.startsWith(PRIVATE_KEY_PREFIX)).toBe(true);
     expect(await db.registrations.count()).toBe(0);
+    expect(await handlers.getIds(inPrivate, { type: 'getIds', scope })).toEqual(['private']);
+    expect(await handlers.getIds(caller, { type: 'getIds', scope })).toEqual([]);
+    const done = await vi.waitFor(
+      async () => {
+        const reg = await storeOf(snapshot.key).registrations.get(snapshot.key);
+        if (!reg || reg.active || isRunning(snapshot.key)) throw new Error('not settled');
+        return reg;
+      },
+      { timeout: 5_000, interval: 5 },
+    );
+    expect(done.result).toBe('success');
+    expect(await readAll(snapshot.key, 0, inPrivate)).toEqual(new Uint8Array(body));
+    // Neither the disk store nor a normal window's caller can reach it.
+    expect(await db.chunks.count()).toBe(0);
+    const fromNormal = await rejection(handlers.matchAll(caller, { type: 'matchAll', scope, key: snapshot.key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } }));
+    expect(fromNormal.specName).toBe('InvalidStateError');
+    await endPrivateSession();
+    expect(await handlers.getIds(inPrivate, { type: 'getIds', scope })).toEqual([]);
+    const afterEnd = await rejection(handlers.matchAll(inPrivate, { type: 'matchAll', scope, key: snapshot.key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } }));
+    expect(afterEnd.specName).toBe('InvalidStateError');
+    await endPrivateSession();
   });
 
   it('refuses a downloadTotal no storage can hold with QuotaExceededError', async () => {

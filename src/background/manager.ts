@@ -12,10 +12,11 @@ import {
   type SerializedRequest,
 } from '../shared/spec';
 import { waitForChange } from './changes';
-import { db, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
 import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
 import { settle } from './settle';
 import { siteSettings } from './sites';
+import { isPrivateKey, PRIVATE_BYTES_LIMIT, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 
 /** How long one reply may wait for a response head or body bytes before the page asks again. */
@@ -47,7 +48,7 @@ export function createPageHandlers(encodeBytes: (bytes: Uint8Array) => WireBytes
     async matchAll(caller, { scope, key, request, options }) {
       const reg = await ownRegistration(caller, scope, key);
       assertRecordsAvailable(reg);
-      const records = await db.records.where('regKey').equals(key).sortBy('index');
+      const records = await storeOf(key).records.where('regKey').equals(key).sortBy('index');
       return records
         .filter((record) => !request || requestMatches(request, record.request, options))
         .map((record): RecordInfo => ({ index: record.index, request: record.request }));
@@ -87,8 +88,10 @@ export function createPageHandlers(encodeBytes: (bytes: Uint8Array) => WireBytes
 async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Promise<PageReplies['fetch']> {
   const { scope, id, requests, options } = request;
   assertScopeOf(caller, scope);
-  if (caller.incognito) {
-    throw typeError('Background fetch is not available in private windows yet.');
+  if (caller.incognito && __TARGET__ === 'chromium') {
+    // Chromium gives extensions no way to send an incognito profile's cookies: refused rather
+    // than fetched with the normal profile's.
+    throw typeError('Background fetch through bgfetch is not available in incognito windows of Chromium.');
   }
   const settings = await siteSettings(caller.origin);
   if (settings.blocked) throw typeError('This origin does not have permission to start a fetch.');
@@ -98,9 +101,10 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   if (uploadTotal > LIMITS.uploadBytesPerFetch) {
     throw new SpecError('QuotaExceededError', `Request bodies exceed ${LIMITS.uploadBytesPerFetch} bytes.`);
   }
-  await assertQuotaFor(options.downloadTotal + uploadTotal);
+  await assertQuotaFor(caller, options.downloadTotal + uploadTotal);
 
-  const key = crypto.randomUUID();
+  const key = (caller.incognito ? PRIVATE_KEY_PREFIX : '') + crypto.randomUUID();
+  const db = storeFor(caller);
   const now = Date.now();
   const reg: StoredRegistration = {
     key,
@@ -160,7 +164,13 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   return snapshotOf(reg);
 }
 
-async function assertQuotaFor(bytes: number): Promise<void> {
+async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
+  if (caller.incognito) {
+    if (bytes > PRIVATE_BYTES_LIMIT) {
+      throw new SpecError('QuotaExceededError', `A private window keeps at most ${PRIVATE_BYTES_LIMIT} bytes in memory.`);
+    }
+    return;
+  }
   const { quota, usage } = await navigator.storage.estimate();
   if (quota !== undefined && bytes > quota - (usage ?? 0)) {
     throw new SpecError(
@@ -171,7 +181,7 @@ async function assertQuotaFor(bytes: number): Promise<void> {
 }
 
 function activeRegistrations(caller: Caller, scope: string): Promise<StoredRegistration[]> {
-  return db.registrations
+  return storeFor(caller).registrations
     .where('[storeId+origin]')
     .equals([caller.storeId, caller.origin])
     .filter((reg) => reg.active === 1 && reg.scope === scope)
@@ -186,7 +196,8 @@ async function activeRegistration(caller: Caller, scope: string, id: string) {
 /** A fetch key from a page is only a claim: it must name one of the caller's own fetches. */
 async function ownRegistration(caller: Caller, scope: string, key: string): Promise<StoredRegistration> {
   assertScopeOf(caller, scope);
-  const reg = await db.registrations.get(key);
+  // A private window's keys open the memory store, others the disk: neither reaches the other.
+  const reg = isPrivateKey(key) === caller.incognito ? await storeOf(key).registrations.get(key) : undefined;
   if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== scope) {
     throw new SpecError('InvalidStateError', 'No such background fetch for this service worker registration.');
   }
@@ -200,7 +211,7 @@ function assertRecordsAvailable(reg: StoredRegistration): void {
 }
 
 async function existingRecord(key: string, index: number): Promise<StoredRecord> {
-  const record = await db.records.get([key, index]);
+  const record = await storeOf(key).records.get([key, index]);
   if (!record) throw new SpecError('InvalidStateError', `The background fetch has no record ${index}.`);
   return record;
 }
@@ -214,7 +225,7 @@ function assertReadable(record: StoredRecord): void {
 }
 
 async function readStored(key: string, index: number, offset: number): Promise<Uint8Array> {
-  const chunk = await db.chunks
+  const chunk = await storeOf(key).chunks
     .where('[regKey+index+start]')
     .between([key, index, 0], [key, index, offset], true, true)
     .last();

@@ -17,6 +17,10 @@ interface SenderLike {
   tab?: { id?: number; incognito?: boolean; cookieStoreId?: string };
 }
 
+/** A tab's cookie jar as registrations record it: "default" for the normal one, in either browser. */
+export const jarOf = (cookieStoreId: string | undefined) =>
+  !cookieStoreId || cookieStoreId === 'firefox-default' ? 'default' : cookieStoreId;
+
 /** The calling frame's origin as the browser reports it; undefined for anything but http(s). */
 export function callerOf(sender: SenderLike): Caller | undefined {
   let origin: string;
@@ -29,7 +33,7 @@ export function callerOf(sender: SenderLike): Caller | undefined {
   if (!/^https?:\/\//.test(origin)) return undefined;
   return {
     origin,
-    storeId: sender.tab?.cookieStoreId ?? 'default',
+    storeId: jarOf(sender.tab?.cookieStoreId),
     incognito: sender.tab?.incognito ?? false,
     tabId: sender.tab?.id,
   };

@@ -3,6 +3,7 @@
 // is reused for a few MiB / seconds, minus what was written since. A real QuotaExceededError from
 // IndexedDB is caught in transfer.ts as well; this check fails the fetch before the disk is full.
 import { db } from '../shared/db';
+import { isPrivateKey, PRIVATE_BYTES_LIMIT, storeOf } from './stores';
 import { switches } from './switches';
 
 /** Re-estimate after this many bytes or this long, whichever comes first. */
@@ -23,11 +24,7 @@ async function estimateFree(): Promise<number> {
   }
   const limit = switches().storeLimitBytes;
   if (limit !== null) {
-    let held = 0;
-    await db.records.each((record) => {
-      held += record.stored;
-    });
-    free = Math.min(free, limit - held);
+    free = Math.min(free, limit - (await heldBytes()));
   }
   return free;
 }
@@ -36,7 +33,8 @@ async function estimateFree(): Promise<number> {
  * Claims room for `bytes` more body bytes. False when the store cannot hold them: the fetch
  * then fails with "quota-exceeded".
  */
-export async function reserveSpace(bytes: number): Promise<boolean> {
+export async function reserveSpace(regKey: string, bytes: number): Promise<boolean> {
+  if (isPrivateKey(regKey)) return (await heldBytes(regKey)) + bytes <= PRIVATE_BYTES_LIMIT;
   const now = Date.now();
   if (!cached || cached.since >= REFRESH_BYTES || now - cached.at >= REFRESH_MS) {
     cached = { free: await estimateFree(), at: now, since: 0 };
@@ -62,4 +60,13 @@ export function isQuotaError(error: unknown): boolean {
     e = e.inner as typeof e;
   }
   return false;
+}
+
+/** Body bytes the store of `regKey` holds (the disk store without a key). */
+async function heldBytes(regKey?: string): Promise<number> {
+  let held = 0;
+  await (regKey ? storeOf(regKey) : db).records.each((record) => {
+    held += record.stored;
+  });
+  return held;
 }

@@ -11,7 +11,8 @@ import {
 } from '../shared/protocol';
 import { ADMIN_CHANNEL, EVENTS_PORT, PAGE_CHANNEL, SITE_OPENED_CHANNEL } from '../shared/channels';
 import { SpecError, type WireError } from '../shared/spec';
-import { db, snapshotOf } from '../shared/db';
+import { snapshotOf } from '../shared/db';
+import { isPrivateKey, storeOf } from './stores';
 import type { PageHandlers } from './manager';
 import { callerOf, type Caller } from './policy';
 import { addWatcher, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './progress';
@@ -102,7 +103,8 @@ function servePagePort(port: Runtime.Port): void {
       removeWatcher(message.key, watcher);
       return;
     }
-    const reg = await db.registrations.get(message.key);
+    if (isPrivateKey(message.key) !== caller.incognito) return;
+    const reg = await storeOf(message.key).registrations.get(message.key);
     if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== message.scope) return;
     addWatcher(message.key, watcher);
     // Catch up on what happened while the port was closed (e.g. the background restarted).

@@ -1,7 +1,8 @@
 // The one place a registration leaves the active state (spec: "When it settles").
 import type { BackgroundFetchFailureReason, BackgroundFetchResult } from '../shared/spec';
 import { announceChange } from './changes';
-import { db, snapshotOf, type StoredRegistration } from '../shared/db';
+import { snapshotOf, type StoredRegistration } from '../shared/db';
+import { storeOf } from './stores';
 import { publishProgress } from './progress';
 
 type SettledListener = (reg: StoredRegistration) => void;
@@ -18,6 +19,7 @@ export async function settle(
   result: Exclude<BackgroundFetchResult, ''>,
   failureReason: BackgroundFetchFailureReason,
 ): Promise<boolean> {
+  const db = storeOf(regKey);
   const settled = await db.transaction('rw', db.registrations, db.records, db.swEvents, async () => {
     const current = await db.registrations.get(regKey);
     if (!current?.active) return undefined;

@@ -5,6 +5,8 @@
 import browser from 'webextension-polyfill';
 import { DELIVER_CHANNEL, PENDING_EVENTS_KEY } from '../shared/channels';
 import { db, snapshotOf, type StoredSwEvent } from '../shared/db';
+import { jarOf } from './policy';
+import { everyStore, isPrivateKey, storeOf } from './stores';
 import type { DeliverEvent, DeliveryOutcome, SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
 import { releaseBodies } from './disposal';
@@ -21,12 +23,16 @@ const originOf = (url: string | undefined) => {
 
 /** Deliver what waits for `origin` (or for every site, at start-up). */
 export async function deliverPending(origin?: string): Promise<void> {
-  const events = origin ? await db.swEvents.where('origin').equals(origin).toArray() : await db.swEvents.toArray();
+  const events: StoredSwEvent[] = [];
+  for (const store of everyStore()) {
+    events.push(...(origin ? await store.swEvents.where('origin').equals(origin).toArray() : await store.swEvents.toArray()));
+  }
   events.sort((a, b) => a.createdAt - b.createdAt);
   await Promise.all(events.map(deliver));
   await publishPendingOrigins();
 }
 
+/** Only the disk store's sites: a private session's sites are never written down. */
 async function publishPendingOrigins(): Promise<void> {
   const origins = [...new Set((await db.swEvents.toArray()).map((event) => event.origin))];
   await browser.storage.local.set({ [PENDING_EVENTS_KEY]: origins });
@@ -34,7 +40,7 @@ async function publishPendingOrigins(): Promise<void> {
 
 /** The person activated the UI of a fetch (notification, popup): backgroundfetchclick. */
 export async function queueClick(regKey: string): Promise<boolean> {
-  const reg = await db.registrations.get(regKey);
+  const reg = await storeOf(regKey).registrations.get(regKey);
   if (!reg) return false;
   await queue(regKey, 'click');
   await deliverPending(reg.origin);
@@ -42,6 +48,7 @@ export async function queueClick(regKey: string): Promise<boolean> {
 }
 
 async function queue(regKey: string, type: SwEventType): Promise<void> {
+  const db = storeOf(regKey);
   const reg = await db.registrations.get(regKey);
   if (!reg) return;
   await db.swEvents.put({
@@ -59,6 +66,7 @@ async function queue(regKey: string, type: SwEventType): Promise<void> {
 async function deliver(event: StoredSwEvent): Promise<void> {
   if (inFlight.has(event.id)) return;
   inFlight.add(event.id);
+  const db = storeOf(event.regKey);
   try {
     const reg = await db.registrations.get(event.regKey);
     if (!reg) {
@@ -67,7 +75,8 @@ async function deliver(event: StoredSwEvent): Promise<void> {
     }
     const tabs = await browser.tabs.query({});
     const siteTabs = tabs.filter(
-      (tab) => tab.id !== undefined && !tab.discarded && originOf(tab.url) === event.origin && (tab.cookieStoreId ?? 'default') === event.storeId,
+      (tab) => tab.id !== undefined && !tab.discarded && originOf(tab.url) === event.origin && jarOf(tab.cookieStoreId) === event.storeId &&
+        tab.incognito === isPrivateKey(event.regKey),
     );
     for (const tab of siteTabs) {
       const message: DeliverEvent = { channel: DELIVER_CHANNEL, scope: event.scope, event: event.type, snapshot: snapshotOf(reg) };
@@ -90,6 +99,7 @@ async function deliver(event: StoredSwEvent): Promise<void> {
 
 /** After the handlers ran: records stop being available (spec: "When it settles", 4). */
 async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome, { outcome: 'no-worker' }>): Promise<void> {
+  const db = storeOf(event.regKey);
   const unavailable = await db.transaction('rw', db.swEvents, db.registrations, async () => {
     await db.swEvents.delete(event.id);
     const reg = await db.registrations.get(event.regKey);
@@ -103,7 +113,8 @@ async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome,
       if (outcome.ui.icons !== undefined) change.icons = outcome.ui.icons;
     }
     await db.registrations.update(event.regKey, change);
-    return change.recordsAvailable === false;
+    // Released only once a handler ran: with none, the page is the site's only reader.
+    return change.recordsAvailable === false && outcome.outcome === 'handled' && outcome.listened;
   });
   announceChange(event.regKey);
   if (unavailable) await releaseBodies(event.regKey);

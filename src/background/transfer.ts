@@ -14,7 +14,8 @@
 //   with Retry-After): `waiting: 'retrying'`, retried with backoff (Retry-After when given) at most
 //   `maxRetries` times in a row without progress; any stored byte resets that count.
 // - Storage runs out: the fetch fails with quota-exceeded and its unfinished bodies are deleted.
-import { db, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { everyStore, onPrivateSessionEnd, storeOf } from './stores';
 import { holdAlive, resumeOnWake } from './keepalive';
 import { exposedHeaders, sendsCredentials } from './policy';
 import { corsFetch, corsVerdict, CorsRefusal } from './cors'; // bgfetch-cors hook
@@ -93,13 +94,19 @@ export async function stopTransfers(regKey: string, reason: string): Promise<voi
 
 /** On every background start (and wake-up): continue whatever was running when it stopped. */
 export async function resumeAllTransfers(): Promise<void> {
-  const active = await db.registrations.where('active').equals(1).toArray();
-  for (const reg of active) if (!reg.paused) startTransfers(reg.key);
+  for (const db of everyStore()) {
+    const active = await db.registrations.where('active').equals(1).toArray();
+    for (const reg of active) if (!reg.paused) startTransfers(reg.key);
+  }
 }
 
 // An event page is only woken for listeners added while its script first runs: this module is
 // imported by the background's entry, so this runs then.
 resumeOnWake(() => void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error)));
+
+onPrivateSessionEnd(async (keys) => {
+  await Promise.all(keys.map((key) => stopTransfers(key, 'the private session ended')));
+});
 
 /** `waiting` on the registration: what the popup shows while no byte moves. */
 class WaitingState {
@@ -122,7 +129,7 @@ class WaitingState {
     if (next === this.#written) return;
     this.#written = next;
     this.#writes = this.#writes
-      .then(() => db.registrations.update(this.regKey, { waiting: next }))
+      .then(() => storeOf(this.regKey).registrations.update(this.regKey, { waiting: next }))
       .then(() => announceChange(this.regKey))
       .catch(() => undefined);
   }
@@ -132,7 +139,7 @@ class WaitingState {
     this.#byRecord.clear();
     if (this.#written !== null) {
       this.#written = null;
-      this.#writes = this.#writes.then(() => db.registrations.update(this.regKey, { waiting: null })).then(() => undefined);
+      this.#writes = this.#writes.then(() => storeOf(this.regKey).registrations.update(this.regKey, { waiting: null })).then(() => undefined);
     }
     await this.#writes.catch(() => undefined);
   }
@@ -145,6 +152,7 @@ async function runRegistration(regKey: string, signal: AbortSignal): Promise<voi
   const stopInner = () => inner.abort(signal.reason);
   signal.addEventListener('abort', stopInner, { once: true });
   await loadSwitches();
+  const db = storeOf(regKey);
   const reg = await db.registrations.get(regKey);
   if (!reg?.active || reg.paused || signal.aborted) return;
   const queue = (await db.records.where('regKey').equals(regKey).toArray()).filter(
@@ -185,6 +193,7 @@ async function runRegistration(regKey: string, signal: AbortSignal): Promise<voi
  */
 async function closeUnfinished(regKey: string, reason: TransferFailure['reason']): Promise<void> {
   const reclaim = reason === 'quota-exceeded';
+  const db = storeOf(regKey);
   await db.transaction('rw', db.records, db.chunks, async () => {
     const records = await db.records.where('regKey').equals(regKey).toArray();
     for (const record of records) {
@@ -302,6 +311,7 @@ async function transferOnce(
   waiting: WaitingState,
   mayRetryStatus: boolean,
 ): Promise<void> {
+  const db = storeOf(reg.key);
   let record = await db.records.get([reg.key, index]);
   if (!record || record.state !== 'pending') return;
   const { request } = record;
@@ -337,16 +347,23 @@ async function transferOnce(
     let response: Response;
     try {
       // bgfetch-cors hook (policy.ts/cors.ts owner): a CORS request from the site's origin.
-      response = await corsFetch(reg.origin, request, {
-        method: request.method,
-        headers,
-        body: upload?.data,
-        credentials: withCredentials ? 'include' : 'omit',
-        cache: request.cache === 'only-if-cached' ? 'default' : request.cache,
-        redirect: request.redirect,
-        integrity: request.integrity || undefined,
-        signal,
-      });
+      response = await corsFetch(
+        reg.origin,
+        request,
+        {
+          method: request.method,
+          headers,
+          body: upload?.data,
+          credentials: withCredentials ? 'include' : 'omit',
+          // The background's HTTP cache is the default jar's, on disk: a container or private
+          // window neither reads it (what it holds is not theirs) nor writes to it.
+          cache: reg.storeId !== 'default' ? 'no-store' : request.cache === 'only-if-cached' ? 'default' : request.cache,
+          redirect: request.redirect,
+          integrity: request.integrity || undefined,
+          signal,
+        },
+        reg.storeId,
+      );
     } catch (error) {
       if (outer.aborted) throw error;
       if (error instanceof CorsRefusal) throw new TransferFailure('fetch-error', error.message); // bgfetch-cors hook
@@ -453,6 +470,7 @@ async function storeResponseHead(
   const strongEtag = etag && !etag.startsWith('W/') ? etag : null;
   const encoded = response.headers.has('content-encoding');
   const length = Number(response.headers.get('content-length') ?? NaN);
+  const db = storeOf(reg.key);
   const updated = await db.transaction('rw', db.registrations, db.records, async () => {
     const record = await db.records.get([reg.key, index]);
     const current = await db.registrations.get(reg.key);

@@ -4,6 +4,7 @@
 import { liveQuery } from 'dexie';
 import browser from 'webextension-polyfill';
 import { db, type StoredRegistration } from '../shared/db';
+import { isPrivateKey } from './stores';
 import { GLOBAL_SETTINGS_KEY, globalSettingsFrom, type GlobalSettings } from '../shared/protocol';
 import { canSave, saveRegistration } from './downloads';
 import { onSettled } from './settle';
@@ -105,6 +106,8 @@ async function autoSave(reg: StoredRegistration): Promise<void> {
 }
 
 onSettled((reg) => {
+  // A private window's fetches leave no trace outside it: no notification, badge mark or file.
+  if (isPrivateKey(reg.key)) return;
   if (reg.result === 'failure' && reg.failureReason !== 'aborted') void markFailure();
   void notify(reg).catch((error: unknown) => console.error('bgfetch: notification', error));
   void autoSave(reg).catch((error: unknown) => console.error('bgfetch: auto-save', error));

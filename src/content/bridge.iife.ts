@@ -92,7 +92,7 @@ async function deliverToWorker({ scope, event, snapshot }: DeliverEvent): Promis
     servePage(port1, (reply) => {
       if (reply.type === 'bgfetch:sw-event-received') clearTimeout(noShim);
       else {
-        resolve({ outcome: 'handled', ui: reply.ui });
+        resolve({ outcome: 'handled', ui: reply.ui, listened: reply.listened === true });
         port1.close();
         pagePorts.delete(port1);
       }

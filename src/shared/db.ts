@@ -101,8 +101,9 @@ export class BgFetchDb extends Dexie {
   sites!: Table<StoredSetting, string>;
   swEvents!: Table<StoredSwEvent, string>;
 
-  constructor(name = 'bgfetch') {
-    super(name);
+  /** `options` lets the background keep a private session's fetches in memory (src/background/stores.ts). */
+  constructor(name = 'bgfetch', options?: ConstructorParameters<typeof Dexie>[1]) {
+    super(name, options);
     this.version(1).stores({
       registrations: 'key, [storeId+scope+id], [storeId+origin], active, origin',
       records: '[regKey+index], regKey',

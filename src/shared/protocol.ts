@@ -244,7 +244,8 @@ export interface DeliverEvent {
   snapshot: RegistrationSnapshot;
 }
 export type DeliveryOutcome =
-  | { outcome: 'handled'; ui: Partial<UIOptions> | null }
+  /** `listened`: the worker had a handler for the event, so the site took what it wanted. */
+  | { outcome: 'handled'; ui: Partial<UIOptions> | null; listened: boolean }
   /** No active worker for the scope in this tab's origin. */
   | { outcome: 'no-worker' }
   /** The worker runs no shim (Chromium without the opt-in import): nobody can handle it. */
@@ -260,4 +261,4 @@ export interface ShimEventMessage {
 /** Shim → bridge, on that port: the event arrived; then, once its waitUntil promises settled, done. */
 export type ShimEventReply =
   | { type: 'bgfetch:sw-event-received' }
-  | { type: 'bgfetch:sw-event-done'; ui: Partial<UIOptions> | null };
+  | { type: 'bgfetch:sw-event-done'; ui: Partial<UIOptions> | null; listened: boolean };

@@ -18,6 +18,7 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
   Object.defineProperty(self, INSTALLED, { value: true });
   const base = () => self.location.href;
   const { dispatch, ...eventInterfaces } = createEventInterfaces();
+  const hasListener = trackListeners();
   // Where the browser has its own API (Chromium), the opt-in import leaves it in place and only
   // dispatches the events of fetches the site made through bgfetch.
   if (!('BackgroundFetchManager' in self)) installApi(createInterfaces(clientChannel(), base), eventInterfaces);
@@ -35,10 +36,35 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
     // A synthetic event cannot extend the worker's life; the real message event that carried it can.
     message.waitUntil(
       dispatch(data.event, registration, (promise) => message.waitUntil(promise)).then((ui) =>
-        reply({ type: 'bgfetch:sw-event-done', ui }),
+        reply({ type: 'bgfetch:sw-event-done', ui, listened: hasListener(`backgroundfetch${data.event}`) }),
       ),
     );
   });
+}
+
+/**
+ * Whether the site's worker listens for an event type. The extension releases its copy of the
+ * bodies only after a handler ran; listeners added before this shim loaded (an opt-in import
+ * placed late) go unseen, which keeps the bodies: the safe side.
+ */
+function trackListeners(): (type: string) => boolean {
+  const listeners = new Map<string, Set<unknown>>();
+  const add = self.addEventListener;
+  const remove = self.removeEventListener;
+  const tracked = (type: unknown) => typeof type === 'string' && (EVENT_TYPES as readonly string[]).includes(type);
+  self.addEventListener = function (this: unknown, ...args: Parameters<typeof add>) {
+    const [type, listener] = args;
+    if (listener && tracked(type)) {
+      if (!listeners.has(type)) listeners.set(type, new Set());
+      listeners.get(type)!.add(listener);
+    }
+    return add.apply(this, args);
+  } as typeof add;
+  self.removeEventListener = function (this: unknown, ...args: Parameters<typeof remove>) {
+    if (tracked(args[0])) listeners.get(args[0])?.delete(args[1]);
+    return remove.apply(this, args);
+  } as typeof remove;
+  return (type) => Boolean(listeners.get(type)?.size) || typeof self[`on${type}`] === 'function';
 }
 
 function installApi(

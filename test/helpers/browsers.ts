@@ -1,6 +1,6 @@
 // One launcher for every end-to-end test: Debian's Firefox ESR with the built extension
 // installed over WebDriver BiDi, or Debian's Chromium with it loaded (TESTING.md).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,8 @@ export interface LaunchOptions {
   args?: string[];
   /** Extra environment variables for the browser process (e.g. LANGUAGE). */
   env?: Record<string, string>;
+  /** Firefox: the extension may run in private windows (as the person allows in about:addons). */
+  privateBrowsing?: boolean;
 }
 
 export async function launch(name: BrowserName, options: LaunchOptions = {}): Promise<Launched> {
@@ -44,6 +46,13 @@ export async function launch(name: BrowserName, options: LaunchOptions = {}): Pr
 
 async function launchFirefox(options: LaunchOptions): Promise<Launched> {
   const profileDir = options.profileDir ?? (await mkdtemp(path.join(tmpdir(), 'bgfetch-ff-')));
+  if (options.privateBrowsing) {
+    // Where Firefox ESR keeps the person's "Run in private windows" choice for an add-on.
+    await writeFile(
+      path.join(profileDir, 'extension-preferences.json'),
+      JSON.stringify({ [GECKO_ID]: { permissions: ['internal:privateBrowsingAllowed'], origins: [] } }),
+    );
+  }
   const browser = await puppeteer.launch({
     browser: 'firefox',
     protocol: 'webDriverBiDi',

@@ -1,0 +1,154 @@
+// Private windows and containers (Firefox): a private window's fetch lives in memory only, is
+// invisible to normal windows and gone with the private session; a container's fetch sends that
+// container's cookies and is invisible outside it. The server logs the cookies each request got.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'puppeteer-core';
+// @ts-expect-error plain JS module with JSDoc types
+import { generatedSha256 } from '../server/server.mjs';
+import { browsersUnderTest, extensionPage, launch, type Launched } from '../helpers/browsers';
+import { startTestServer, type TestServer } from '../helpers/site';
+import { storedRegistrations } from '../helpers/store';
+
+declare const t: any;
+
+const SIZE = 300_000;
+
+/** Starts a fetch of one generated file and returns what the page then sees. */
+async function fetchAndRead(page: Page, id: string, url: string) {
+  return page.evaluate(
+    async (id, url) => {
+      const reg = await t.reg();
+      const bgFetch = await t.settled(await reg.backgroundFetch.fetch(id, url));
+      const [record] = await bgFetch.matchAll();
+      const body = await t.readResponse(await record.responseReady);
+      return { result: bgFetch.result, sha256: body.sha256, ids: await reg.backgroundFetch.getIds() };
+    },
+    id,
+    url,
+  );
+}
+
+const idsIn = (page: Page) => page.evaluate(async () => (await t.reg()).backgroundFetch.getIds());
+
+/** Opens the test site in a new private window (as the person would, from the menu). */
+async function openPrivateSite(launched: Launched, origin: string): Promise<Page> {
+  const url = `${origin}/site/`;
+  const existing = new Set(await launched.browser.pages());
+  const ext = await extensionPage(launched);
+  try {
+    await ext.evaluate(async (url) => {
+      await (globalThis as any).browser.windows.create({ incognito: true, url });
+    }, url);
+  } finally {
+    await ext.close();
+  }
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    for (const page of await launched.browser.pages()) {
+      if (existing.has(page) || page.url() !== url) continue;
+      const ready = await page.evaluate(() => (window as any).swReady?.then(() => document.readyState)).catch(() => undefined);
+      const hasApi = await page.evaluate(() => Boolean((window as any).t) && 'BackgroundFetchManager' in window).catch(() => false);
+      if (ready && hasApi) return page;
+    }
+    if (Date.now() > deadline) throw new Error('the private window did not open');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const cookieOf = (server: TestServer, pathname: string) =>
+  server.log.filter((entry) => entry.pathname === pathname).map((entry) => entry.cookies.jar ?? '(none)');
+
+if (browsersUnderTest().includes('firefox')) {
+  describe('[firefox] private windows and containers', () => {
+    let server: TestServer;
+    let browser: Launched;
+    let normal: Page;
+
+    before(async () => {
+      server = await startTestServer();
+      browser = await launch('firefox', { privateBrowsing: true, prefs: { 'dom.serviceWorkers.privateBrowsing.enabled': true } });
+      normal = await browser.browser.newPage();
+      await normal.goto(`${server.originA}/site/`);
+      await normal.evaluate(() => (window as any).swReady);
+      await normal.evaluate(() => (document.cookie = 'jar=normal; path=/'));
+      // A fetch of the normal window, so the store on disk is known to be the one the test reads.
+      await fetchAndRead(normal, 'normal-one', `/gen/normal-one?size=1000&seed=60`);
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    test("a private window's fetch: its own cookies, readable there, never on disk or in a normal window, gone with the session", async () => {
+      const inPrivate = await openPrivateSite(browser, server.originA);
+      await inPrivate.evaluate(() => (document.cookie = 'jar=private; path=/'));
+      const url = `/gen/private-file?size=${SIZE}&seed=61&delay=100`;
+      const seen = await fetchAndRead(inPrivate, 'secret', url);
+      assert.equal(seen.result, 'success');
+      assert.equal(seen.sha256, generatedSha256(SIZE, 61), 'the private window reads the body intact');
+      assert.deepEqual(seen.ids, [], 'settled: no longer among the active ids');
+      assert.deepEqual(cookieOf(server, '/gen/private-file'), ['private'], "the private window's cookie, not the normal one");
+
+      const running = await inPrivate.evaluate(async () => {
+        const reg = await t.reg();
+        await reg.backgroundFetch.fetch('secret-running', '/gen/private-slow?size=2000000&seed=62&throttle=200000');
+        return reg.backgroundFetch.getIds();
+      });
+      assert.deepEqual(running, ['secret-running'], 'visible in the private window');
+
+      assert.deepEqual(await idsIn(normal), [], 'invisible in a normal window of the same site');
+      // The store is read from an extension page in the normal window (a private window's pages
+      // see a private partition of IndexedDB, not the disk).
+      await normal.bringToFront();
+      const onDisk = await storedRegistrations(browser);
+      assert.ok(onDisk.some((reg) => reg.id === 'normal-one'), "the disk store holds the normal window's fetch");
+      assert.deepEqual(
+        onDisk.filter((reg) => reg.id.startsWith('secret')),
+        [],
+        'nothing of the private ones in the store on disk',
+      );
+
+      // The last private window closes: the session ends, its transfer stops, its fetches are gone.
+      await inPrivate.close();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const sentBefore = server.log.find((entry) => entry.pathname === '/gen/private-slow')!;
+      assert.ok(sentBefore.closedEarly || !sentBefore.completed, 'the private transfer stopped with the session');
+      const again = await openPrivateSite(browser, server.originA);
+      assert.deepEqual(await idsIn(again), [], 'a new private session starts empty');
+      await again.close();
+      await normal.bringToFront();
+    });
+
+    test("a container's fetch: that container's cookies, invisible outside it", async () => {
+      await normal.bringToFront();
+      const context = await browser.browser.createBrowserContext();
+      try {
+        const boxed = await context.newPage();
+        await boxed.goto(`${server.originA}/site/`);
+        await boxed.evaluate(() => (window as any).swReady);
+        await boxed.evaluate(() => (document.cookie = 'jar=container; path=/'));
+        const slowUrl = '/gen/boxed-slow?size=2000000&seed=64&throttle=400000';
+        await boxed.evaluate(async (url) => {
+          const reg = await t.reg();
+          await reg.backgroundFetch.fetch('boxed-running', url);
+        }, slowUrl);
+        assert.deepEqual(await idsIn(boxed), ['boxed-running']);
+        assert.deepEqual(await idsIn(normal), [], 'a normal tab of the same site does not see it');
+        const seen = await fetchAndRead(boxed, 'boxed', `/gen/boxed-file?size=${SIZE}&seed=63&delay=100`);
+        assert.equal(seen.sha256, generatedSha256(SIZE, 63));
+        assert.deepEqual(cookieOf(server, '/gen/boxed-file'), ['container'], "the container's cookie, not the normal one");
+        const fromNormal = await fetchAndRead(normal, 'plain', `/gen/plain-file?size=${SIZE}&seed=65&delay=100`);
+        assert.equal(fromNormal.sha256, generatedSha256(SIZE, 65));
+        assert.deepEqual(cookieOf(server, '/gen/plain-file'), ['normal'], 'a normal tab keeps its own cookie');
+        assert.deepEqual(await idsIn(boxed), ['boxed-running'], "the normal tab's fetch never shows in the container");
+        await boxed.evaluate(async () => {
+          const reg = await t.reg();
+          await (await reg.backgroundFetch.get('boxed-running'))?.abort();
+        });
+      } finally {
+        await context.close();
+      }
+    });
+  });
+}
