@@ -10,7 +10,8 @@ import { settle } from './settle';
 import { updateSiteSettings } from './sites';
 import { storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
-import { markFailuresSeen, writeGlobalSettings } from './ui';
+import { writeGlobalSettings } from './settings';
+import { markFailuresSeen } from './ui';
 
 export type AdminHandlers = {
   [T in AdminRequest['type']]: (request: AdminRequestOf<T>) => Promise<AdminReplies[T]>;

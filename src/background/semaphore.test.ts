@@ -111,4 +111,28 @@ describe('Semaphore', () => {
     await newcomer;
     expect(order).toEqual(['waiter', 'newcomer']);
   });
+
+  it('grows at once and shrinks as slots come back, never taking one in use', async () => {
+    const semaphore = new Semaphore(2);
+    const never = new AbortController().signal;
+    const held: Slot[] = [(await semaphore.acquire(never))!, (await semaphore.acquire(never))!];
+    let third: Slot | undefined;
+    void semaphore.acquire(never).then((slot) => (third = slot));
+    await tick();
+    expect(third).toBeUndefined();
+    semaphore.resize(3);
+    await tick();
+    expect(third).toBeDefined();
+    // Down to one: the three in use stay; only after two releases does a waiter get one.
+    semaphore.resize(1);
+    let fourth: Slot | undefined;
+    void semaphore.acquire(never).then((slot) => (fourth = slot));
+    held[0]!.release();
+    held[1]!.release();
+    await tick();
+    expect(fourth).toBeUndefined();
+    third!.release();
+    await tick();
+    expect(fourth).toBeDefined();
+  });
 });

@@ -10,11 +10,24 @@ interface Waiter {
 }
 
 export class Semaphore {
+  #size: number;
+  /** Below zero after a shrink: slots in use beyond the new size retire as they are released. */
   #free: number;
   #waiting: Waiter[] = [];
 
   constructor(size: number) {
+    this.#size = size;
     this.#free = size;
+  }
+
+  /** Changes how many slots exist; slots in use are never taken back. */
+  resize(size: number): void {
+    this.#free += size - this.#size;
+    this.#size = size;
+    while (this.#free > 0 && this.#waiting.length) {
+      this.#free--;
+      this.#waiting.shift()!.grant();
+    }
   }
 
   /** Resolves to a slot, or to undefined if `signal` aborts first. */
@@ -47,8 +60,7 @@ export class Semaphore {
       release: () => {
         if (released) return;
         released = true;
-        const next = this.#waiting.shift();
-        if (next) next.grant();
+        if (this.#free >= 0 && this.#waiting.length) this.#waiting.shift()!.grant();
         else this.#free++;
       },
     };

@@ -15,6 +15,8 @@
 //   `maxRetries` times in a row without progress; any stored byte resets that count.
 // - Storage runs out: the fetch fails with quota-exceeded and its unfinished bodies are deleted.
 import { snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { DEFAULT_GLOBAL_SETTINGS } from '../shared/protocol';
+import { watchGlobalSettings } from './settings';
 import { everyStore, onPrivateSessionEnd, storeOf } from './stores';
 import { holdAlive, resumeOnWake } from './keepalive';
 import { exposedHeaders, sendsCredentials } from './policy';
@@ -41,8 +43,9 @@ const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const PER_FETCH_CONNECTIONS = 6;
 // Browsers open at most 6 connections per host anyway.
 const PER_SITE_CONNECTIONS = 6;
-const GLOBAL_CONNECTIONS = 12;
-const globalConnections = new Semaphore(GLOBAL_CONNECTIONS);
+/** Overall: the person's "Simultaneous connections" setting (popup). */
+const globalConnections = new Semaphore(DEFAULT_GLOBAL_SETTINGS.concurrency);
+watchGlobalSettings(({ concurrency }) => globalConnections.resize(concurrency));
 const siteConnections = new Map<string, Semaphore>();
 
 /** Thrown when stored bytes cannot be continued and the request must start from zero. */

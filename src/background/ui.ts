@@ -5,9 +5,9 @@ import { liveQuery } from 'dexie';
 import browser from 'webextension-polyfill';
 import { db, type StoredRegistration } from '../shared/db';
 import { isPrivateKey } from './stores';
-import { GLOBAL_SETTINGS_KEY, globalSettingsFrom, type GlobalSettings } from '../shared/protocol';
 import { canSave, saveRegistration } from './downloads';
 import { onSettled } from './settle';
+import { readGlobalSettings } from './settings';
 import { queueClick } from './sw-events';
 import { siteSettings } from './sites';
 
@@ -32,17 +32,6 @@ async function paintBadge(): Promise<void> {
   await browser.action.setBadgeTextColor?.({ color: '#ffffff' });
 }
 const repaint = () => void paintBadge().catch((error: unknown) => console.error('bgfetch: badge', error));
-
-export async function readGlobalSettings(): Promise<GlobalSettings> {
-  const stored = await browser.storage.local.get(GLOBAL_SETTINGS_KEY);
-  return globalSettingsFrom(stored[GLOBAL_SETTINGS_KEY]);
-}
-
-export async function writeGlobalSettings(change: Partial<GlobalSettings>): Promise<GlobalSettings> {
-  const next = { ...(await readGlobalSettings()), ...change };
-  await browser.storage.local.set({ [GLOBAL_SETTINGS_KEY]: next });
-  return next;
-}
 
 /** The popup opened. */
 export async function markFailuresSeen(): Promise<void> {

@@ -482,6 +482,26 @@ for (const name of browsersUnderTest()) {
       assert.ok(Math.min(...starts('b')) < Math.max(...starts('a')), 'the second fetch did not wait for the first to finish');
     });
 
+    test("the person's setting of 2 simultaneous connections: two sites' fetches together never open more", async () => {
+      await admin(browser, { type: 'admin.setGlobal', settings: { concurrency: 2 } });
+      try {
+        const other = await openSite(browser, server.originB);
+        const urls = (tag: string) => Array.from({ length: 12 }, (_, i) => `/gen/capped/${tag}${i}?size=20000&seed=${i}&delay=200`);
+        await startFetch(page, 'capped-a', urls('a'));
+        await startFetch(other, 'capped-b', urls('b'));
+        const [a, b] = [await finish(page, 'capped-a'), await finish(other, 'capped-b')];
+        await other.close();
+        assert.equal(a.state.result, 'success');
+        assert.equal(b.state.result, 'success');
+        await server.idle();
+        const most = server.maxConcurrent('/gen/capped/');
+        assert.ok(most <= 2, `at most 2 connections overall (saw ${most})`);
+        assert.equal(most, 2, 'both connections were used');
+      } finally {
+        await admin(browser, { type: 'admin.setGlobal', settings: { concurrency: 8 } });
+      }
+    });
+
     test('uploads: POST and PUT with Blob, ArrayBuffer and string bodies arrive byte for byte; uploaded reaches uploadTotal', async () => {
       const sent = await page.evaluate(async () => {
         const blobBytes = new Uint8Array(3 * 1024 * 1024);
