@@ -31,7 +31,8 @@ export function manifestFor(target: Target) {
   } else {
     // Chromium: the page API is registered per site at run time (src/background/chromium-pages.ts).
     manifest.content_scripts = manifest.content_scripts.filter((script) => !('world' in script));
-    manifest.permissions = [...manifest.permissions, 'scripting'];
+    // Its service worker cannot make Blob URLs: saving files goes through an offscreen document.
+    manifest.permissions = [...manifest.permissions, 'scripting', 'offscreen'];
   }
   return manifest;
 }
@@ -50,6 +51,8 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     minify: true,
+    // Pages the manifest does not name: Chromium's offscreen document (src/offscreen/) for saving.
+    ...(target === 'chromium' ? { rolldownOptions: { input: { offscreen: 'src/offscreen/index.html' } } } : {}),
   },
   legacy: { skipWebSocketTokenCheck: true },
 });

@@ -1,53 +1,60 @@
 // Saving finished files to the person's disk. The bytes live in the store; the downloads API
-// only takes a URL, so each file becomes a Blob URL made from its stored chunks. Firefox's event
-// page has URL.createObjectURL; Chromium's service worker does not (it would need an offscreen
-// document), so there saving answers NotSupportedError.
+// only takes a URL, so each file becomes a Blob URL made from its stored chunks: by Firefox's
+// event page itself, or by an offscreen document in Chromium, whose service worker has no
+// URL.createObjectURL (src/background/offscreen.ts).
 import browser from 'webextension-polyfill';
+import { recordBlob } from '../shared/blobs';
 import type { StoredRegistration } from '../shared/db';
 import { isPrivateKey, storeOf } from './stores';
 import { SpecError } from '../shared/spec';
 import { savePaths } from '../shared/filenames';
 import { holdAlive } from './keepalive';
+import { offscreenAvailable, offscreenBlobUrl, revokeOffscreenUrl } from './offscreen';
 
-/** Chunks read from the store per step: bounds the ArrayBuffers held at once (about 1 MiB each). */
-const CHUNKS_PER_PART = 16;
+/** Where Blob URLs of stored bodies come from, and how they are let go once their download ended. */
+interface BlobUrls {
+  make(regKey: string, index: number, type: string): Promise<string>;
+  revoke(url: string): Promise<void>;
+}
+
+const blobUrls: BlobUrls =
+  __TARGET__ === 'chromium'
+    ? { make: offscreenBlobUrl, revoke: revokeOffscreenUrl }
+    : {
+        make: async (regKey, index, type) => URL.createObjectURL(await recordBlob(storeOf(regKey), regKey, index, type)),
+        revoke: async (url) => URL.revokeObjectURL(url),
+      };
+
+export const canSave = () =>
+  __TARGET__ === 'chromium' ? offscreenAvailable() : typeof URL.createObjectURL === 'function';
 
 /** Object URLs handed to the downloads API, revoked once the download ends. */
 const pending = new Map<number, { url: string; release: () => void }>();
 
-browser.downloads.onChanged.addListener((delta) => {
-  const state = delta.state?.current;
-  if (state !== 'complete' && state !== 'interrupted') return;
-  const entry = pending.get(delta.id);
+const ended = (state: string | undefined) => state === 'complete' || state === 'interrupted';
+
+function finish(id: number): void {
+  const entry = pending.get(id);
   if (!entry) return;
-  pending.delete(delta.id);
-  URL.revokeObjectURL(entry.url);
+  pending.delete(id);
   entry.release();
+  void blobUrls.revoke(entry.url).catch((error: unknown) => console.error('bgfetch: revoking a saved file\'s URL', error));
+}
+
+browser.downloads.onChanged.addListener((delta) => {
+  if (!ended(delta.state?.current)) return;
+  if (pending.has(delta.id)) {
+    finish(delta.id);
+    return;
+  }
+  // Chromium: a download an earlier run of the worker started; its URL lives in the offscreen
+  // document, which closes once no URL of it is live.
+  if (__TARGET__ === 'chromium') void revokeOrphan(delta.id).catch((error: unknown) => console.error('bgfetch: revoking a saved file\'s URL', error));
 });
 
-export const canSave = () => __TARGET__ === 'firefox' && typeof URL.createObjectURL === 'function';
-
-/**
- * A record's body as a Blob. Built from small Blobs of a few chunks each, so the store's
- * ArrayBuffers can be collected as we go instead of all living until one giant Blob is made.
- */
-export async function recordBlob(regKey: string, index: number, type = ''): Promise<Blob> {
-  const db = storeOf(regKey);
-  const parts: Blob[] = [];
-  let from = 0;
-  for (;;) {
-    const chunks = await db.chunks
-      .where('[regKey+index+start]')
-      .between([regKey, index, from], [regKey, index, Infinity])
-      .limit(CHUNKS_PER_PART)
-      .toArray();
-    if (!chunks.length) break;
-    parts.push(new Blob(chunks.map((chunk) => chunk.data)));
-    const last = chunks.at(-1)!;
-    from = last.start + last.data.byteLength;
-    if (chunks.length < CHUNKS_PER_PART) break;
-  }
-  return new Blob(parts, { type });
+async function revokeOrphan(id: number): Promise<void> {
+  const [item] = await browser.downloads.search({ id });
+  if (item?.url.startsWith(`blob:${browser.runtime.getURL('')}`)) await blobUrls.revoke(item.url);
 }
 
 /** Saves still reading a fetch's bodies: disposal waits for them (see disposal.ts). */
@@ -79,9 +86,7 @@ export async function saveRegistration(regKey: string, index?: number, wanted?: 
 }
 
 async function startDownloads(regKey: string, index?: number): Promise<number> {
-  if (!canSave()) {
-    throw new SpecError('NotSupportedError', 'Saving files is available in Firefox only for now.');
-  }
+  if (!canSave()) throw new SpecError('NotSupportedError', 'This browser cannot save files from an extension.');
   if (isPrivateKey(regKey)) throw new SpecError('NotAllowedError', 'Files of a private window are never written to disk.');
   const db = storeOf(regKey);
   const reg = await db.registrations.get(regKey);
@@ -98,18 +103,28 @@ async function startDownloads(regKey: string, index?: number): Promise<number> {
     if (index !== undefined && record.index !== index) continue;
     if (record.state !== 'done') continue;
     const type = record.response?.headers.find(([name]) => name === 'content-type')?.[1] ?? '';
-    const blob = await recordBlob(regKey, record.index, type);
-    const url = URL.createObjectURL(blob);
+    // Reading a large body into a Blob takes a while: the background stays up meanwhile too.
     const release = holdAlive();
+    let url: string;
     try {
-      const id = await browser.downloads.download({ url, filename: paths[i]!, conflictAction: 'uniquify', saveAs: false });
-      pending.set(id, { url, release });
-      started++;
+      url = await blobUrls.make(regKey, record.index, type);
     } catch (error) {
-      URL.revokeObjectURL(url);
       release();
+      throw error;
+    }
+    let id: number;
+    try {
+      id = await browser.downloads.download({ url, filename: paths[i]!, conflictAction: 'uniquify', saveAs: false });
+    } catch (error) {
+      release();
+      await blobUrls.revoke(url).catch(() => undefined);
       throw new SpecError('NotAllowedError', `The browser refused to save ${paths[i]}: ${String(error)}`);
     }
+    pending.set(id, { url, release });
+    started++;
+    // A small file may be done before download() answered, its onChanged already gone by.
+    const [item] = await browser.downloads.search({ id }).catch(() => []);
+    if (ended(item?.state)) finish(id);
   }
   if (index !== undefined && started === 0) {
     throw new SpecError('InvalidStateError', 'That file has not finished downloading.');

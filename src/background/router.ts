@@ -9,7 +9,7 @@ import {
   type PagePortPush,
   type Reply,
 } from '../shared/protocol';
-import { ADMIN_CHANNEL, EVENTS_PORT, PAGE_CHANNEL, SITE_OPENED_CHANNEL } from '../shared/channels';
+import { ADMIN_CHANNEL, EVENTS_PORT, OFFSCREEN_CHANNEL, PAGE_CHANNEL, SITE_OPENED_CHANNEL } from '../shared/channels';
 import { SpecError, type WireError } from '../shared/spec';
 import { snapshotOf } from '../shared/db';
 import { isPrivateKey, storeOf } from './stores';
@@ -48,6 +48,9 @@ export function listen(page: PageHandlers, admin: AdminHandlers, onSiteOpened: (
     const { channel, request } = message as { channel?: unknown; request?: unknown };
     if (channel === PAGE_CHANNEL) return handlePage(page, request, sender);
     if (channel === ADMIN_CHANNEL) return handleAdmin(admin, request, sender);
+    // The worker's own requests to its offscreen document are answered there; whoever else
+    // sends on that channel gets no answer from here either.
+    if (channel === OFFSCREEN_CHANNEL) return;
     if (channel === SITE_OPENED_CHANNEL) {
       const caller = callerOf(sender);
       if (caller) onSiteOpened(caller.origin);

@@ -12,6 +12,11 @@ export const EVENTS_PORT = 'bgfetch:events';
 export const DELIVER_CHANNEL = 'bgfetch:deliver';
 /** postMessage from the bridge to the site's service worker, where the shim dispatches it. */
 export const SHIM_EVENT = 'bgfetch:sw-event';
+/**
+ * runtime message from Chromium's service worker to its offscreen document (src/offscreen/):
+ * make or revoke the Blob URL of a stored body for a save. Only the service worker may send it.
+ */
+export const OFFSCREEN_CHANNEL = 'bgfetch:offscreen';
 /** runtime message from a bridge: a page of this (sender's) site loaded and events wait for it. */
 export const SITE_OPENED_CHANNEL = 'bgfetch:site-opened';
 /**

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { adminRequestSchema, pagePortMessageSchema, pageRequestSchema } from './protocol';
+import { adminRequestSchema, offscreenRequestSchema, pagePortMessageSchema, pageRequestSchema } from './protocol';
 import { LIMITS } from './spec';
 
 const scope = 'https://a.example/';
@@ -260,5 +260,32 @@ describe('adminRequestSchema', () => {
     expect(ok({ type: 'abort', scope, key })).toBe(false);
     expect(ok(JSON.parse(`{"type":"admin.abort","key":"${key}","constructor":1}`))).toBe(false);
     for (const input of [null, undefined, 3, 'admin.pause', [], {}]) expect(ok(input)).toBe(false);
+  });
+});
+
+describe('offscreenRequestSchema', () => {
+  const ok = (input: unknown) => v.safeParse(offscreenRequestSchema, input).success;
+  const url = 'blob:chrome-extension://abcdefghijklmnopabcdefghijklmnop/0b0c5c3e-8f2a-4c55-9d3e-2b1f6f7c9a10';
+
+  it.each([
+    { type: 'offscreen.blobUrl', key, index: 0, contentType: '' },
+    { type: 'offscreen.blobUrl', key, index: 9999, contentType: 'audio/mpeg' },
+    { type: 'offscreen.revoke', url },
+    { type: 'offscreen.revoke' },
+  ])('accepts $type', (message) => {
+    expect(ok(message)).toBe(true);
+  });
+
+  it('rejects malformed offscreen messages', () => {
+    expect(ok({ type: 'offscreen.blobUrl', key, index: 0 })).toBe(false);
+    expect(ok({ type: 'offscreen.blobUrl', key, index: -1, contentType: '' })).toBe(false);
+    expect(ok({ type: 'offscreen.blobUrl', key, index: '0', contentType: '' })).toBe(false);
+    expect(ok({ type: 'offscreen.blobUrl', key: 'k'.repeat(65), index: 0, contentType: '' })).toBe(false);
+    expect(ok({ type: 'offscreen.blobUrl', key, index: 0, contentType: 't'.repeat(LIMITS.headerBytes + 1) })).toBe(false);
+    expect(ok({ type: 'offscreen.blobUrl', key, index: 0, contentType: '', store: 'bgfetch-private' })).toBe(false);
+    expect(ok({ type: 'offscreen.revoke', url: 7 })).toBe(false);
+    expect(ok({ type: 'offscreen.revoke', url: 'u'.repeat(LIMITS.urlLength + 1) })).toBe(false);
+    expect(ok({ type: 'admin.save', key })).toBe(false);
+    for (const input of [null, undefined, 3, 'offscreen.revoke', [], {}]) expect(ok(input)).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import {
 } from './spec';
 
 import type { WireBytes } from './bytes';
-import type { DELIVER_CHANNEL, SHIM_EVENT } from './channels';
+import type { DELIVER_CHANNEL, OFFSCREEN_CHANNEL, SHIM_EVENT } from './channels';
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
@@ -183,6 +183,36 @@ export const adminRequestSchema = v.variant('type', [
 ]);
 export type AdminRequest = v.InferOutput<typeof adminRequestSchema>;
 export type AdminRequestOf<T extends AdminRequest['type']> = Extract<AdminRequest, { type: T }>;
+
+/**
+ * Chromium's service worker → its offscreen document (src/offscreen/), which can make Blob URLs
+ * the worker cannot. The document reads the body from the store itself; only URLs travel.
+ */
+export const offscreenRequestSchema = v.variant('type', [
+  /** A Blob URL of one stored body (the persistent store's: private fetches are never saved). */
+  v.strictObject({
+    type: v.literal('offscreen.blobUrl'),
+    key: fetchKey,
+    index: count,
+    contentType: text(LIMITS.headerBytes),
+  }),
+  /** The download of `url` ended: let its Blob go. Without `url`, only the count is asked. */
+  v.strictObject({ type: v.literal('offscreen.revoke'), url: v.optional(text(LIMITS.urlLength)) }),
+]);
+export type OffscreenRequest = v.InferOutput<typeof offscreenRequestSchema>;
+export type OffscreenRequestOf<T extends OffscreenRequest['type']> = Extract<OffscreenRequest, { type: T }>;
+
+/** What each offscreen request answers with. */
+export interface OffscreenReplies {
+  'offscreen.blobUrl': string;
+  /** How many of the document's Blob URLs are still live. */
+  'offscreen.revoke': number;
+}
+
+export interface OffscreenMessage {
+  channel: typeof OFFSCREEN_CHANNEL;
+  request: OffscreenRequest;
+}
 
 export const ERROR_NAME_SET: ReadonlySet<string> = new Set(ERROR_NAMES);
 

@@ -11,6 +11,7 @@ import type { Page } from 'puppeteer-core';
 import { generatedSha256 } from '../server/server.mjs';
 import { admin, browsersUnderTest, gotoExtensionPage, launch, ROOT, type Launched } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
+import { evaluateInContentScript } from '../helpers/bridge';
 
 // Page-side helpers from test/fixtures/site/helpers.js.
 declare const t: any;
@@ -202,7 +203,7 @@ for (const name of browsersUnderTest()) {
     before(async () => {
       server = await startTestServer();
       downloadDir = await mkdtemp(path.join(tmpdir(), 'bgfetch-dl-'));
-      browser = await launch(name, { prefs: { 'browser.download.dir': downloadDir } });
+      browser = await launch(name, { downloadDir });
       if (name === 'chromium') {
         for (const origin of [server.originA, server.originB]) {
           await admin(browser, { type: 'admin.setSite', origin, settings: { useExtension: true } });
@@ -356,7 +357,7 @@ for (const name of browsersUnderTest()) {
       assert.equal(await waitFor('badge mark cleared', () => badgeText(popup), (text) => text === ''), '');
     });
 
-    test('Save writes the files of a finished fetch to disk with the right bytes', { skip: name !== 'firefox' && 'Save needs an offscreen document in Chromium (not built yet)' }, async () => {
+    test('Save writes the files of a finished fetch to disk with the right bytes', async () => {
       await rowOf(popup, 'Asset pack', (row) => row.state === 'succeeded');
       await press(popup, 'Save', 'Asset pack');
       const folder = path.join(downloadDir, new URL(server.originA).host.replace(':', '_'), 'Asset pack');
@@ -375,8 +376,39 @@ for (const name of browsersUnderTest()) {
       await waitFor('ep1.mp3 saved', async () => (await stat(single).catch(() => null))?.size ?? -1, (size) => size === 1500 * KB);
       assert.equal(await sha256File(single), generatedSha256(1500 * KB, 1));
       await sleep(500);
-      const leftovers = (await readdir(folder)).filter((file) => file.endsWith('.part'));
+      // Firefox writes `.part` files, Chromium `.crdownload` ones, until a download is done.
+      const leftovers = (await readdir(folder)).filter((file) => file.endsWith('.part') || file.endsWith('.crdownload'));
       assert.deepEqual(leftovers, []);
+      if (name === 'chromium') {
+        // The offscreen document that made the files' Blob URLs goes once no save needs it.
+        const offscreenOpen = async () => browser.browser.targets().some((target) => target.url().includes('/src/offscreen/'));
+        await waitFor('offscreen document closed', offscreenOpen, (open) => !open);
+      }
+    });
+
+    test('only the extension\'s service worker gets Blob URLs from the offscreen document', { skip: name !== 'chromium' && 'Chromium only: Firefox needs no offscreen document' }, async () => {
+      const key = await popup.$eval('li.reg[data-state="succeeded"]', (li) => li.getAttribute('data-key'));
+      assert.ok(key);
+      const message = { channel: 'bgfetch:offscreen', request: { type: 'offscreen.blobUrl', key, index: 0, contentType: '' } };
+      // Opened the way the service worker opens it, so something is there to answer.
+      await popup.evaluate(() =>
+        (globalThis as any).chrome.offscreen.createDocument({ url: 'src/offscreen/index.html', reasons: ['BLOBS'], justification: 'test' }),
+      );
+      try {
+        const fromContentScript = await evaluateInContentScript(page, browser.extensionBase, `chrome.runtime.sendMessage(${JSON.stringify(message)})`);
+        assert.equal((fromContentScript as any)?.error?.name, 'NotAllowedError', JSON.stringify(fromContentScript));
+        const fromExtensionPage = await popup.evaluate((message) => (globalThis as any).chrome.runtime.sendMessage(message), message);
+        assert.equal(fromExtensionPage?.error?.name, 'NotAllowedError', JSON.stringify(fromExtensionPage));
+      } finally {
+        await popup.evaluate(() => (globalThis as any).chrome.offscreen.closeDocument());
+      }
+      // Without the document, only the background listens: its router leaves that channel alone.
+      const unanswered = await evaluateInContentScript(
+        page,
+        browser.extensionBase,
+        `chrome.runtime.sendMessage(${JSON.stringify(message)}).then((reply) => ({ reply: reply ?? null }), (error) => ({ error: String(error) }))`,
+      );
+      assert.ok(!(unanswered as { reply?: unknown }).reply, JSON.stringify(unanswered));
     });
 
     test('storage per site and in total; removing finished fetches frees it', async () => {

@@ -1,4 +1,5 @@
 // Talking to the bridge the way page.iife.ts does, minus the page API's own checks (attack tests).
+import type { Page } from 'puppeteer-core';
 
 /**
  * Runs in the page: sends `requests` straight at the bridge (as page.iife.ts does, without the
@@ -33,3 +34,31 @@ export async function rawBridge(requests: unknown[], timeoutMs = 10_000): Promis
   return replies;
 }
 
+/**
+ * Chromium: evaluates `expression` in the extension's content-script world of `page`'s main
+ * frame, as a compromised content script could (it may message every extension context).
+ */
+export async function evaluateInContentScript(page: Page, extensionBase: string, expression: string): Promise<unknown> {
+  const session = await page.createCDPSession();
+  try {
+    const contexts: { id: number; origin: string; auxData?: { type?: string; frameId?: string } }[] = [];
+    session.on('Runtime.executionContextCreated', ({ context }) => contexts.push(context));
+    await session.send('Runtime.enable');
+    const { frameTree } = await session.send('Page.getFrameTree');
+    const frameId = frameTree.frame.id;
+    const world = contexts.find(
+      (context) => context.auxData?.type === 'isolated' && context.auxData.frameId === frameId && `${context.origin}/` === extensionBase,
+    );
+    if (!world) throw new Error('no content-script world in the page');
+    const { result, exceptionDetails } = await session.send('Runtime.evaluate', {
+      contextId: world.id,
+      expression,
+      awaitPromise: true,
+      returnByValue: true,
+    });
+    if (exceptionDetails) throw new Error(`content-script evaluation failed: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+    return result.value;
+  } finally {
+    await session.detach().catch(() => undefined);
+  }
+}

@@ -1,6 +1,6 @@
 // One launcher for every end-to-end test: Debian's Firefox ESR with the built extension
 // installed over WebDriver BiDi, or Debian's Chromium with it loaded (TESTING.md).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,8 @@ export interface LaunchOptions {
   env?: Record<string, string>;
   /** Firefox: the extension may run in private windows (as the person allows in about:addons). */
   privateBrowsing?: boolean;
+  /** The browser's Downloads folder (absolute), where Save puts files without asking. */
+  downloadDir?: string;
 }
 
 export async function launch(name: BrowserName, options: LaunchOptions = {}): Promise<Launched> {
@@ -70,6 +72,7 @@ async function launchFirefox(options: LaunchOptions): Promise<Launched> {
       'dom.serviceWorkers.testing.enabled': true,
       'browser.download.folderList': 2,
       'browser.download.useDownloadDir': true,
+      ...(options.downloadDir ? { 'browser.download.dir': options.downloadDir } : {}),
       ...options.prefs,
     },
   });
@@ -90,6 +93,7 @@ async function launchFirefox(options: LaunchOptions): Promise<Launched> {
 
 async function launchChromium(options: LaunchOptions): Promise<Launched> {
   const profileDir = options.profileDir ?? (await mkdtemp(path.join(tmpdir(), 'bgfetch-cr-')));
+  if (options.downloadDir) await setChromiumDownloadDir(profileDir, options.downloadDir);
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM_BIN ?? '/usr/bin/chromium',
     headless: process.env.HEADFUL ? false : true,
@@ -115,6 +119,19 @@ async function launchChromium(options: LaunchOptions): Promise<Launched> {
   );
   const extensionBase = new URL('/', worker.url()).href;
   return { name: 'chromium', browser, extensionBase, profileDir, close: () => closeAndClean(browser, profileDir, options) };
+}
+
+/**
+ * The person's Downloads folder setting, in the profile. Not the DevTools protocol's
+ * Browser.setDownloadBehavior: with it Chromium names the file itself and drops the path the
+ * extension asked downloads.download for (`<site>/<title>/<file>`).
+ */
+async function setChromiumDownloadDir(profileDir: string, downloadDir: string): Promise<void> {
+  const file = path.join(profileDir, 'Default', 'Preferences');
+  const preferences = JSON.parse(await readFile(file, 'utf8').catch(() => '{}')) as { download?: object };
+  preferences.download = { ...preferences.download, default_directory: downloadDir, prompt_for_download: false };
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(preferences));
 }
 
 async function closeAndClean(browser: Browser, profileDir: string, options: LaunchOptions) {

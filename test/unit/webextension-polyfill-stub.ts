@@ -7,6 +7,7 @@ const browser = {
     id: 'bgfetch-test@bgfetch.dev',
     getURL: (path: string) => `moz-extension://bgfetch-test/${path.replace(/^\//, '')}`,
     getPlatformInfo: async () => ({ os: 'linux', arch: 'x86-64' }),
+    sendMessage: async (_message: unknown): Promise<unknown> => undefined,
     onMessage: event,
     onConnect: event,
     onInstalled: event,
@@ -15,6 +16,7 @@ const browser = {
   downloads: {
     onChanged: event,
     download: async (_options: { url: string; filename: string }) => 1,
+    search: async (_query: { id?: number }) => [] as { id: number; url: string; state: string }[],
   },
   scripting: {
     registerContentScripts: async () => undefined,

@@ -11,7 +11,6 @@ export type Run = (work: () => Promise<unknown>, done?: string) => void;
 
 /** Speed and ETA move on this beat even when the store is quiet (a stalled transfer). */
 const TICK_MS = 1000;
-const SAVE_SUPPORTED = __TARGET__ === 'firefox';
 
 export function App() {
   const list = useLiveQuery(loadList, []);
@@ -75,7 +74,6 @@ export function App() {
               speeds={speeds}
               now={now}
               locale={locale}
-              canSave={SAVE_SUPPORTED}
               run={run}
             />
           ))

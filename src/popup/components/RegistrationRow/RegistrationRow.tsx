@@ -18,11 +18,10 @@ export interface RegistrationRowProps {
   summary: RecordSummary | undefined;
   speed: number | null;
   locale: string;
-  canSave: boolean;
   run: Run;
 }
 
-export function RegistrationRow({ reg, summary, speed, locale, canSave, run }: RegistrationRowProps) {
+export function RegistrationRow({ reg, summary, speed, locale, run }: RegistrationRowProps) {
   const [iconFailed, setIconFailed] = useState(false);
   const state = stateOf(reg, summary);
   const total = totalOf(reg, summary);
@@ -30,7 +29,7 @@ export function RegistrationRow({ reg, summary, speed, locale, canSave, run }: R
   const icon = iconFailed ? null : pickIcon(reg.icons, reg.scope, 32);
   const titleId = `reg-${reg.key}`;
   const moving = state === 'running';
-  const saveable = state === 'succeeded' && canSave && !reg.released;
+  const saveable = state === 'succeeded' && !reg.released;
   const eta = moving ? formatEta(etaSeconds(reg.downloaded, total, speed), locale, msg) : '';
   const files =
     reg.active && summary

@@ -18,11 +18,10 @@ export interface SiteGroupProps {
   speeds: SpeedSampler;
   now: number;
   locale: string;
-  canSave: boolean;
   run: Run;
 }
 
-export function SiteGroup({ group, settings, summaries, speeds, now, locale, canSave, run }: SiteGroupProps) {
+export function SiteGroup({ group, settings, summaries, speeds, now, locale, run }: SiteGroupProps) {
   const [showAll, setShowAll] = useState(false);
   const [iconFailed, setIconFailed] = useState(false);
   const host = new URL(group.origin).host;
@@ -65,7 +64,7 @@ export function SiteGroup({ group, settings, summaries, speeds, now, locale, can
           {msg('siteBlock')}
         </label>
         <label>
-          <input type="checkbox" name="autoSave" checked={current.autoSave} disabled={!canSave} onChange={(e) => set({ autoSave: e.currentTarget.checked })} />
+          <input type="checkbox" name="autoSave" checked={current.autoSave} onChange={(e) => set({ autoSave: e.currentTarget.checked })} />
           {msg('siteAutoSave')}
         </label>
         {__TARGET__ === 'chromium' && (
@@ -93,7 +92,6 @@ export function SiteGroup({ group, settings, summaries, speeds, now, locale, can
             summary={summaries.get(reg.key)}
             speed={reg.active ? speeds.speed(reg.key, now) : null}
             locale={locale}
-            canSave={canSave}
             run={run}
           />
         ))}
