@@ -3,7 +3,7 @@
 // One measure per file in bench/measures/, each in a fresh browser; helpers in bench/lib/.
 //
 //   npm run bench                                  every measure, both browsers → results/latest.json
-//   npm run bench -- --only many,pageload           some measures (name or prefix) → results/partial.json
+//   npm run bench -- --only popup,pageload         some measures (name or prefix) → results/partial.json
 //   npm run bench -- --only latency --browsers firefox
 //   npm run bench -- --list                        the measure names
 //
@@ -17,7 +17,7 @@ import { register } from 'tsx/esm/api';
 import { config, elapsedSeconds, log, ROOT } from './lib/config.mjs';
 import { Report } from './lib/report.mjs';
 
-const MEASURES = ['sizes', 'throughput', 'readback', 'memory', 'many', 'latency', 'pageload'];
+const MEASURES = ['sizes', 'throughput', 'readback', 'memory', 'many', 'latency', 'pageload', 'popup-render', 'popup-progress'];
 
 const { values: args } = parseArgs({
   options: {

@@ -15,6 +15,9 @@ export const config = {
   smallFiles: num('BENCH_SMALL_N', 1000),
   smallBytes: num('BENCH_SMALL_KIB', 10) * 1024,
   pageLoads: num('BENCH_LOADS', 30),
+  popupRegistrations: num('BENCH_POPUP_REGS', 1000),
+  popupRounds: num('BENCH_POPUP_ROUNDS', 10),
+  popupProgressRounds: num('BENCH_POPUP_PROGRESS_ROUNDS', 6),
 };
 export const BIG = bigMiB * MiB;
 export const BIG_TIMEOUT = Math.max(300_000, bigMiB * 1000);
