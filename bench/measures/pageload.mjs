@@ -8,6 +8,9 @@ import { launchPlain, withExtension } from '../lib/browsers.mjs';
 import { loadTime } from '../lib/site-page.mjs';
 import { fmt, median, medianInterval, pairedDiffs } from '../lib/stats.mjs';
 
+/** Rounds of loads in each browser before any is counted. */
+const WARM_UP = 6;
+
 const ORDERS = [
   ['ext', 'a', 'b'],
   ['a', 'b', 'ext'],
@@ -40,8 +43,11 @@ export default {
       try {
         plain.push(await launchPlain(ctx.browser), await launchPlain(ctx.browser));
         const tabs = { ext: await session.browser.newPage(), a: await plain[0].newPage(), b: await plain[1].newPage() };
-        // First loads pay for process start-up.
-        for (let i = 0; i < 2; i++) for (const tab of Object.values(tabs)) await loadOnce(tab, `${url}?warm=${i}`);
+        // First loads pay for process start-up, and a browser just launched is still busy with
+        // its own start-up work for a while (seen in Chromium: the youngest instance slower).
+        for (let i = 0; i < WARM_UP; i++) {
+          for (const which of ORDERS[i % ORDERS.length]) await loadOnce(tabs[which], `${url}?warm=${i}`);
+        }
         const ms = { ext: [], a: [], b: [] };
         for (let i = 0; i < config.pageLoads; i++) {
           for (const which of ORDERS[i % ORDERS.length]) ms[which].push(await loadOnce(tabs[which], `${url}?i=${i}`));
