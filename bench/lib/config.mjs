@@ -1,0 +1,27 @@
+// Settings from the environment, and the run's clock for the progress log on stderr.
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const MiB = 1024 * 1024;
+
+const num = (name, fallback) => Number(process.env[name] ?? fallback);
+const bigMiB = num('BENCH_BIG_MIB', 256);
+const rounds = num('BENCH_ROUNDS', 3);
+
+export const config = {
+  bigMiB,
+  rounds,
+  latencyRounds: Math.max(rounds, 5),
+  smallFiles: num('BENCH_SMALL_N', 1000),
+  smallBytes: num('BENCH_SMALL_KIB', 10) * 1024,
+  pageLoads: num('BENCH_LOADS', 30),
+  popupRegistrations: num('BENCH_POPUP_REGS', 1000),
+  popupRounds: num('BENCH_POPUP_ROUNDS', 10),
+  popupProgressRounds: num('BENCH_POPUP_PROGRESS_ROUNDS', 6),
+};
+export const BIG = bigMiB * MiB;
+export const BIG_TIMEOUT = Math.max(300_000, bigMiB * 1000);
+
+const started = Date.now();
+export const elapsedSeconds = () => Math.round((Date.now() - started) / 1000);
+export const log = (...args) => console.error(`[bench ${elapsedSeconds()}s]`, ...args);

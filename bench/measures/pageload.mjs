@@ -1,0 +1,86 @@
+// What the extension costs a page that never uses the API: load time (loadEventEnd) of a plain
+// page in a browser with the extension and in two instances without it. The second instance
+// without is an A/A control: the difference between two identical browsers shows how large a
+// difference the noise alone makes, so the with-vs-without number can be judged against it.
+// Loads rotate through every order of the three browsers, round by round, never in blocks.
+import { config, log } from '../lib/config.mjs';
+import { launchPlain, withExtension } from '../lib/browsers.mjs';
+import { loadTime } from '../lib/site-page.mjs';
+import { fmt, median, medianInterval, pairedDiffs } from '../lib/stats.mjs';
+
+/** Rounds of loads in each browser before any is counted. */
+const WARM_UP = 6;
+
+const ORDERS = [
+  ['ext', 'a', 'b'],
+  ['a', 'b', 'ext'],
+  ['b', 'ext', 'a'],
+  ['ext', 'b', 'a'],
+  ['b', 'a', 'ext'],
+  ['a', 'ext', 'b'],
+];
+
+async function loadOnce(page, url) {
+  await page.goto(url, { waitUntil: 'load' });
+  // loadEventEnd is set just after the load handlers return: wait for it.
+  for (let tries = 0; tries < 20; tries++) {
+    const ms = await page.evaluate(loadTime);
+    if (ms > 0) return ms;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return NaN;
+}
+
+const interval = ([lo, hi]) => `${fmt(lo)}…${fmt(hi)}`;
+
+export default {
+  name: 'pageload',
+  perBrowser: true,
+  run: (ctx) =>
+    withExtension(ctx, async (session) => {
+      const url = `${ctx.bench.server.originB}/bench/plain.html`;
+      const plain = [];
+      try {
+        plain.push(await launchPlain(ctx.browser), await launchPlain(ctx.browser));
+        const tabs = { ext: await session.browser.newPage(), a: await plain[0].newPage(), b: await plain[1].newPage() };
+        // First loads pay for process start-up, and a browser just launched is still busy with
+        // its own start-up work for a while (seen in Chromium: the youngest instance slower).
+        for (let i = 0; i < WARM_UP; i++) {
+          for (const which of ORDERS[i % ORDERS.length]) await loadOnce(tabs[which], `${url}?warm=${i}`);
+        }
+        const ms = { ext: [], a: [], b: [] };
+        for (let i = 0; i < config.pageLoads; i++) {
+          for (const which of ORDERS[i % ORDERS.length]) ms[which].push(await loadOnce(tabs[which], `${url}?i=${i}`));
+        }
+        const present = async (tab) => tab.evaluate(() => 'BackgroundFetchManager' in self);
+        const detail = { apiPresentWithExtension: await present(tabs.ext), apiPresentWithout: await present(tabs.a) };
+        ctx.bench.clearLog();
+
+        const base = ctx.report.row(ctx.browser, `plain page load (loadEventEnd), with vs without the extension, median of ${config.pageLoads}`, 'ms',
+          ms.ext, ms.a, { higherIsBetter: false, goal: { maxAdded: 1 }, goalText: '≤ +1 ms' });
+        base.detail = { ...detail, addedMs: base.bgfetch - base.baseline, aaMs: median(ms.b) - median(ms.a), secondWithout: ms.b };
+
+        // Round by round differences: each pair was loaded back to back, so slow spells of the
+        // machine (other work on 2 cores) cancel out.
+        const added = pairedDiffs(ms.ext, ms.a);
+        const aa = pairedDiffs(ms.b, ms.a);
+        const addedInterval = medianInterval(added);
+        const aaInterval = medianInterval(aa);
+        // Two readings: the added time is above zero (sampling noise alone), and above the A/A
+        // interval too (also allows for two browser instances simply differing).
+        const aboveZero = addedInterval[0] > 0;
+        const beyondNoise = addedInterval[0] > aaInterval[1];
+        ctx.report.row(ctx.browser,
+          `page load added by the extension, median of paired differences (baseline: A/A, without − without; 95% CI ${interval(addedInterval)} vs ${interval(aaInterval)} ms)`,
+          'ms', added, aa, { higherIsBetter: false, noRatio: true, goalText: '—', detail: { addedInterval, aaInterval, aboveZero, beyondNoise } });
+        const yes = (b) => (b ? 'yes' : 'no');
+        ctx.report.note(
+          `${ctx.browser} page load: ${fmt(median(added))} ms added by the extension (95% CI ${interval(addedInterval)}), ` +
+            `A/A control ${fmt(median(aa))} ms (${interval(aaInterval)}); added above zero: ${yes(aboveZero)}, above the A/A interval: ${yes(beyondNoise)}`,
+        );
+        log(`${ctx.browser} page loads: ext ${fmt(median(ms.ext))}, without ${fmt(median(ms.a))} / ${fmt(median(ms.b))} ms`);
+      } finally {
+        for (const browser of plain) await browser.close().catch(() => undefined);
+      }
+    }),
+};

@@ -1,0 +1,56 @@
+// Issue #6: the popup's first render with many registrations in the store. Time from the
+// popup's navigation start to its last row in the DOM, with 1,000 registrations (100 sites × 10:
+// every row is shown, since a site shows its active fetches and 10 finished ones) against the
+// same popup with 10 of them (one site). Same page, same row shapes, only the count differs, so
+// the ratio is the cost of scale alone: 1.0 would mean 1,000 rows cost what 10 do.
+import { config, log } from '../lib/config.mjs';
+import { extensionPage, withExtension } from '../lib/browsers.mjs';
+import { renderPopupOnce } from '../lib/popup-page.mjs';
+import { removeSeeded, seedRegistrations } from '../lib/popup-store.mjs';
+import { fmt, median, order } from '../lib/stats.mjs';
+
+const PREFIX = 'bench-popup-';
+const PER_SITE = 10;
+const SMALL = 10;
+
+export default {
+  name: 'popup-render',
+  perBrowser: true,
+  run: (ctx) =>
+    withExtension(ctx, async (session) => {
+      const large = config.popupRegistrations;
+      // The host is the popup itself; it never re-reads: plain IndexedDB writes do not notify it.
+      const host = await extensionPage(session.launched);
+      await host.bringToFront();
+      let seeded = 0;
+      const setCount = async (count) => {
+        if (seeded < count) await host.evaluate(seedRegistrations, PREFIX, seeded, count, PER_SITE);
+        if (seeded > count) await host.evaluate(removeSeeded, PREFIX, count);
+        seeded = count;
+      };
+      const ms = { large: [], small: [] };
+      const ready = { large: [], small: [] };
+      let late = 0;
+      // Round -1 warms up (the first load compiles the popup's scripts) and is not counted.
+      for (let round = -1; round < config.popupRounds; round++) {
+        for (const which of order(round + 1, 'large', 'small')) {
+          const rows = which === 'large' ? large : SMALL;
+          await setCount(rows);
+          const got = await host.evaluate(renderPopupOnce, rows, 60_000);
+          if (got.late) late++;
+          if (round < 0) continue;
+          ms[which].push(got.ms);
+          ready[which].push(got.domContentLoaded);
+        }
+        if (round >= 0) log(`${ctx.browser} popup render round ${round}: ${fmt(ms.large.at(-1))} ms (${large}), ${fmt(ms.small.at(-1))} ms (${SMALL})`);
+      }
+      await setCount(0);
+      if (late) ctx.report.note(`${ctx.browser} popup render: ${late} loads were rendered before the observer was in place (not counted)`);
+      ctx.report.row(ctx.browser, `popup first render with ${large} registrations, navigation → last row in the DOM (vs ${SMALL} registrations)`, 'ms',
+        ms.large, ms.small, {
+          higherIsBetter: false,
+          goalText: '—',
+          detail: { domContentLoadedMs: { large: median(ready.large), small: median(ready.small) }, sites: large / PER_SITE },
+        });
+    }),
+};
