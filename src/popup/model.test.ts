@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { StoredRegistration } from '../shared/db';
-import { SpeedSampler, etaSeconds, groupBySite, pickIcon, siteIcon, stateOf, storedBytes, totalOf } from './model';
+import { SpeedSampler, etaSeconds, groupBySite, pickIcon, sameRegistration, sameSummary, siteIcon, stateOf, storedBytes, totalOf } from './model';
 
 let n = 0;
 function reg(change: Partial<StoredRegistration> = {}): StoredRegistration {
@@ -130,5 +130,18 @@ describe('icons', () => {
   test('site icon falls back to the favicon', () => {
     const [group] = groupBySite([reg()]);
     expect(siteIcon(group!)).toBe('https://a.example/favicon.ico');
+  });
+});
+
+describe('sameRegistration / sameSummary (when a row renders again)', () => {
+  test('equal values in fresh objects are the same; any shown change is not', () => {
+    const a = reg({ icons: [{ src: '/a.png', sizes: '32x32', type: 'image/png' }] });
+    expect(sameRegistration(a, structuredClone(a))).toBe(true);
+    expect(sameRegistration(a, { ...a, downloaded: a.downloaded + 1 })).toBe(false);
+    expect(sameRegistration(a, { ...a, icons: [{ src: '/b.png', sizes: '32x32', type: 'image/png' }] })).toBe(false);
+    expect(sameRegistration(a, { ...a, released: true })).toBe(false);
+    expect(sameSummary({ done: 1, started: true, expected: 5 }, { done: 1, started: true, expected: 5 })).toBe(true);
+    expect(sameSummary({ done: 1, started: true, expected: 5 }, { done: 2, started: true, expected: 5 })).toBe(false);
+    expect(sameSummary(undefined, { done: 0, started: false, expected: 0 })).toBe(false);
   });
 });

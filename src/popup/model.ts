@@ -152,3 +152,15 @@ export function siteIcon(group: SiteGroup): string {
   }
   return `${group.origin}/favicon.ico`;
 }
+
+/** Same stored state (fresh objects from each query compared by value). */
+export function sameRegistration(a: StoredRegistration, b: StoredRegistration): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a) as (keyof StoredRegistration)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => (key === 'icons' ? JSON.stringify(a.icons) === JSON.stringify(b.icons) : a[key] === b[key]));
+}
+
+export function sameSummary(a: RecordSummary | undefined, b: RecordSummary | undefined): boolean {
+  return a === b || (!!a && !!b && a.done === b.done && a.started === b.started && a.expected === b.expected);
+}

@@ -1,3 +1,4 @@
+import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { StoredRegistration } from '../../../shared/db';
 import { command } from '../../data';
@@ -9,7 +10,7 @@ import {
   formatSpeed,
 } from '../../format';
 import { msg } from '../../i18n';
-import { etaSeconds, pickIcon, stateOf, totalOf, type RecordSummary } from '../../model';
+import { etaSeconds, pickIcon, sameRegistration, sameSummary, stateOf, totalOf, type RecordSummary } from '../../model';
 import { FileList } from '../FileList/FileList';
 import type { Run } from '../App/App';
 
@@ -21,7 +22,21 @@ export interface RegistrationRowProps {
   run: Run;
 }
 
-export function RegistrationRow({ reg, summary, speed, locale, run }: RegistrationRowProps) {
+/**
+ * Every store change hands the popup fresh objects for every fetch; a row renders again only when
+ * what it shows changed, so a progress tick of one fetch costs one row, not a thousand.
+ */
+export const RegistrationRow = memo(
+  RegistrationRowView,
+  (before: RegistrationRowProps, after: RegistrationRowProps) =>
+    before.speed === after.speed &&
+    before.locale === after.locale &&
+    before.run === after.run &&
+    sameRegistration(before.reg, after.reg) &&
+    sameSummary(before.summary, after.summary),
+);
+
+function RegistrationRowView({ reg, summary, speed, locale, run }: RegistrationRowProps) {
   const [iconFailed, setIconFailed] = useState(false);
   const state = stateOf(reg, summary);
   const total = totalOf(reg, summary);
