@@ -386,6 +386,21 @@ for (const name of browsersUnderTest()) {
       }
     });
 
+    test('auto-save, turned on for the site in the popup: the next finished fetch lands on disk by itself', async () => {
+      const group = `section.site[data-origin="${server.originA}"]`;
+      await popup.$eval(`${group} details.site-settings`, (details) => details.setAttribute('open', ''));
+      await popup.click(`${group} input[name="autoSave"]`);
+      await waitFor('auto-save on', () => popup.$eval(`${group} input[name="autoSave"]`, (input) => (input as HTMLInputElement).checked), Boolean);
+      try {
+        await startFetch(page, 'auto', [`/gen/auto.bin?size=${300 * KB}&seed=77&delay=100`], { title: 'Auto copy' });
+        const file = path.join(downloadDir, new URL(server.originA).host.replace(':', '_'), 'Auto copy', 'auto.bin');
+        await waitFor('auto.bin saved', async () => (await stat(file).catch(() => null))?.size ?? -1, (size) => size === 300 * KB);
+        assert.equal(await sha256File(file), generatedSha256(300 * KB, 77));
+      } finally {
+        await admin(browser, { type: 'admin.setSite', origin: server.originA, settings: { autoSave: false } });
+      }
+    });
+
     test('only the extension\'s service worker gets Blob URLs from the offscreen document', { skip: name !== 'chromium' && 'Chromium only: Firefox needs no offscreen document' }, async () => {
       const key = await popup.$eval('li.reg[data-state="succeeded"]', (li) => li.getAttribute('data-key'));
       assert.ok(key);
