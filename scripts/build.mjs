@@ -1,8 +1,10 @@
 // Builds dist/firefox and dist/chromium from one tree (see vite.config.ts), plus two standalone
 // scripts at fixed paths: the service-worker shim (sw/bgfetch-sw.js: prepended to workers in
 // Firefox, the opt-in importScripts file elsewhere) and, for Chromium, the page API
-// (content/page.js, registered per site with scripting.registerContentScripts).
+// (content/page.js, registered per site with scripting.registerContentScripts); and the bridge's
+// relay (content/relay.js), an ES module the bridge imports on first use.
 import { build } from 'vite';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -13,11 +15,13 @@ for (const target of targets) {
   await build({ root, logLevel: 'warn' });
   await standalone(target, 'src/sw/shim.ts', 'sw', 'bgfetch-sw.js');
   if (target === 'chromium') await standalone(target, 'src/content/page/page.iife.ts', 'content', 'page.js');
+  await standalone(target, 'src/content/relay.ts', 'content', 'relay.js', 'es');
+  webAccessible(target, 'content/relay.js');
   console.log(`built dist/${target}`);
 }
 
-/** One self-contained IIFE script at a fixed path inside dist/<target>. */
-async function standalone(target, entry, folder, fileName) {
+/** One self-contained script (IIFE, or an ES module) at a fixed path inside dist/<target>. */
+async function standalone(target, entry, folder, fileName, format = 'iife') {
   await build({
     root,
     configFile: false,
@@ -27,7 +31,23 @@ async function standalone(target, entry, folder, fileName) {
       outDir: `dist/${target}/${folder}`,
       emptyOutDir: false,
       target: 'es2022',
-      lib: { entry, formats: ['iife'], name: 'bgfetch', fileName: () => fileName },
+      minify: true,
+      lib: { entry, formats: [format], name: 'bgfetch', fileName: () => fileName },
     },
   });
+}
+
+/**
+ * Content scripts may import() only web-accessible modules. Declared here, after crxjs wrote the
+ * manifest (it refuses to list files it did not build). Chromium hands them out under a
+ * per-session URL, so pages cannot probe for the extension with them.
+ */
+function webAccessible(target, file) {
+  const path = `${root}dist/${target}/manifest.json`;
+  const manifest = JSON.parse(readFileSync(path, 'utf8'));
+  manifest.web_accessible_resources = [
+    ...(manifest.web_accessible_resources ?? []),
+    { resources: [file], matches: ['http://*/*', 'https://*/*'], ...(target === 'chromium' ? { use_dynamic_url: true } : {}) },
+  ];
+  writeFileSync(path, `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -14,20 +14,19 @@
 //   with Retry-After): `waiting: 'retrying'`, retried with backoff (Retry-After when given) at most
 //   `maxRetries` times in a row without progress; any stored byte resets that count.
 // - Storage runs out: the fetch fails with quota-exceeded and its unfinished bodies are deleted.
-import { snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
+import type { StoredRecord, StoredRegistration } from '../shared/db';
 import { DEFAULT_GLOBAL_SETTINGS } from '../shared/protocol';
 import { watchGlobalSettings } from './settings';
 import { everyStore, onPrivateSessionEnd, storeOf } from './stores';
 import { holdAlive, resumeOnWake } from './keepalive';
 import { exposedHeaders, sendsCredentials } from './policy';
 import { corsFetch, corsVerdict, CorsRefusal } from './cors'; // bgfetch-cors hook
-import { publishProgress } from './progress';
 import { announceChange } from './changes';
 import { forgetEstimate, isQuotaError } from './quota';
 import { settle } from './settle';
 import { Semaphore, type Slot } from './semaphore';
 import { loadSwitches, switches } from './switches';
-import { deleteChunks, discardBody, streamBody } from './chunks';
+import { deleteChunks, discardBody, streamBody, writeHead, type HeadWrite } from './chunks';
 import { TransferFailure } from './failure';
 
 export { TransferFailure };
@@ -253,6 +252,8 @@ async function transferWithRetries(
   // Time spent waiting for an unreachable server, counted in retry delays rather than by the
   // clock: a computer asleep for a night has not been waiting for the server all that time.
   let unreachableWaited = 0;
+  // The record as the run read it is current for the first attempt; a retry reads it again.
+  let known: StoredRecord | undefined = record;
   for (;;) {
     if (!navigator.onLine) {
       waiting.set(record.index, 'offline');
@@ -265,13 +266,14 @@ async function transferWithRetries(
     if (!slot) throw signal.reason;
     let error: unknown;
     try {
-      await transferOnce(reg, record.index, signal, attempt, waiting, failures < maxRetries);
+      await transferOnce(reg, known ?? record.index, signal, attempt, waiting, failures < maxRetries);
       waiting.set(record.index, null);
       return;
     } catch (caught) {
       error = caught;
     } finally {
       slot.release();
+      known = undefined;
     }
     if (signal.aborted) throw signal.reason;
     if (error instanceof TransferFailure) throw error;
@@ -308,15 +310,17 @@ async function transferWithRetries(
 
 async function transferOnce(
   reg: StoredRegistration,
-  index: number,
+  /** The record, if the caller holds a current copy; else its index, to read it. */
+  which: StoredRecord | number,
   outer: AbortSignal,
   attempt: Attempt,
   waiting: WaitingState,
   mayRetryStatus: boolean,
 ): Promise<void> {
   const db = storeOf(reg.key);
-  let record = await db.records.get([reg.key, index]);
+  let record = typeof which === 'number' ? await db.records.get([reg.key, which]) : which;
   if (!record || record.state !== 'pending') return;
+  const { index } = record;
   const { request } = record;
   const resumable = request.method === 'GET';
   if (record.stored > 0 && (!resumable || !record.validator)) {
@@ -410,7 +414,11 @@ async function transferOnce(
       // 200 to a range request: the resource changed or ranges are unsupported; start over.
       await discardBody(reg.key, index);
     }
-    if (offset === 0) await storeResponseHead(reg, index, response, crossOrigin, credentialed, upload?.data.byteLength ?? 0);
+    // Not awaited: the head joins the body's first write when that comes soon (small files).
+    const headStored = offset === 0
+      ? writeHead(reg.key, index, responseHead(response, crossOrigin, credentialed, upload?.data.byteLength ?? 0))
+      : undefined;
+    headStored?.catch(() => undefined);
 
     let stored = offset;
     let completed = false;
@@ -422,6 +430,7 @@ async function transferOnce(
       // A good response is marked done in the same transaction as its last bytes.
       ({ stored, completed } = await streamBody(reg.key, index, response.body, offset, outer, signal, onStored, touch, response.ok));
     }
+    await headStored;
     if (!response.ok) {
       await db.records.update([reg.key, index], { state: 'failed', failure: 'bad-status' });
       throw new TransferFailure('bad-status', `${request.method} ${request.url} answered ${response.status}`);
@@ -461,43 +470,25 @@ function retryAfterMs(response: Response): number | undefined {
   return Math.max(0, ms);
 }
 
-async function storeResponseHead(
-  reg: StoredRegistration,
-  index: number,
-  response: Response,
-  crossOrigin: boolean,
-  withCredentials: boolean,
-  uploadBytes: number,
-): Promise<void> {
+/** What the store keeps of a response: CORS-filtered head, validator and length for resuming. */
+function responseHead(response: Response, crossOrigin: boolean, withCredentials: boolean, uploadBytes: number): HeadWrite {
   const etag = response.headers.get('etag');
   const strongEtag = etag && !etag.startsWith('W/') ? etag : null;
   const encoded = response.headers.has('content-encoding');
   const length = Number(response.headers.get('content-length') ?? NaN);
-  const db = storeOf(reg.key);
-  const updated = await db.transaction('rw', db.registrations, db.records, async () => {
-    const record = await db.records.get([reg.key, index]);
-    const current = await db.registrations.get(reg.key);
-    if (!record || !current?.active) return undefined;
-    await db.records.update([reg.key, index], {
-      response: {
-        status: response.status,
-        statusText: response.statusText,
-        headers: exposedHeaders(response.headers, crossOrigin, withCredentials),
-        url: response.url,
-      },
-      // Ranges address encoded bytes; the store holds decoded ones, so encoded bodies restart.
-      validator: encoded || !response.ok ? null : (strongEtag ?? response.headers.get('last-modified')),
-      expectedLength: encoded || !Number.isFinite(length) ? null : length,
-      // The server answered, so it received the whole request body: count it, once per record.
-      ...(uploadBytes > 0 ? { uploadCounted: true } : {}),
-    });
-    if (uploadBytes === 0 || record.uploadCounted) return undefined;
-    const uploaded = Math.min(current.uploadTotal, current.uploaded + uploadBytes);
-    await db.registrations.update(reg.key, { uploaded });
-    return { ...current, uploaded };
-  });
-  announceChange(reg.key);
-  if (updated) publishProgress(snapshotOf(updated));
+  return {
+    response: {
+      status: response.status,
+      statusText: response.statusText,
+      headers: exposedHeaders(response.headers, crossOrigin, withCredentials),
+      url: response.url,
+    },
+    // Ranges address encoded bytes; the store holds decoded ones, so encoded bodies restart.
+    validator: encoded || !response.ok ? null : (strongEtag ?? response.headers.get('last-modified')),
+    expectedLength: encoded || !Number.isFinite(length) ? null : length,
+    // The server answered, so it received the whole request body: count it, once per record.
+    uploadBytes,
+  };
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

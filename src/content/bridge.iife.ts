@@ -1,68 +1,52 @@
-// ISOLATED world: the only door between a page and the extension. It relays the page API's
-// requests and watches (and those of the site's service-worker shim, which reaches the extension
-// through its windows), adds nothing the page claims (the background learns the caller from the
-// browser), and stays idle until the page API hands it a port or an event must reach the worker.
-import type { Runtime } from 'webextension-polyfill';
-import { base64ToBytes, bytesToBase64 } from '../shared/bytes';
-import {
-  CONNECT_MESSAGE,
-  DELIVER_CHANNEL,
-  EVENTS_PORT,
-  PAGE_CHANNEL,
-  PENDING_EVENTS_KEY,
-  SHIM_EVENT,
-  SITE_OPENED_CHANNEL,
-} from '../shared/channels';
-import type {
-  BridgeToPage,
-  DeliverEvent,
-  DeliveryOutcome,
-  ShimEventMessage,
-  ShimEventReply,
-  PagePortPush,
-  PageReplies,
-  PageToBridge,
-  Reply,
-} from '../shared/protocol';
+// ISOLATED world: the only door between a page and the extension. Every page carries this part,
+// so it only listens: the relay (relay.ts) is loaded the first time the page API hands over a
+// port, or a service-worker event must reach the site's worker.
+import { CONNECT_MESSAGE, DELIVER_CHANNEL, PENDING_EVENTS_KEY, RELAY_PATH, SITE_OPENED_CHANNEL } from '../shared/channels';
+import type { BridgeToPage, DeliverEvent, PageToBridge } from '../shared/protocol';
 
-// The polyfill is not needed for the two calls made here and would cost every page its size.
+// The polyfill is not needed for the few calls made here and would cost every page its size.
 const ext = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as {
   runtime: {
+    getURL(path: string): string;
     sendMessage(message: unknown): Promise<unknown>;
-    connect(info: { name: string }): Runtime.Port;
     onMessage: { addListener(listener: (message: unknown) => Promise<unknown> | undefined): void };
   };
   storage: { local: { get(key: string): Promise<Record<string, unknown>> } };
 };
-// Chromium serialises extension messages as JSON (and may define `browser` too): bytes go as base64.
-const jsonMessaging = __TARGET__ === 'chromium';
 
-const pagePorts = new Set<MessagePort>();
-const watches = new Map<string, { scope: string; ports: Set<MessagePort> }>();
-let eventsPort: Runtime.Port | undefined;
+let relay: Promise<typeof import('./relay')> | undefined;
+const loadRelay = () => (relay ??= import(/* @vite-ignore */ ext.runtime.getURL(RELAY_PATH)));
 
-window.addEventListener(
-  'message',
-  (event) => {
-    if (event.source !== window || event.data?.type !== CONNECT_MESSAGE || !event.ports[0]) return;
-    event.stopImmediatePropagation();
-    servePage(event.ports[0]);
-  },
-  true,
-);
-
-// The site's service worker (running the shim) asks for a line to the extension.
-navigator.serviceWorker?.addEventListener('message', (event) => {
-  if (event.data?.type !== CONNECT_MESSAGE || !event.ports[0]) return;
+const connect = (event: MessageEvent) => {
+  const port = event.ports[0];
+  if (event.data?.type !== CONNECT_MESSAGE || !port) return;
   event.stopImmediatePropagation();
-  servePage(event.ports[0]);
-});
+  loadRelay().then(
+    ({ servePage }) => servePage(port),
+    // The extension was updated or removed under this page: answer instead of leaving calls hanging.
+    (error: unknown) => {
+      port.onmessage = ({ data }: MessageEvent<PageToBridge>) => {
+        if (data && typeof data === 'object' && 'rid' in data) {
+          const reply: BridgeToPage = {
+            rid: data.rid,
+            reply: { ok: false, error: { name: 'TypeError', message: `bgfetch is not reachable: ${String(error)}` } },
+          };
+          port.postMessage(reply);
+        }
+      };
+    },
+  );
+};
 
-ext.runtime.onMessage.addListener((message) => {
-  const deliver = message as DeliverEvent;
-  if (deliver?.channel !== DELIVER_CHANNEL) return undefined;
-  return deliverToWorker(deliver);
-});
+window.addEventListener('message', (event) => event.source === window && connect(event), true);
+// The site's service worker (running the shim) asks for a line to the extension.
+navigator.serviceWorker?.addEventListener('message', connect);
+
+ext.runtime.onMessage.addListener((message) =>
+  (message as DeliverEvent | undefined)?.channel === DELIVER_CHANNEL
+    ? loadRelay().then(({ deliverToWorker }) => deliverToWorker(message as DeliverEvent))
+    : undefined,
+);
 
 // Service-worker events may be waiting for this site (its tabs were closed when a fetch settled).
 if (window === window.top) {
@@ -77,134 +61,4 @@ if (window === window.top) {
       }),
     { once: true },
   );
-}
-
-/** How long a worker running the shim takes at most to say it got the event. */
-const RECEIPT_MS = 5000;
-
-async function deliverToWorker({ scope, event, snapshot }: DeliverEvent): Promise<DeliveryOutcome> {
-  const registration = await navigator.serviceWorker?.getRegistration(scope);
-  const worker = registration?.scope === scope ? registration.active : null;
-  if (!worker) return { outcome: 'no-worker' };
-  return new Promise((resolve) => {
-    const { port1, port2 } = new MessageChannel();
-    const noShim = setTimeout(() => resolve({ outcome: 'no-shim' }), RECEIPT_MS);
-    servePage(port1, (reply) => {
-      if (reply.type === 'bgfetch:sw-event-received') clearTimeout(noShim);
-      else {
-        resolve({ outcome: 'handled', ui: reply.ui, listened: reply.listened === true });
-        port1.close();
-        pagePorts.delete(port1);
-      }
-    });
-    const message: ShimEventMessage = { type: SHIM_EVENT, scope, event, snapshot };
-    worker.postMessage(message, [port2]);
-  });
-}
-
-function servePage(port: MessagePort, onShimReply?: (reply: ShimEventReply) => void): void {
-  pagePorts.add(port);
-  port.onmessage = ({ data }: MessageEvent<PageToBridge>) => {
-    // Re-created here so nothing but plain data of the page's making goes on.
-    const message = structuredClone(data);
-    if (typeof message !== 'object' || message === null) return;
-    if ('type' in message && String(message.type).startsWith('bgfetch:sw-event-')) {
-      onShimReply?.(message as ShimEventReply);
-    } else if ('rid' in message) {
-      void relay(message.request).then((reply) => {
-        const transfer = reply.ok && message.request?.type === 'readBody'
-          ? [(reply.value as PageReplies['readBody']).bytes as Uint8Array].map((bytes) => bytes.buffer)
-          : [];
-        post(port, { rid: message.rid, reply }, transfer as Transferable[]);
-      });
-    } else if (message.type === 'watch') {
-      const entry = watches.get(message.key) ?? { scope: message.scope, ports: new Set() };
-      entry.ports.add(port);
-      watches.set(message.key, entry);
-      events().postMessage(message);
-    } else if (message.type === 'unwatch') {
-      watches.get(message.key)?.ports.delete(port);
-      if (!watches.get(message.key)?.ports.size) {
-        watches.delete(message.key);
-        eventsPort?.postMessage(message);
-      }
-    }
-  };
-}
-
-function post(port: MessagePort, message: BridgeToPage, transfer: Transferable[] = []): void {
-  try {
-    port.postMessage(message, transfer);
-  } catch {
-    // A buffer that cannot be transferred is copied instead.
-    port.postMessage(message);
-  }
-}
-
-async function relay(request: Extract<PageToBridge, { rid: number }>['request']): Promise<Reply<unknown>> {
-  // The page's message is untrusted and unchecked here (the background validates it): only a
-  // well-formed fetch has bodies to convert; anything else goes on as it is.
-  if (jsonMessaging && request?.type === 'fetch' && Array.isArray(request.requests)) {
-    request = {
-      ...request,
-      requests: request.requests.map((entry) =>
-        entry?.body instanceof Uint8Array ? { ...entry, body: bytesToBase64(entry.body) } : entry,
-      ),
-    };
-  }
-  if (!withinSize(request)) {
-    return { ok: false, error: { name: 'TypeError', message: 'The message is too large or too deeply nested.' } };
-  }
-  // The background may be starting up (or restarting): try again briefly before giving up.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request })) as Reply<unknown> | undefined;
-      if (!reply) throw new Error('no reply');
-      if (reply.ok && request?.type === 'readBody') {
-        const value = reply.value as PageReplies['readBody'];
-        if (typeof value.bytes === 'string') value.bytes = base64ToBytes(value.bytes);
-      }
-      return reply;
-    } catch (error) {
-      if (attempt >= 4) {
-        return { ok: false, error: { name: 'TypeError', message: `bgfetch is not reachable: ${String(error)}` } };
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-    }
-  }
-}
-
-/**
- * Chromium sends messages as JSON, which expands shared references: a page's small object graph
- * could become an endless string and hang its own tab. Count values as JSON would, up to a bound.
- */
-const MAX_VALUES = 2_000_000;
-function withinSize(value: unknown): boolean {
-  const stack = [value];
-  for (let seen = 0; stack.length; seen++) {
-    if (seen > MAX_VALUES) return false;
-    const next = stack.pop();
-    if (typeof next === 'object' && next !== null && !ArrayBuffer.isView(next)) stack.push(...Object.values(next));
-  }
-  return true;
-}
-
-/** Progress comes over a long-lived port, reopened (and the watches renewed) if the background restarts. */
-function events(): Runtime.Port {
-  if (eventsPort) return eventsPort;
-  const port = ext.runtime.connect({ name: EVENTS_PORT });
-  eventsPort = port;
-  port.onMessage.addListener((push: unknown) => {
-    const message = push as PagePortPush;
-    for (const pagePort of watches.get(message.snapshot.key)?.ports ?? []) post(pagePort, message);
-  });
-  port.onDisconnect.addListener(() => {
-    eventsPort = undefined;
-    if (watches.size) {
-      setTimeout(() => {
-        for (const [key, { scope }] of watches) events().postMessage({ type: 'watch', scope, key });
-      }, 250);
-    }
-  });
-  return port;
 }

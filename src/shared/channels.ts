@@ -3,6 +3,11 @@
 
 /** The first message on `window`: the page API handing its MessagePort to the bridge. */
 export const CONNECT_MESSAGE = 'bgfetch:connect';
+/**
+ * The bridge's relay (src/content/relay.ts), built to this path and loaded by the bridge with
+ * import() on first use; a web-accessible resource, as dynamic imports from content scripts need.
+ */
+export const RELAY_PATH = 'content/relay.js';
 /** runtime.sendMessage envelopes: `{ channel, request }`. */
 export const PAGE_CHANNEL = 'bgfetch:page';
 export const ADMIN_CHANNEL = 'bgfetch:admin';

@@ -1,0 +1,139 @@
+// Writing bodies into the store, against a real (in-memory) IndexedDB: the batched writes of one
+// fetch each stay whole, and one refused write leaves the others of its batch alone.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { db, type StoredRegistration } from '../shared/db';
+import { appendChunk, writeHead, type HeadWrite } from './chunks';
+import { TransferFailure } from './failure';
+
+let next = 0;
+
+async function storedFetch(records: number, change: Partial<StoredRegistration> = {}): Promise<string> {
+  const key = `reg-${++next}`;
+  await db.registrations.put({
+    key,
+    storeId: 'default',
+    origin: 'https://a.example',
+    scope: 'https://a.example/',
+    id: key,
+    title: '',
+    icons: [],
+    downloadTotal: 0,
+    uploadTotal: 10,
+    uploaded: 0,
+    downloaded: 0,
+    result: '',
+    failureReason: '',
+    recordsAvailable: true,
+    active: 1,
+    paused: false,
+    recordCount: records,
+    createdAt: 1,
+    settledAt: 0,
+    ...change,
+  });
+  await db.records.bulkPut(
+    Array.from({ length: records }, (_, index) => ({
+      regKey: key,
+      index,
+      request: { url: `https://a.example/${index}`, method: 'GET', headers: [], mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow', referrer: '', referrerPolicy: '', integrity: '' } as const,
+      state: 'pending' as const,
+      response: null,
+      stored: 0,
+      validator: null,
+      expectedLength: null,
+      failure: '' as const,
+    })),
+  );
+  return key;
+}
+
+const head = (expectedLength: number | null, uploadBytes = 0): HeadWrite => ({
+  response: { status: 200, statusText: 'OK', headers: [['content-type', 'text/plain']], url: 'https://a.example/' },
+  validator: '"v1"',
+  expectedLength,
+  uploadBytes,
+});
+const bytes = (length: number, fill = 1) => new Uint8Array(length).fill(fill).buffer;
+
+afterEach(async () => {
+  await Promise.all(db.tables.map((table) => table.clear()));
+  vi.restoreAllMocks();
+});
+
+describe('writing bodies', () => {
+  it('writes the head and a whole small body together, marking the record done', async () => {
+    const key = await storedFetch(1);
+    const [, done] = await Promise.all([writeHead(key, 0, head(5)), appendChunk(key, 0, 0, bytes(5), true)]);
+    expect(done).toBe(true);
+    const record = await db.records.get([key, 0]);
+    expect(record).toMatchObject({ state: 'done', stored: 5, expectedLength: 5, validator: '"v1"' });
+    expect(record?.response?.status).toBe(200);
+    expect((await db.registrations.get(key))?.downloaded).toBe(5);
+    expect(await db.chunks.where('regKey').equals(key).count()).toBe(1);
+  });
+
+  it('batches the writes of many records into few transactions, each record whole', async () => {
+    const key = await storedFetch(50);
+    const transaction = vi.spyOn(db, 'transaction');
+    const done = await Promise.all(
+      Array.from({ length: 50 }, async (_, index) => {
+        const wrote = writeHead(key, index, head(100));
+        const last = await appendChunk(key, index, 0, bytes(100, index), true);
+        await wrote;
+        return last;
+      }),
+    );
+    expect(done.every(Boolean)).toBe(true);
+    expect(transaction.mock.calls.length).toBeLessThan(10);
+    const records = await db.records.where('regKey').equals(key).toArray();
+    expect(records.every((record) => record.state === 'done' && record.stored === 100)).toBe(true);
+    expect((await db.registrations.get(key))?.downloaded).toBe(5000);
+    const chunks = await db.chunks.where('regKey').equals(key).sortBy('index');
+    const firstBytes = await Promise.all(chunks.map(async (chunk) => new Uint8Array(await new Blob([chunk.data]).arrayBuffer())[0]));
+    expect(firstBytes).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('appends in order: a record is done only once its body is as long as the server said', async () => {
+    const key = await storedFetch(1);
+    await writeHead(key, 0, head(8));
+    const results = await Promise.all([appendChunk(key, 0, 0, bytes(4)), appendChunk(key, 0, 4, bytes(4), true)]);
+    expect(results).toEqual([false, true]);
+    expect(await db.records.get([key, 0])).toMatchObject({ state: 'done', stored: 8 });
+  });
+
+  it('does not mark a body shorter than Content-Length done', async () => {
+    const key = await storedFetch(1);
+    await writeHead(key, 0, head(10));
+    expect(await appendChunk(key, 0, 0, bytes(4), true)).toBe(false);
+    expect(await db.records.get([key, 0])).toMatchObject({ state: 'pending', stored: 4 });
+  });
+
+  it('refuses a write that does not continue the stored body, and keeps the others of its batch', async () => {
+    const key = await storedFetch(2);
+    const [wrong, right] = await Promise.allSettled([appendChunk(key, 0, 3, bytes(4)), appendChunk(key, 1, 0, bytes(4), true)]);
+    expect(wrong).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+    expect(right).toEqual({ status: 'fulfilled', value: true });
+    expect(await db.records.get([key, 0])).toMatchObject({ stored: 0, state: 'pending' });
+    expect((await db.registrations.get(key))?.downloaded).toBe(4);
+  });
+
+  it('refuses bytes beyond downloadTotal with download-total-exceeded, counting only what fits', async () => {
+    const key = await storedFetch(2, { downloadTotal: 6 });
+    const [first, second] = await Promise.allSettled([appendChunk(key, 0, 0, bytes(4), true), appendChunk(key, 1, 0, bytes(4), true)]);
+    expect(first).toEqual({ status: 'fulfilled', value: true });
+    expect(second.status).toBe('rejected');
+    expect((second as PromiseRejectedResult).reason).toBeInstanceOf(TransferFailure);
+    expect((second as PromiseRejectedResult).reason.reason).toBe('download-total-exceeded');
+    expect((await db.registrations.get(key))?.downloaded).toBe(4);
+  });
+
+  it('refuses bytes for a fetch that settled, and counts an upload once however often the head is written', async () => {
+    const key = await storedFetch(1);
+    await writeHead(key, 0, head(null, 10));
+    await writeHead(key, 0, head(null, 10));
+    expect((await db.registrations.get(key))?.uploaded).toBe(10);
+    await db.registrations.update(key, { active: 0 });
+    await expect(appendChunk(key, 0, 0, bytes(4), true)).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await db.chunks.count()).toBe(0);
+  });
+});

@@ -1,0 +1,163 @@
+// The bridge's working part, loaded by bridge.iife.ts (which every page carries) only when a page
+// hands it a port or a service-worker event must reach the site's worker. It relays the page
+// API's requests and watches (and those of the site's service-worker shim, which reaches the
+// extension through its windows) and adds nothing the page claims: the background learns the
+// caller from the browser.
+import type { Runtime } from 'webextension-polyfill';
+import { base64ToBytes, bytesToBase64 } from '../shared/bytes';
+import { EVENTS_PORT, PAGE_CHANNEL, SHIM_EVENT } from '../shared/channels';
+import type {
+  BridgeToPage,
+  DeliverEvent,
+  DeliveryOutcome,
+  ShimEventMessage,
+  ShimEventReply,
+  PagePortPush,
+  PageReplies,
+  PageToBridge,
+  Reply,
+} from '../shared/protocol';
+
+// The polyfill is not needed for the two calls made here.
+const ext = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as {
+  runtime: {
+    sendMessage(message: unknown): Promise<unknown>;
+    connect(info: { name: string }): Runtime.Port;
+  };
+};
+// Chromium serialises extension messages as JSON (and may define `browser` too): bytes go as base64.
+const jsonMessaging = __TARGET__ === 'chromium';
+
+const pagePorts = new Set<MessagePort>();
+const watches = new Map<string, { scope: string; ports: Set<MessagePort> }>();
+let eventsPort: Runtime.Port | undefined;
+
+/** How long a worker running the shim takes at most to say it got the event. */
+const RECEIPT_MS = 5000;
+
+export async function deliverToWorker({ scope, event, snapshot }: DeliverEvent): Promise<DeliveryOutcome> {
+  const registration = await navigator.serviceWorker?.getRegistration(scope);
+  const worker = registration?.scope === scope ? registration.active : null;
+  if (!worker) return { outcome: 'no-worker' };
+  return new Promise((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    const noShim = setTimeout(() => resolve({ outcome: 'no-shim' }), RECEIPT_MS);
+    servePage(port1, (reply) => {
+      if (reply.type === 'bgfetch:sw-event-received') clearTimeout(noShim);
+      else {
+        resolve({ outcome: 'handled', ui: reply.ui, listened: reply.listened === true });
+        port1.close();
+        pagePorts.delete(port1);
+      }
+    });
+    const message: ShimEventMessage = { type: SHIM_EVENT, scope, event, snapshot };
+    worker.postMessage(message, [port2]);
+  });
+}
+
+export function servePage(port: MessagePort, onShimReply?: (reply: ShimEventReply) => void): void {
+  pagePorts.add(port);
+  port.onmessage = ({ data }: MessageEvent<PageToBridge>) => {
+    // Re-created here so nothing but plain data of the page's making goes on.
+    const message = structuredClone(data);
+    if (typeof message !== 'object' || message === null) return;
+    if ('type' in message && String(message.type).startsWith('bgfetch:sw-event-')) {
+      onShimReply?.(message as ShimEventReply);
+    } else if ('rid' in message) {
+      void relay(message.request).then((reply) => {
+        const transfer = reply.ok && message.request?.type === 'readBody'
+          ? [(reply.value as PageReplies['readBody']).bytes as Uint8Array].map((bytes) => bytes.buffer)
+          : [];
+        post(port, { rid: message.rid, reply }, transfer as Transferable[]);
+      });
+    } else if (message.type === 'watch') {
+      const entry = watches.get(message.key) ?? { scope: message.scope, ports: new Set() };
+      entry.ports.add(port);
+      watches.set(message.key, entry);
+      events().postMessage(message);
+    } else if (message.type === 'unwatch') {
+      watches.get(message.key)?.ports.delete(port);
+      if (!watches.get(message.key)?.ports.size) {
+        watches.delete(message.key);
+        eventsPort?.postMessage(message);
+      }
+    }
+  };
+}
+
+function post(port: MessagePort, message: BridgeToPage, transfer: Transferable[] = []): void {
+  try {
+    port.postMessage(message, transfer);
+  } catch {
+    // A buffer that cannot be transferred is copied instead.
+    port.postMessage(message);
+  }
+}
+
+async function relay(request: Extract<PageToBridge, { rid: number }>['request']): Promise<Reply<unknown>> {
+  // The page's message is untrusted and unchecked here (the background validates it): only a
+  // well-formed fetch has bodies to convert; anything else goes on as it is.
+  if (jsonMessaging && request?.type === 'fetch' && Array.isArray(request.requests)) {
+    request = {
+      ...request,
+      requests: request.requests.map((entry) =>
+        entry?.body instanceof Uint8Array ? { ...entry, body: bytesToBase64(entry.body) } : entry,
+      ),
+    };
+  }
+  if (!withinSize(request)) {
+    return { ok: false, error: { name: 'TypeError', message: 'The message is too large or too deeply nested.' } };
+  }
+  // The background may be starting up (or restarting): try again briefly before giving up.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request })) as Reply<unknown> | undefined;
+      if (!reply) throw new Error('no reply');
+      if (reply.ok && request?.type === 'readBody') {
+        const value = reply.value as PageReplies['readBody'];
+        if (typeof value.bytes === 'string') value.bytes = base64ToBytes(value.bytes);
+      }
+      return reply;
+    } catch (error) {
+      if (attempt >= 4) {
+        return { ok: false, error: { name: 'TypeError', message: `bgfetch is not reachable: ${String(error)}` } };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+    }
+  }
+}
+
+/**
+ * Chromium sends messages as JSON, which expands shared references: a page's small object graph
+ * could become an endless string and hang its own tab. Count values as JSON would, up to a bound.
+ */
+const MAX_VALUES = 2_000_000;
+function withinSize(value: unknown): boolean {
+  const stack = [value];
+  for (let seen = 0; stack.length; seen++) {
+    if (seen > MAX_VALUES) return false;
+    const next = stack.pop();
+    if (typeof next === 'object' && next !== null && !ArrayBuffer.isView(next)) stack.push(...Object.values(next));
+  }
+  return true;
+}
+
+/** Progress comes over a long-lived port, reopened (and the watches renewed) if the background restarts. */
+function events(): Runtime.Port {
+  if (eventsPort) return eventsPort;
+  const port = ext.runtime.connect({ name: EVENTS_PORT });
+  eventsPort = port;
+  port.onMessage.addListener((push: unknown) => {
+    const message = push as PagePortPush;
+    for (const pagePort of watches.get(message.snapshot.key)?.ports ?? []) post(pagePort, message);
+  });
+  port.onDisconnect.addListener(() => {
+    eventsPort = undefined;
+    if (watches.size) {
+      setTimeout(() => {
+        for (const [key, { scope }] of watches) events().postMessage({ type: 'watch', scope, key });
+      }, 250);
+    }
+  });
+  return port;
+}
