@@ -30,6 +30,10 @@ export function manifestFor(target: Target) {
     // Chromium: the page API is registered per site at run time (src/background/chromium-pages.ts).
     manifest.content_scripts = manifest.content_scripts.filter((script) => !('world' in script));
     manifest.permissions = [...manifest.permissions, 'scripting'];
+    // Extension messages as structured clones, as Firefox sends them (Chromium 148+; JSON otherwise):
+    // upload bodies go as bytes and stored bodies reach pages as Blobs, never as text.
+    manifest.message_serialization = 'structured_clone';
+    manifest.minimum_chrome_version = '148';
   }
   return manifest;
 }

@@ -3,7 +3,7 @@
 // page has URL.createObjectURL; Chromium's service worker does not (it would need an offscreen
 // document), so there saving answers NotSupportedError.
 import browser from 'webextension-polyfill';
-import { db, type StoredRegistration } from '../shared/db';
+import { chunkSize, db, type StoredRegistration } from '../shared/db';
 import { SpecError } from '../shared/spec';
 import { savePaths } from '../shared/filenames';
 import { holdAlive } from './keepalive';
@@ -42,7 +42,7 @@ export async function recordBlob(regKey: string, index: number, type = ''): Prom
     if (!chunks.length) break;
     parts.push(new Blob(chunks.map((chunk) => chunk.data)));
     const last = chunks.at(-1)!;
-    from = last.start + last.data.byteLength;
+    from = last.start + chunkSize(last);
     if (chunks.length < CHUNKS_PER_PART) break;
   }
   return new Blob(parts, { type });
