@@ -1,8 +1,8 @@
 // Writing bodies into the store, against a real (in-memory) IndexedDB: the batched writes of one
 // fetch each stay whole, and one refused write leaves the others of its batch alone.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { db, type StoredRegistration } from '../shared/db';
-import { appendChunk, writeHead, type HeadWrite } from './chunks';
+import { chunkSize, db, type StoredRegistration } from '../shared/db';
+import { appendChunk, BLOB_BYTES, writeHead, type HeadWrite } from './chunks';
 import { TransferFailure } from './failure';
 
 let next = 0;
@@ -69,7 +69,20 @@ describe('writing bodies', () => {
     expect(record).toMatchObject({ state: 'done', stored: 5, expectedLength: 5, validator: '"v1"' });
     expect(record?.response?.status).toBe(200);
     expect((await db.registrations.get(key))?.downloaded).toBe(5);
-    expect(await db.chunks.where('regKey').equals(key).count()).toBe(1);
+    const [chunk] = await db.chunks.where('regKey').equals(key).toArray();
+    // Small: inline in the database.
+    expect(chunk?.data).toBeInstanceOf(ArrayBuffer);
+    expect(chunk && chunkSize(chunk)).toBe(5);
+  });
+
+  it('stores large chunks as Blobs, which readers get as they are', async () => {
+    const key = await storedFetch(1);
+    await appendChunk(key, 0, 0, bytes(BLOB_BYTES - 1));
+    await appendChunk(key, 0, BLOB_BYTES - 1, bytes(BLOB_BYTES, 2), true);
+    const chunks = await db.chunks.where('regKey').equals(key).sortBy('start');
+    expect(chunks.map((chunk) => chunk.data.constructor.name)).toEqual(['ArrayBuffer', 'Blob']);
+    expect(chunks.map(chunkSize)).toEqual([BLOB_BYTES - 1, BLOB_BYTES]);
+    expect(await db.records.get([key, 0])).toMatchObject({ state: 'done', stored: 2 * BLOB_BYTES - 1 });
   });
 
   it('batches the writes of many records into few transactions, each record whole', async () => {

@@ -140,6 +140,12 @@ interface Queued {
   reject(error: unknown): void;
 }
 
+/**
+ * Chunks from this size on are stored as Blobs, which readers get as they are (no byte through
+ * the background); smaller ones stay inline in the database: a Blob each would cost a thousand
+ * small files a file each (bench: 1000 × 10 KiB 0.9× → 0.75×).
+ */
+export const BLOB_BYTES = 1 << 20;
 /** Bounds the bytes one transaction carries when many writes wait. */
 const BATCH_BYTES = 32 << 20;
 /** Writes waiting, per fetch; a fetch is listed while a transaction takes its writes. */
@@ -233,7 +239,7 @@ async function commit(regKey: string, writes: Write[]): Promise<Outcome[]> {
       }
       const end = start + data.byteLength;
       const done = last && (record.expectedLength === null || end >= record.expectedLength);
-      if (data.byteLength) chunks.push({ regKey, index: write.index, start, data });
+      if (data.byteLength) chunks.push({ regKey, index: write.index, start, data: data.byteLength >= BLOB_BYTES ? new Blob([data]) : data });
       downloaded += data.byteLength;
       record.stored = end;
       if (done) record.state = 'done';

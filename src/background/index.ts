@@ -1,6 +1,5 @@
 // The engine's entry: a Firefox event page or a Chromium service worker. Everything here runs
 // on every start, so work interrupted by a stop continues without anyone asking.
-import { bytesToBase64 } from '../shared/bytes';
 import { createAdminHandlers } from './admin';
 import { syncPageScriptRegistration } from './chromium-pages';
 import { releaseHandledBodies } from './disposal';
@@ -16,8 +15,7 @@ const isChromium = __TARGET__ === 'chromium';
 const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;
 
 listen(
-  // Chromium's extension messaging is JSON: bytes go as base64 there.
-  createPageHandlers(isChromium ? bytesToBase64 : (bytes) => bytes),
+  createPageHandlers(),
   createAdminHandlers(onSitesChanged),
   (origin) => void deliverPending(origin),
 );

@@ -2,8 +2,7 @@
 // the network replaced by a `fetch` mock whose bodies the tests control.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fromWire } from '../shared/bytes';
-import { db, type StoredRegistration } from '../shared/db';
+import { chunkSize, db, type StoredChunk, type StoredRegistration } from '../shared/db';
 import type { PageRequestOf } from '../shared/protocol';
 import { LIMITS, SpecError, type SerializedRequest } from '../shared/spec';
 import { createPageHandlers, requestMatches } from './manager';
@@ -11,7 +10,7 @@ import type { Caller } from './policy';
 import { endPrivateSession, PRIVATE_KEY_PREFIX, storeOf } from './stores';
 import { isRunning, stopTransfers } from './transfer';
 
-const handlers = createPageHandlers((bytes) => bytes);
+const handlers = createPageHandlers();
 const caller: Caller = { origin: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
 const scope = 'https://a.example/';
 const MiB = 1 << 20;
@@ -135,14 +134,19 @@ async function readAll(key: string, index: number, who: Caller = caller, scopeOf
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (;;) {
-    const { bytes, done } = await handlers.readBody(who, { type: 'readBody', scope: scopeOf, key, index, offset });
-    const data = fromWire(bytes);
+    const reply = await handlers.readBody(who, { type: 'readBody', scope: scopeOf, key, index, offset });
+    const data = await bytesOf(reply.parts);
     parts.push(data);
     offset += data.byteLength;
-    if (done) break;
+    if (reply.done) break;
     if (data.byteLength === 0) throw new Error('readBody returned nothing and is not done');
   }
   return concat(parts);
+}
+
+/** The bytes of body parts (or of stored chunks), in order. */
+async function bytesOf(parts: (Blob | ArrayBuffer)[]): Promise<Uint8Array> {
+  return new Uint8Array(await new Blob(parts).arrayBuffer());
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -218,7 +222,7 @@ describe('fetch()', () => {
     const held = heldBody();
     route = () => new Response(held.stream);
     const post = outgoing('https://a.example/upload', { method: 'POST', body: new Uint8Array(10) });
-    const postBase64 = outgoing('https://a.example/upload2', { method: 'PUT', body: btoa('hello') });
+    const postBase64 = outgoing('https://a.example/upload2', { method: 'PUT', body: new TextEncoder().encode('hello') });
     const snapshot = await start(
       fetchMessage('first', [outgoing('https://a.example/a'), post, postBase64, outgoing('https://a.example/a')], 1234),
     );
@@ -519,11 +523,13 @@ describe('transfers', () => {
     expect(chunks.length).toBeGreaterThanOrEqual(3);
     let expectedStart = 0;
     for (const chunk of chunks) {
-      expect(chunk.data.byteLength).toBeLessThanOrEqual(4 * MiB);
+      // Large chunks are Blobs (see BLOB_BYTES).
+      if (chunkSize(chunk) >= MiB) expect(chunk.data).toBeInstanceOf(Blob);
+      expect(chunkSize(chunk)).toBeLessThanOrEqual(4 * MiB);
       expect(chunk.start).toBe(expectedStart);
-      expectedStart += chunk.data.byteLength;
+      expectedStart += chunkSize(chunk);
     }
-    expectSameBytes(concat(chunks.map((chunk) => new Uint8Array(chunk.data))), body);
+    expectSameBytes(await bytesOf(chunks.map((chunk) => chunk.data)), body);
 
     const record = (await db.records.get([key, 0]))!;
     expect(record).toMatchObject({ state: 'done', stored: body.byteLength, validator: '"abc"', expectedLength: body.byteLength });
@@ -531,14 +537,15 @@ describe('transfers', () => {
     expectSameBytes(await readAll(key, 0), body);
     // From the middle of a chunk.
     const offset = MiB + 12345;
-    const { bytes, done } = await handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset });
-    const tail = fromWire(bytes);
-    expect(tail.byteLength).toBeGreaterThan(0);
-    expectSameBytes(tail, body.subarray(offset, offset + tail.byteLength));
-    expect(done).toBe(offset + tail.byteLength === body.byteLength);
+    const { parts, done } = await handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset });
+    // Every stored chunk from there on, in one reply.
+    expect(parts.length).toBe(chunks.length);
+    const tail = await bytesOf(parts);
+    expectSameBytes(tail, body.subarray(offset));
+    expect(done).toBe(true);
     // At the end.
     const end = await handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset: body.byteLength });
-    expect(fromWire(end.bytes).byteLength).toBe(0);
+    expect(end.parts).toEqual([]);
     expect(end.done).toBe(true);
 
     const head = await handlers.responseHead(caller, { type: 'responseHead', scope, key, index: 0 });
@@ -546,6 +553,45 @@ describe('transfers', () => {
     expect(head.headers).toContainEqual(['etag', '"abc"']);
     expect(head.headers).toContainEqual(['content-type', 'application/octet-stream']);
     expect(head.headers.map(([name]) => name)).not.toContain('content-length');
+  });
+
+  it('give back bodies an earlier version stored as ArrayBuffers, from any offset', async () => {
+    const body = random(3000);
+    route = () => new Response(body);
+    const { key } = await start(fetchMessage('old-store'));
+    await settled(key);
+    // Rewrite the stored chunk the way stores before Blob chunks held it, split in two.
+    await db.chunks.where('regKey').equals(key).delete();
+    const old: StoredChunk[] = [
+      { regKey: key, index: 0, start: 0, data: body.slice(0, 1000).buffer },
+      { regKey: key, index: 0, start: 1000, data: body.slice(1000).buffer },
+    ];
+    await db.chunks.bulkAdd(old);
+    expectSameBytes(await readAll(key, 0), body);
+    const { parts, done } = await handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset: 500 });
+    expect(parts.map((part) => part.size)).toEqual([500, 2000]);
+    expectSameBytes(await bytesOf(parts), body.subarray(500));
+    expect(done).toBe(true);
+  });
+
+  it('give back what is stored while the body still arrives, and the rest once it came', async () => {
+    const held = heldBody();
+    route = () => new Response(held.stream);
+    const { key } = await start(fetchMessage('arriving'));
+    // A whole chunk's worth is written at once.
+    const first = random(4 * MiB);
+    held.push(first);
+    const early = await handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset: 0 });
+    expectSameBytes(await bytesOf(early.parts), first);
+    expect(early.done).toBe(false);
+    const waiting = handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset: first.byteLength });
+    const rest = random(500);
+    held.push(rest);
+    held.close();
+    const late = await waiting;
+    expectSameBytes(await bytesOf(late.parts), rest);
+    expect(late.done).toBe(true);
+    await settled(key);
   });
 
   it('fetch several records and keep each body apart', async () => {

@@ -1,7 +1,6 @@
 // The spec's algorithms for what a page asks: fetch, get, getIds, abort, match, and reading
 // responses back. One handler per page message; the router has validated the message and
 // established the caller from the browser before any of these run.
-import { fromWire, type WireBytes } from '../shared/bytes';
 import type { PageReplies, PageRequestOf, PageRequestType } from '../shared/protocol';
 import {
   LIMITS,
@@ -12,7 +11,7 @@ import {
   type SerializedRequest,
 } from '../shared/spec';
 import { waitForChange } from './changes';
-import { snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { chunkSize, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
 import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
 import { settle } from './settle';
 import { siteSettings } from './sites';
@@ -21,12 +20,14 @@ import { startTransfers, stopTransfers } from './transfer';
 
 /** How long one reply may wait for a response head or body bytes before the page asks again. */
 const LONG_POLL_MS = 10_000;
+/** Stored chunks per body reply (128 MiB of 4 MiB chunks): Blobs are handles, nothing is read here. */
+const PARTS_PER_REPLY = 32;
 
 export type PageHandlers = {
   [T in PageRequestType]: (caller: Caller, request: PageRequestOf<T>) => Promise<PageReplies[T]>;
 };
 
-export function createPageHandlers(encodeBytes: (bytes: Uint8Array) => WireBytes): PageHandlers {
+export function createPageHandlers(): PageHandlers {
   return {
     fetch: startFetch,
     async get(caller, { scope, id }) {
@@ -69,16 +70,17 @@ export function createPageHandlers(encodeBytes: (bytes: Uint8Array) => WireBytes
       const deadline = Date.now() + LONG_POLL_MS;
       for (;;) {
         const record = await existingRecord(key, index);
-        const complete = record.state === 'done' || record.failure === 'bad-status';
+        const complete = bodyComplete(record);
         if (offset < record.stored) {
-          const bytes = await readStored(key, index, offset);
+          const parts = await storedParts(key, index, offset);
           // Released after the site's worker handled the fetch (disposal.ts): nothing left to read.
-          if (!bytes.byteLength) throw typeError('The body is no longer stored: the site already took it.');
-          return { bytes: encodeBytes(bytes), done: complete && offset + bytes.byteLength >= record.stored };
+          if (!parts.length) throw typeError('The body is no longer stored: the site already took it.');
+          const end = parts.reduce((at, part) => at + part.size, offset);
+          return { parts, done: complete && end >= record.stored };
         }
-        if (complete) return { bytes: encodeBytes(new Uint8Array(0)), done: true };
+        if (complete) return { parts: [], done: true };
         assertReadable(record);
-        if (Date.now() >= deadline) return { bytes: encodeBytes(new Uint8Array(0)), done: false };
+        if (Date.now() >= deadline) return { parts: [], done: false };
         await waitForChange(key, deadline - Date.now());
       }
     },
@@ -96,7 +98,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   const settings = await siteSettings(caller.origin);
   if (settings.blocked) throw typeError('This origin does not have permission to start a fetch.');
   requests.forEach(assertRequestAllowed);
-  const bodies = requests.map((entry) => (entry.body === null ? null : fromWire(entry.body)));
+  const bodies = requests.map((entry) => entry.body);
   const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
   if (uploadTotal > LIMITS.uploadBytesPerFetch) {
     throw new SpecError('QuotaExceededError', `Request bodies exceed ${LIMITS.uploadBytesPerFetch} bytes.`);
@@ -216,6 +218,9 @@ async function existingRecord(key: string, index: number): Promise<StoredRecord>
   return record;
 }
 
+/** The whole body is stored: the record is done, or failed with a status whose body it kept. */
+const bodyComplete = (record: StoredRecord) => record.state === 'done' || record.failure === 'bad-status';
+
 /** responseReady rejects with AbortError after an abort, TypeError when no response can come. */
 function assertReadable(record: StoredRecord): void {
   if (record.state === 'aborted') throw new SpecError('AbortError', 'The background fetch was aborted.');
@@ -224,13 +229,26 @@ function assertReadable(record: StoredRecord): void {
   }
 }
 
-async function readStored(key: string, index: number, offset: number): Promise<Uint8Array> {
-  const chunk = await storeOf(key).chunks
-    .where('[regKey+index+start]')
-    .between([key, index, 0], [key, index, offset], true, true)
-    .last();
-  if (!chunk) return new Uint8Array(0);
-  return new Uint8Array(chunk.data, offset - chunk.start);
+/** The stored body from `offset` on, as Blobs: the chunk holding `offset` (cut there) and the next ones. */
+async function storedParts(key: string, index: number, offset: number): Promise<Blob[]> {
+  const db = storeOf(key);
+  const chunks = await db.transaction('r', db.chunks, async () => {
+    const first = await db.chunks
+      .where('[regKey+index+start]')
+      .between([key, index, 0], [key, index, offset], true, true)
+      .last();
+    if (!first || first.start + chunkSize(first) <= offset) return [];
+    const next = await db.chunks
+      .where('[regKey+index+start]')
+      .between([key, index, offset], [key, index, Infinity], false, true)
+      .limit(PARTS_PER_REPLY - 1)
+      .toArray();
+    return [first, ...next];
+  });
+  return chunks.map(({ data, start }, i) => {
+    const blob = data instanceof Blob ? data : new Blob([data]);
+    return i === 0 && offset > start ? blob.slice(offset - start) : blob;
+  });
 }
 
 /** Cache Storage's request matching (https://w3c.github.io/ServiceWorker/#request-matches-cached-item-algorithm). */

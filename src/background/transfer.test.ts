@@ -9,7 +9,7 @@ import type { Caller } from './policy';
 import { isRunning, stopTransfers } from './transfer';
 import { DEFAULT_SWITCHES } from './switches';
 
-const handlers = createPageHandlers((bytes) => bytes);
+const handlers = createPageHandlers();
 const caller: Caller = { origin: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
 const scope = 'https://a.example/';
 

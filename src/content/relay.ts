@@ -4,7 +4,6 @@
 // extension through its windows) and adds nothing the page claims: the background learns the
 // caller from the browser.
 import type { Runtime } from 'webextension-polyfill';
-import { base64ToBytes, bytesToBase64 } from '../shared/bytes';
 import { EVENTS_PORT, PAGE_CHANNEL, SHIM_EVENT } from '../shared/channels';
 import type {
   BridgeToPage,
@@ -13,7 +12,6 @@ import type {
   ShimEventMessage,
   ShimEventReply,
   PagePortPush,
-  PageReplies,
   PageToBridge,
   Reply,
 } from '../shared/protocol';
@@ -25,8 +23,6 @@ const ext = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { c
     connect(info: { name: string }): Runtime.Port;
   };
 };
-// Chromium serialises extension messages as JSON (and may define `browser` too): bytes go as base64.
-const jsonMessaging = __TARGET__ === 'chromium';
 
 const pagePorts = new Set<MessagePort>();
 const watches = new Map<string, { scope: string; ports: Set<MessagePort> }>();
@@ -64,12 +60,7 @@ export function servePage(port: MessagePort, onShimReply?: (reply: ShimEventRepl
     if ('type' in message && String(message.type).startsWith('bgfetch:sw-event-')) {
       onShimReply?.(message as ShimEventReply);
     } else if ('rid' in message) {
-      void relay(message.request).then((reply) => {
-        const transfer = reply.ok && message.request?.type === 'readBody'
-          ? [(reply.value as PageReplies['readBody']).bytes as Uint8Array].map((bytes) => bytes.buffer)
-          : [];
-        post(port, { rid: message.rid, reply }, transfer as Transferable[]);
-      });
+      void relay(message.request).then((reply) => post(port, { rid: message.rid, reply }));
     } else if (message.type === 'watch') {
       const entry = watches.get(message.key) ?? { scope: message.scope, ports: new Set() };
       entry.ports.add(port);
@@ -85,26 +76,9 @@ export function servePage(port: MessagePort, onShimReply?: (reply: ShimEventRepl
   };
 }
 
-function post(port: MessagePort, message: BridgeToPage, transfer: Transferable[] = []): void {
-  try {
-    port.postMessage(message, transfer);
-  } catch {
-    // A buffer that cannot be transferred is copied instead.
-    port.postMessage(message);
-  }
-}
+const post = (port: MessagePort, message: BridgeToPage) => port.postMessage(message);
 
 async function relay(request: Extract<PageToBridge, { rid: number }>['request']): Promise<Reply<unknown>> {
-  // The page's message is untrusted and unchecked here (the background validates it): only a
-  // well-formed fetch has bodies to convert; anything else goes on as it is.
-  if (jsonMessaging && request?.type === 'fetch' && Array.isArray(request.requests)) {
-    request = {
-      ...request,
-      requests: request.requests.map((entry) =>
-        entry?.body instanceof Uint8Array ? { ...entry, body: bytesToBase64(entry.body) } : entry,
-      ),
-    };
-  }
   if (!withinSize(request)) {
     return { ok: false, error: { name: 'TypeError', message: 'The message is too large or too deeply nested.' } };
   }
@@ -113,10 +87,6 @@ async function relay(request: Extract<PageToBridge, { rid: number }>['request'])
     try {
       const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request })) as Reply<unknown> | undefined;
       if (!reply) throw new Error('no reply');
-      if (reply.ok && request?.type === 'readBody') {
-        const value = reply.value as PageReplies['readBody'];
-        if (typeof value.bytes === 'string') value.bytes = base64ToBytes(value.bytes);
-      }
       return reply;
     } catch (error) {
       if (attempt >= 4) {
@@ -128,8 +98,9 @@ async function relay(request: Extract<PageToBridge, { rid: number }>['request'])
 }
 
 /**
- * Chromium sends messages as JSON, which expands shared references: a page's small object graph
- * could become an endless string and hang its own tab. Count values as JSON would, up to a bound.
+ * A page's small object graph can hold the same object many times over: messaging keeps the
+ * sharing, but validating it walks every path, which can be endless and would hang the
+ * background. Count values path by path, up to a bound.
  */
 const MAX_VALUES = 2_000_000;
 function withinSize(value: unknown): boolean {

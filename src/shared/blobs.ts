@@ -1,6 +1,6 @@
 // A stored body as a Blob, for saving it to disk. Made where Blob URLs can be made: Firefox's
 // event page, Chromium's offscreen document (src/offscreen/); both read the same store.
-import type { BgFetchDb } from './db';
+import { chunkSize, type BgFetchDb } from './db';
 
 /**
  * Chunks read from the store per step: bounds the ArrayBuffers held at once (chunks are up to
@@ -26,7 +26,7 @@ export async function recordBlob(store: BgFetchDb, regKey: string, index: number
     if (!chunks.length) break;
     parts.push(new Blob(chunks.map((chunk) => chunk.data)));
     const last = chunks.at(-1)!;
-    from = last.start + last.data.byteLength;
+    from = last.start + chunkSize(last);
     if (chunks.length < CHUNKS_PER_PART) break;
   }
   return new Blob(parts, { type });

@@ -66,8 +66,14 @@ export interface StoredChunk {
   index: number;
   /** Byte offset of `data` in the body. */
   start: number;
-  data: ArrayBuffer;
+  /**
+   * A Blob for large chunks, so that reading a body hands out the store's own Blobs and no byte
+   * passes through the background; small chunks (and every chunk of older stores) are ArrayBuffers.
+   */
+  data: Blob | ArrayBuffer;
 }
+
+export const chunkSize = ({ data }: StoredChunk): number => (data instanceof Blob ? data.size : data.byteLength);
 
 export interface StoredUpload {
   regKey: string;

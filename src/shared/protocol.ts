@@ -15,16 +15,10 @@ import {
   type WireError,
 } from './spec';
 
-import type { WireBytes } from './bytes';
 import type { DELIVER_CHANNEL, OFFSCREEN_CHANNEL, SHIM_EVENT } from './channels';
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
-const wireBytes = v.union([
-  v.instance(Uint8Array),
-  // base64 of the upload limit
-  text(Math.ceil(LIMITS.uploadBytesPerFetch / 3) * 4),
-]);
 const scope = text(LIMITS.urlLength);
 const fetchKey = text(64);
 
@@ -52,7 +46,7 @@ const requestFields = {
   integrity: text(1024),
 };
 const serializedRequest = v.strictObject(requestFields);
-const outgoingRequest = v.strictObject({ ...requestFields, body: v.nullable(wireBytes) });
+const outgoingRequest = v.strictObject({ ...requestFields, body: v.nullable(v.instance(Uint8Array)) });
 
 const imageResource = v.strictObject({
   src: text(LIMITS.urlLength),
@@ -122,7 +116,11 @@ export interface PageReplies {
   abort: boolean;
   matchAll: RecordInfo[];
   responseHead: ResponseHead;
-  readBody: { bytes: WireBytes; done: boolean };
+  /**
+   * The stored body from the asked offset on, as Blobs (the store's own, so no byte is copied on
+   * the way to the page), or none yet when the reply waited long enough; `done` once they end it.
+   */
+  readBody: { parts: Blob[]; done: boolean };
 }
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };

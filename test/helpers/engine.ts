@@ -90,7 +90,8 @@ export async function readStore(launched: Launched, page?: Page): Promise<StoreV
               if (!c) return;
               const entry = (view.chunks[c.value.regKey] ??= { count: 0, bytes: 0 });
               entry.count++;
-              entry.bytes += c.value.data.byteLength;
+              // A Blob (or an ArrayBuffer in stores written before chunks were Blobs).
+              entry.bytes += c.value.data.size ?? c.value.data.byteLength;
               c.continue();
             };
             tx.oncomplete = () => {

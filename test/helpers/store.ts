@@ -56,7 +56,7 @@ export async function storedBodyBytes(launched: Launched, key: string): Promise<
             const range = IDBKeyRange.only(key);
             const request = open.result.transaction('chunks').objectStore('chunks').index('regKey').getAll(range);
             request.onsuccess = () => {
-              resolve(request.result.reduce((sum: number, chunk: { data: ArrayBuffer }) => sum + chunk.data.byteLength, 0));
+              resolve(request.result.reduce((sum: number, chunk: { data: ArrayBuffer | Blob }) => sum + (chunk.data instanceof Blob ? chunk.data.size : chunk.data.byteLength), 0));
               open.result.close();
             };
             request.onerror = () => reject(request.error);
