@@ -286,7 +286,13 @@ export async function discardBody(regKey: string, index: number): Promise<void> 
     const reg = await db.registrations.get(regKey);
     if (!record || !reg) return;
     await deleteChunks(regKey, index);
-    await db.records.update([regKey, index], { stored: 0, response: null, validator: null, expectedLength: null });
+    await db.records.update([regKey, index], {
+      stored: 0,
+      response: null,
+      validator: null,
+      expectedLength: null,
+      generation: (record.generation ?? 0) + 1,
+    });
     await db.registrations.update(regKey, { downloaded: Math.max(0, reg.downloaded - record.stored) });
   });
   forgetEstimate();

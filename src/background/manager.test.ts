@@ -8,6 +8,7 @@ import { LIMITS, SpecError, type SerializedRequest } from '../shared/spec';
 import { createPageHandlers, requestMatches } from './manager';
 import type { Caller } from './policy';
 import { endPrivateSession, PRIVATE_KEY_PREFIX, storeOf } from './stores';
+import { discardBody } from './chunks';
 import { isRunning, stopTransfers } from './transfer';
 
 const handlers = createPageHandlers();
@@ -738,6 +739,25 @@ describe('transfers', () => {
     expectSameBytes(await readAll(key, 0), body);
     const head = await handlers.responseHead(caller, { type: 'responseHead', scope, key, index: 0 });
     expect(head.status).toBe(200);
+  });
+});
+
+describe('reading while the body restarts from zero', () => {
+  it('a reader that began on the old bytes gets a TypeError, not the new bytes after them', async () => {
+    const first = randomBytes(3000);
+    route = () => new Response(first, { headers: { etag: '"v1"' } });
+    const { key } = await start(fetchMessage('changing'));
+    await settled(key);
+    const head = await handlers.responseHead(caller, { type: 'responseHead', scope, key, index: 0 });
+    expect(head.generation).toBe(0);
+    const start0 = await handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset: 0, generation: head.generation });
+    expect(await bytesOf(start0.parts)).toEqual(new Uint8Array(first));
+    // The resource changed on the server: the stored bytes are discarded, the request starts over.
+    await discardBody(key, 0);
+    const late = await rejection(
+      handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset: 1000, generation: head.generation }),
+    );
+    expect(late.specName).toBe('TypeError');
   });
 });
 

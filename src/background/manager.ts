@@ -60,16 +60,21 @@ export function createPageHandlers(): PageHandlers {
       await ownRegistration(caller, scope, key);
       for (;;) {
         const record = await existingRecord(key, index);
-        if (record.response) return record.response;
+        if (record.response) return { ...record.response, generation: record.generation ?? 0 };
         assertReadable(record);
         await waitForChange(key, LONG_POLL_MS);
       }
     },
-    async readBody(caller, { scope, key, index, offset }) {
+    async readBody(caller, { scope, key, index, offset, generation }) {
       await ownRegistration(caller, scope, key);
       const deadline = Date.now() + LONG_POLL_MS;
       for (;;) {
         const record = await existingRecord(key, index);
+        // The server's resource changed and the request restarted from zero: the bytes now
+        // stored are not the continuation of what this reader already has.
+        if (generation !== undefined && generation !== (record.generation ?? 0)) {
+          throw typeError('The response changed while it was being read.');
+        }
         const complete = bodyComplete(record);
         if (offset < record.stored) {
           const parts = await storedParts(key, index, offset);

@@ -59,6 +59,8 @@ export interface StoredRecord {
   failure: BackgroundFetchFailureReason;
   /** Its request body was counted in the registration's `uploaded` (so a retry never counts it twice). */
   uploadCounted?: boolean;
+  /** Counts restarts from zero: a reader that began on older bytes must not get newer ones. */
+  generation?: number;
 }
 
 export interface StoredChunk {

@@ -92,6 +92,8 @@ export const pageRequestSchema = v.variant('type', [
     key: fetchKey,
     index: count,
     offset: count,
+    /** The body's generation the reader began with (from responseHead). */
+    generation: v.optional(count),
   }),
 ]);
 
@@ -115,7 +117,8 @@ export interface PageReplies {
   getIds: string[];
   abort: boolean;
   matchAll: RecordInfo[];
-  responseHead: ResponseHead;
+  /** `generation`: which version of the body the head belongs to (readBody checks it). */
+  responseHead: ResponseHead & { generation: number };
   /**
    * The stored body from the asked offset on, as Blobs (the store's own, so no byte is copied on
    * the way to the page), or none yet when the reply waited long enough; `done` once they end it.

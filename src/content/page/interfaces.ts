@@ -304,7 +304,7 @@ async function readResponse(
     : new ReadableStream<Uint8Array>({
         async pull(controller) {
           while (!reading && !parts.length && !done) {
-            ({ parts, done } = await channel.call({ type: 'readBody', scope, key, index, offset }));
+            ({ parts, done } = await channel.call({ type: 'readBody', scope, key, index, offset, generation: head.generation }));
             for (const part of parts) offset += part.size;
           }
           reading ??= parts.shift()?.arrayBuffer();
