@@ -49,27 +49,27 @@ export async function streamBody(
   /** Hands the next chunk (at most CHUNK_BYTES, so readers get chunks of that size) to a write. */
   const schedule = (last = false) => {
     if (buffered === 0 && !last) return;
-    const data = new Uint8Array(Math.min(buffered, CHUNK_BYTES));
-    let at = 0;
-    while (at < data.byteLength) {
+    const size = Math.min(buffered, CHUNK_BYTES);
+    const slices: Uint8Array[] = [];
+    for (let at = 0; at < size; ) {
       const part = parts[0]!;
-      const take = Math.min(part.byteLength, data.byteLength - at);
-      data.set(part.subarray(0, take), at);
+      const take = Math.min(part.byteLength, size - at);
+      slices.push(part.subarray(0, take));
       at += take;
       if (take === part.byteLength) parts.shift();
       else parts[0] = part.subarray(take);
     }
-    buffered -= data.byteLength;
+    buffered -= size;
     // Only the write that ends the body marks the record done.
     last &&= buffered === 0;
     lastFlush = Date.now();
     const start = scheduled;
-    scheduled += data.byteLength;
-    writing = appendChunk(regKey, index, start, data.buffer, last).then(
+    scheduled += size;
+    writing = appendChunk(regKey, index, start, chunkData(slices, size), last).then(
       (done) => {
-        stored = start + data.byteLength;
+        stored = start + size;
         completed = done;
-        if (data.byteLength) onStored(data.byteLength);
+        if (size) onStored(size);
       },
       (error: unknown) => {
         writeError ??= { error };
@@ -133,7 +133,7 @@ export interface HeadWrite {
 }
 
 /** One change to one record: its response head, or body bytes appended at `start`. */
-type Write = { index: number } & ({ head: HeadWrite } | { start: number; data: ArrayBuffer; last: boolean });
+type Write = { index: number } & ({ head: HeadWrite } | { start: number; data: ArrayBuffer | Blob; last: boolean });
 interface Queued {
   write: Write;
   resolve(done: boolean): void;
@@ -146,6 +146,23 @@ interface Queued {
  * small files a file each (bench: 1000 × 10 KiB 0.9× → 0.75×).
  */
 export const BLOB_BYTES = 1 << 20;
+
+/**
+ * What a chunk is stored as: a Blob made straight from the network's buffers when large (one
+ * copy, none in between), else one small ArrayBuffer.
+ */
+function chunkData(slices: Uint8Array[], size: number): ArrayBuffer | Blob {
+  if (size >= BLOB_BYTES) return new Blob(slices as BlobPart[]);
+  const data = new Uint8Array(size);
+  let at = 0;
+  for (const slice of slices) {
+    data.set(slice, at);
+    at += slice.byteLength;
+  }
+  return data.buffer;
+}
+
+const sizeOf = (data: ArrayBuffer | Blob) => (data instanceof Blob ? data.size : data.byteLength);
 /** Bounds the bytes one transaction carries when many writes wait. */
 const BATCH_BYTES = 32 << 20;
 /** Writes waiting, per fetch; a fetch is listed while a transaction takes its writes. */
@@ -177,7 +194,7 @@ async function drain(regKey: string): Promise<void> {
     let take = 0;
     while (take < queue.length && (take === 0 || bytes < BATCH_BYTES)) {
       const write = queue[take++]!.write;
-      if ('data' in write) bytes += write.data.byteLength;
+      if ('data' in write) bytes += sizeOf(write.data);
     }
     const batch = queue.splice(0, take);
     try {
@@ -226,21 +243,22 @@ async function commit(regKey: string, writes: Write[]): Promise<Outcome[]> {
         return { done: false };
       }
       const { start, data, last } = write;
+      const size = sizeOf(data);
       if (!current?.active || !record || record.stored !== start) {
         return { error: new DOMException('The fetch changed while writing', 'AbortError') };
       }
-      if (current.downloadTotal > 0 && downloaded + data.byteLength > current.downloadTotal) {
+      if (current.downloadTotal > 0 && downloaded + size > current.downloadTotal) {
         return {
           error: new TransferFailure(
             'download-total-exceeded',
-            `Downloaded ${downloaded + data.byteLength} bytes, more than the downloadTotal of ${current.downloadTotal}`,
+            `Downloaded ${downloaded + size} bytes, more than the downloadTotal of ${current.downloadTotal}`,
           ),
         };
       }
-      const end = start + data.byteLength;
+      const end = start + size;
       const done = last && (record.expectedLength === null || end >= record.expectedLength);
-      if (data.byteLength) chunks.push({ regKey, index: write.index, start, data: data.byteLength >= BLOB_BYTES ? new Blob([data]) : data });
-      downloaded += data.byteLength;
+      if (size) chunks.push({ regKey, index: write.index, start, data: data instanceof ArrayBuffer && size >= BLOB_BYTES ? new Blob([data]) : data });
+      downloaded += size;
       record.stored = end;
       if (done) record.state = 'done';
       changed.add(record);
@@ -267,9 +285,10 @@ export async function writeHead(regKey: string, index: number, head: HeadWrite):
  * registration's `downloaded`; with `last`, also marks the record `done` when the stored body is
  * as long as the server said. Resolves to whether it marked the record done.
  */
-export async function appendChunk(regKey: string, index: number, start: number, data: ArrayBuffer, last = false): Promise<boolean> {
-  if (data.byteLength && !(await reserveSpace(regKey, data.byteLength))) {
-    throw new TransferFailure('quota-exceeded', `No room in the store for ${data.byteLength} more bytes`);
+export async function appendChunk(regKey: string, index: number, start: number, data: ArrayBuffer | Blob, last = false): Promise<boolean> {
+  const size = sizeOf(data);
+  if (size && !(await reserveSpace(regKey, size))) {
+    throw new TransferFailure('quota-exceeded', `No room in the store for ${size} more bytes`);
   }
   return enqueue(regKey, { index, start, data, last });
 }
