@@ -4,46 +4,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chunkSize, db, type StoredRegistration } from '../shared/db';
 import { appendChunk, BLOB_BYTES, writeHead, type HeadWrite } from './chunks';
 import { TransferFailure } from './failure';
+import { storedRecord, storedRegistration } from '../../test/unit/fixtures';
 
 let next = 0;
 
 async function storedFetch(records: number, change: Partial<StoredRegistration> = {}): Promise<string> {
   const key = `reg-${++next}`;
-  await db.registrations.put({
-    key,
-    storeId: 'default',
-    origin: 'https://a.example',
-    scope: 'https://a.example/',
-    id: key,
-    title: '',
-    icons: [],
-    downloadTotal: 0,
-    uploadTotal: 10,
-    uploaded: 0,
-    downloaded: 0,
-    result: '',
-    failureReason: '',
-    recordsAvailable: true,
-    active: 1,
-    paused: false,
-    recordCount: records,
-    createdAt: 1,
-    settledAt: 0,
-    ...change,
-  });
-  await db.records.bulkPut(
-    Array.from({ length: records }, (_, index) => ({
-      regKey: key,
-      index,
-      request: { url: `https://a.example/${index}`, method: 'GET', headers: [], mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow', referrer: '', referrerPolicy: '', integrity: '' } as const,
-      state: 'pending' as const,
-      response: null,
-      stored: 0,
-      validator: null,
-      expectedLength: null,
-      failure: '' as const,
-    })),
-  );
+  await db.registrations.put(storedRegistration(key, { uploadTotal: 10, recordCount: records, ...change }));
+  await db.records.bulkPut(Array.from({ length: records }, (_, index) => storedRecord(key, index)));
   return key;
 }
 

@@ -4,44 +4,33 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { db, type StoredRegistration } from '../shared/db';
 import { releaseBodies, releaseHandledBodies } from './disposal';
 import { saveRegistration } from './downloads';
+import { storedRecord, storedRegistration } from '../../test/unit/fixtures';
 
 let next = 0;
 
 async function storedFetch(change: Partial<StoredRegistration> = {}): Promise<string> {
   const key = `reg-${++next}`;
-  await db.registrations.put({
-    key,
-    storeId: 'default',
-    origin: 'https://a.example',
-    scope: 'https://a.example/',
-    id: key,
-    title: '',
-    icons: [],
-    downloadTotal: 0,
-    uploadTotal: 3,
-    uploaded: 3,
-    downloaded: 8,
-    result: 'success',
-    failureReason: '',
-    recordsAvailable: false,
-    active: 0,
-    paused: false,
-    recordCount: 1,
-    createdAt: 1,
-    settledAt: 2,
-    ...change,
-  });
-  await db.records.put({
-    regKey: key,
-    index: 0,
-    request: { url: 'https://a.example/f', method: 'POST', headers: [], mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow', referrer: '', referrerPolicy: '', integrity: '' },
-    state: 'done',
-    response: { url: 'https://a.example/f', status: 200, statusText: 'OK', headers: [] },
-    stored: 8,
-    validator: null,
-    expectedLength: 8,
-    failure: '',
-  });
+  await db.registrations.put(
+    storedRegistration(key, {
+      uploadTotal: 3,
+      uploaded: 3,
+      downloaded: 8,
+      result: 'success',
+      recordsAvailable: false,
+      active: 0,
+      settledAt: 2,
+      ...change,
+    }),
+  );
+  await db.records.put(
+    storedRecord(key, 0, {
+      request: { ...storedRecord(key, 0).request, url: 'https://a.example/f', method: 'POST' },
+      state: 'done',
+      response: { url: 'https://a.example/f', status: 200, statusText: 'OK', headers: [] },
+      stored: 8,
+      expectedLength: 8,
+    }),
+  );
   await db.chunks.bulkPut([
     { regKey: key, index: 0, start: 0, data: new Uint8Array([1, 2, 3, 4]).buffer },
     { regKey: key, index: 0, start: 4, data: new Uint8Array([5, 6, 7, 8]).buffer },

@@ -4,42 +4,23 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { db } from '../shared/db';
 import { saveRegistration } from './downloads';
 import { PRIVATE_KEY_PREFIX } from './stores';
+import { storedRecord, storedRegistration } from '../../test/unit/fixtures';
 
 let next = 0;
 
 async function finishedFetch(key = `save-${++next}`): Promise<string> {
-  await db.registrations.put({
-    key,
-    storeId: 'default',
-    origin: 'https://a.example',
-    scope: 'https://a.example/',
-    id: key,
-    title: 'Pack',
-    icons: [],
-    downloadTotal: 0,
-    uploadTotal: 0,
-    uploaded: 0,
-    downloaded: 3,
-    result: 'success',
-    failureReason: '',
-    recordsAvailable: true,
-    active: 0,
-    paused: false,
-    recordCount: 1,
-    createdAt: 1,
-    settledAt: 2,
-  });
-  await db.records.put({
-    regKey: key,
-    index: 0,
-    request: { url: 'https://a.example/a.bin', method: 'GET', headers: [], mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow', referrer: '', referrerPolicy: '', integrity: '' },
-    state: 'done',
-    response: { url: 'https://a.example/a.bin', status: 200, statusText: 'OK', headers: [['content-type', 'application/x-test']] },
-    stored: 3,
-    validator: null,
-    expectedLength: 3,
-    failure: '',
-  });
+  await db.registrations.put(
+    storedRegistration(key, { title: 'Pack', downloaded: 3, result: 'success', active: 0, settledAt: 2 }),
+  );
+  await db.records.put(
+    storedRecord(key, 0, {
+      request: { ...storedRecord(key, 0).request, url: 'https://a.example/a.bin' },
+      state: 'done',
+      response: { url: 'https://a.example/a.bin', status: 200, statusText: 'OK', headers: [['content-type', 'application/x-test']] },
+      stored: 3,
+      expectedLength: 3,
+    }),
+  );
   await db.chunks.put({ regKey: key, index: 0, start: 0, data: new Uint8Array([1, 2, 3]).buffer });
   return key;
 }

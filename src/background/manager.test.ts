@@ -8,6 +8,7 @@ import { LIMITS, SpecError, type SerializedRequest } from '../shared/spec';
 import { createPageHandlers, requestMatches } from './manager';
 import type { Caller } from './policy';
 import { endPrivateSession, PRIVATE_KEY_PREFIX, storeOf } from './stores';
+import { storedRegistration } from '../../test/unit/fixtures';
 import { discardBody } from './chunks';
 import { isRunning, stopTransfers } from './transfer';
 
@@ -396,27 +397,15 @@ describe('fetch()', () => {
   it(`refuses more than ${LIMITS.activeFetchesPerSite} active fetches per site`, async () => {
     const now = Date.now();
     await db.registrations.bulkAdd(
-      Array.from({ length: LIMITS.activeFetchesPerSite }, (_, i): StoredRegistration => ({
-        key: `filler-${i}`,
-        storeId: 'default',
-        origin: caller.origin,
-        scope: i % 2 ? scope : 'https://a.example/other/',
-        id: `filler-${i}`,
-        title: '',
-        icons: [],
-        downloadTotal: 0,
-        uploadTotal: 0,
-        uploaded: 0,
-        downloaded: 0,
-        result: '',
-        failureReason: '',
-        recordsAvailable: true,
-        active: 1,
-        paused: true,
-        recordCount: 0,
-        createdAt: now,
-        settledAt: 0,
-      })),
+      Array.from({ length: LIMITS.activeFetchesPerSite }, (_, i) =>
+        storedRegistration(`filler-${i}`, {
+          origin: caller.origin,
+          scope: i % 2 ? scope : 'https://a.example/other/',
+          paused: true,
+          recordCount: 0,
+          createdAt: now,
+        }),
+      ),
     );
     const error = await rejection(start(fetchMessage('one-too-many')));
     expect(error.specName).toBe('TypeError');

@@ -1,32 +1,12 @@
 import { describe, expect, test } from 'vitest';
 import type { StoredRegistration } from '../shared/db';
+import { storedRegistration } from '../../test/unit/fixtures';
 import { SpeedSampler, etaSeconds, groupBySite, pickIcon, sameRegistration, sameSummary, siteIcon, stateOf, storedBytes, totalOf } from './model';
 
 let n = 0;
 function reg(change: Partial<StoredRegistration> = {}): StoredRegistration {
   n++;
-  return {
-    key: `k${n}`,
-    storeId: 'default',
-    origin: 'https://a.example',
-    scope: 'https://a.example/',
-    id: `id${n}`,
-    title: '',
-    icons: [],
-    downloadTotal: 0,
-    uploadTotal: 0,
-    uploaded: 0,
-    downloaded: 0,
-    result: '',
-    failureReason: '',
-    recordsAvailable: true,
-    active: 1,
-    paused: false,
-    recordCount: 1,
-    createdAt: n,
-    settledAt: 0,
-    ...change,
-  };
+  return storedRegistration(`k${n}`, { id: `id${n}`, createdAt: n, ...change });
 }
 
 describe('stateOf', () => {

@@ -1,0 +1,55 @@
+// Stored rows as the engine writes them, for unit tests that set up the store directly.
+import type { StoredRecord, StoredRegistration } from '../../src/shared/db';
+
+/** A fetch of https://a.example, active and empty unless `change` says otherwise. */
+export function storedRegistration(key: string, change: Partial<StoredRegistration> = {}): StoredRegistration {
+  return {
+    key,
+    storeId: 'default',
+    origin: 'https://a.example',
+    scope: 'https://a.example/',
+    id: key,
+    title: '',
+    icons: [],
+    downloadTotal: 0,
+    uploadTotal: 0,
+    uploaded: 0,
+    downloaded: 0,
+    result: '',
+    failureReason: '',
+    recordsAvailable: true,
+    active: 1,
+    paused: false,
+    recordCount: 1,
+    createdAt: 1,
+    settledAt: 0,
+    ...change,
+  };
+}
+
+/** Record `index` of fetch `regKey`: a GET of https://a.example/<index>, pending unless `change` says otherwise. */
+export function storedRecord(regKey: string, index: number, change: Partial<StoredRecord> = {}): StoredRecord {
+  return {
+    regKey,
+    index,
+    request: {
+      url: `https://a.example/${index}`,
+      method: 'GET',
+      headers: [],
+      mode: 'cors',
+      credentials: 'same-origin',
+      cache: 'default',
+      redirect: 'follow',
+      referrer: '',
+      referrerPolicy: '',
+      integrity: '',
+    },
+    state: 'pending',
+    response: null,
+    stored: 0,
+    validator: null,
+    expectedLength: null,
+    failure: '',
+    ...change,
+  };
+}
