@@ -8,7 +8,7 @@ import { LIMITS, SpecError, type SerializedRequest } from '../shared/spec';
 import { createPageHandlers, requestMatches } from './manager';
 import type { Caller } from './policy';
 import { endPrivateSession, PRIVATE_KEY_PREFIX, storeOf } from './stores';
-import { storedRegistration } from '../../test/unit/fixtures';
+import { serializedRequest, storedRegistration } from '../../test/unit/fixtures';
 import { discardBody } from './chunks';
 import { isRunning, stopTransfers } from './transfer';
 
@@ -20,22 +20,9 @@ const MiB = 1 << 20;
 // ---------------------------------------------------------------------------------------------
 // Requests and messages
 
-const serialized = (url: string, extra: Partial<SerializedRequest> = {}): SerializedRequest => ({
-  url,
-  method: 'GET',
-  headers: [],
-  mode: 'cors',
-  credentials: 'same-origin',
-  cache: 'default',
-  redirect: 'follow',
-  referrer: '',
-  referrerPolicy: '',
-  integrity: '',
-  ...extra,
-});
 
 type Outgoing = PageRequestOf<'fetch'>['requests'][number];
-const outgoing = (url: string, extra: Partial<Outgoing> = {}): Outgoing => ({ ...serialized(url), body: null, ...extra });
+const outgoing = (url: string, extra: Partial<Outgoing> = {}): Outgoing => ({ ...serializedRequest(url), body: null, ...extra });
 
 function fetchMessage(
   id: string,
@@ -780,16 +767,16 @@ describe('matchAll()', () => {
 
   it('filters by URL (fragment ignored), ignoreSearch and ignoreMethod', async () => {
     const key = await matchFixture();
-    expect(await indexes(key, serialized('https://a.example/a?x=1'))).toEqual([0, 3]);
-    expect(await indexes(key, serialized('https://a.example/a?x=1#other'))).toEqual([0, 3]);
-    expect(await indexes(key, serialized('https://a.example/a'))).toEqual([]);
-    expect(await indexes(key, serialized('https://a.example/a'), { ...noOptions, ignoreSearch: true })).toEqual([0, 1, 3]);
-    expect(await indexes(key, serialized('https://a.example/c'), { ...noOptions, ignoreSearch: true })).toEqual([]);
+    expect(await indexes(key, serializedRequest('https://a.example/a?x=1'))).toEqual([0, 3]);
+    expect(await indexes(key, serializedRequest('https://a.example/a?x=1#other'))).toEqual([0, 3]);
+    expect(await indexes(key, serializedRequest('https://a.example/a'))).toEqual([]);
+    expect(await indexes(key, serializedRequest('https://a.example/a'), { ...noOptions, ignoreSearch: true })).toEqual([0, 1, 3]);
+    expect(await indexes(key, serializedRequest('https://a.example/c'), { ...noOptions, ignoreSearch: true })).toEqual([]);
     // A non-GET query matches only its own method unless ignoreMethod.
-    const put = serialized('https://a.example/a?x=2', { method: 'PUT' });
+    const put = serializedRequest('https://a.example/a?x=2', { method: 'PUT' });
     expect(await indexes(key, put)).toEqual([]);
     expect(await indexes(key, put, { ...noOptions, ignoreMethod: true })).toEqual([1]);
-    expect(await indexes(key, serialized('https://a.example/a?x=2', { method: 'POST' }))).toEqual([1]);
+    expect(await indexes(key, serializedRequest('https://a.example/a?x=2', { method: 'POST' }))).toEqual([1]);
   });
 
   it('refuses once records are no longer available', async () => {
@@ -838,28 +825,28 @@ describe('requestMatches', () => {
   const options = (extra: Partial<typeof noOptions> = {}) => ({ ...noOptions, ...extra });
 
   it('compares URLs without fragments', () => {
-    expect(requestMatches(serialized('https://a.example/x#1'), serialized('https://a.example/x#2'), options())).toBe(true);
-    expect(requestMatches(serialized('https://a.example/x'), serialized('https://a.example/y'), options())).toBe(false);
-    expect(requestMatches(serialized('https://a.example/x'), serialized('https://b.example/x'), options())).toBe(false);
-    expect(requestMatches(serialized('https://a.example/x?q'), serialized('https://a.example/x'), options())).toBe(false);
+    expect(requestMatches(serializedRequest('https://a.example/x#1'), serializedRequest('https://a.example/x#2'), options())).toBe(true);
+    expect(requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://a.example/y'), options())).toBe(false);
+    expect(requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://b.example/x'), options())).toBe(false);
+    expect(requestMatches(serializedRequest('https://a.example/x?q'), serializedRequest('https://a.example/x'), options())).toBe(false);
   });
 
   it('ignoreSearch drops the query on both sides', () => {
     const o = options({ ignoreSearch: true });
-    expect(requestMatches(serialized('https://a.example/x?q=1'), serialized('https://a.example/x?q=2'), o)).toBe(true);
-    expect(requestMatches(serialized('https://a.example/x'), serialized('https://a.example/x?q=2'), o)).toBe(true);
-    expect(requestMatches(serialized('https://a.example/x?q=1'), serialized('https://a.example/y?q=1'), o)).toBe(false);
+    expect(requestMatches(serializedRequest('https://a.example/x?q=1'), serializedRequest('https://a.example/x?q=2'), o)).toBe(true);
+    expect(requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://a.example/x?q=2'), o)).toBe(true);
+    expect(requestMatches(serializedRequest('https://a.example/x?q=1'), serializedRequest('https://a.example/y?q=1'), o)).toBe(false);
   });
 
   it('ignoreMethod lets any method match', () => {
-    const post = serialized('https://a.example/x', { method: 'POST' });
-    const put = serialized('https://a.example/x', { method: 'PUT' });
+    const post = serializedRequest('https://a.example/x', { method: 'POST' });
+    const put = serializedRequest('https://a.example/x', { method: 'PUT' });
     expect(requestMatches(post, post, options())).toBe(true);
     expect(requestMatches(put, post, options())).toBe(false);
     expect(requestMatches(put, post, options({ ignoreMethod: true }))).toBe(true);
   });
 
   it('normalises URLs before comparing', () => {
-    expect(requestMatches(serialized('https://A.EXAMPLE:443/x'), serialized('https://a.example/x'), options())).toBe(true);
+    expect(requestMatches(serializedRequest('https://A.EXAMPLE:443/x'), serializedRequest('https://a.example/x'), options())).toBe(true);
   });
 });

@@ -7,7 +7,8 @@ import type { PageRequestOf } from '../shared/protocol';
 import { createPageHandlers } from './manager';
 import type { Caller } from './policy';
 import { isRunning, stopTransfers } from './transfer';
-import { DEFAULT_SWITCHES } from './switches';
+import { DEFAULT_SWITCHES } from './switches';import { serializedRequest } from '../../test/unit/fixtures';
+
 
 const handlers = createPageHandlers();
 const caller: Caller = { origin: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
@@ -19,19 +20,7 @@ function fetchMessage(id: string, url = 'https://a.example/file'): PageRequestOf
     scope,
     id,
     requests: [
-      {
-        url,
-        method: 'GET',
-        headers: [],
-        mode: 'cors',
-        credentials: 'same-origin',
-        cache: 'default',
-        redirect: 'follow',
-        referrer: '',
-        referrerPolicy: '',
-        integrity: '',
-        body: null,
-      },
+      { ...serializedRequest(url), body: null },
     ],
     options: { title: '', icons: [], downloadTotal: 0 },
   };

@@ -1,5 +1,21 @@
 // Stored rows as the engine writes them, for unit tests that set up the store directly.
 import type { StoredRecord, StoredRegistration } from '../../src/shared/db';
+import type { SerializedRequest } from '../../src/shared/spec';
+
+/** A request as the page API serialises it: a plain GET of `url` unless `extra` says otherwise. */
+export const serializedRequest = (url: string, extra: Partial<SerializedRequest> = {}): SerializedRequest => ({
+  url,
+  method: 'GET',
+  headers: [],
+  mode: 'cors',
+  credentials: 'same-origin',
+  cache: 'default',
+  redirect: 'follow',
+  referrer: '',
+  referrerPolicy: '',
+  integrity: '',
+  ...extra,
+});
 
 /** A fetch of https://a.example, active and empty unless `change` says otherwise. */
 export function storedRegistration(key: string, change: Partial<StoredRegistration> = {}): StoredRegistration {
@@ -32,18 +48,7 @@ export function storedRecord(regKey: string, index: number, change: Partial<Stor
   return {
     regKey,
     index,
-    request: {
-      url: `https://a.example/${index}`,
-      method: 'GET',
-      headers: [],
-      mode: 'cors',
-      credentials: 'same-origin',
-      cache: 'default',
-      redirect: 'follow',
-      referrer: '',
-      referrerPolicy: '',
-      integrity: '',
-    },
+    request: serializedRequest(`https://a.example/${index}`),
     state: 'pending',
     response: null,
     stored: 0,
