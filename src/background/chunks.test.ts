@@ -2,8 +2,12 @@
 // fetch each stay whole, and one refused write leaves the others of its batch alone.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { chunkSize, db, type StoredRegistration } from '../shared/db';
-import { appendChunk, BLOB_BYTES, writeHead, type HeadWrite } from './chunks';
+import { appendChunk, BLOB_BYTES, CHUNK_BYTES, streamBody, writeHead, type HeadWrite } from './chunks';
 import { TransferFailure } from './failure';
+import { reserveSpace } from './quota';
+
+// Room is always there, unless a test makes the browser slow to say so.
+vi.mock('./quota', async (original) => ({ ...(await original<typeof import('./quota')>()), reserveSpace: vi.fn(async () => true) }));
 import { storedRecord, storedRegistration } from '../../test/unit/fixtures';
 
 let next = 0;
@@ -96,6 +100,31 @@ describe('writing bodies', () => {
     expect(right).toEqual({ status: 'fulfilled', value: true });
     expect(await db.records.get([key, 0])).toMatchObject({ stored: 0, state: 'pending' });
     expect((await db.registrations.get(key))?.downloaded).toBe(4);
+    // The refused bytes never reached the store (not even for a moment: the batch was undone).
+    expect(await db.chunks.where('regKey').equals(key).toArray()).toMatchObject([{ index: 1, start: 0 }]);
+  });
+
+  it('keeps a body in order while two writes are in flight, even when an earlier chunk waits for room', async () => {
+    const key = await storedFetch(1);
+    await writeHead(key, 0, head(null));
+    // The first chunk's check for room takes longest: the second must still not overtake it.
+    vi.mocked(reserveSpace).mockImplementationOnce(() => new Promise((resolve) => setTimeout(() => resolve(true), 50)));
+    const body = new Uint8Array(2 * CHUNK_BYTES + 1000).map((_, i) => i % 251);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let at = 0; at < body.length; at += 1 << 20) controller.enqueue(body.slice(at, at + (1 << 20)));
+        controller.close();
+      },
+    });
+    const never = new AbortController().signal;
+    const stored: number[] = [];
+    const result = await streamBody(key, 0, stream, 0, never, never, (n) => stored.push(n), () => undefined, true);
+    expect(result).toEqual({ stored: body.length, completed: true });
+    expect(stored).toEqual([CHUNK_BYTES, CHUNK_BYTES, 1000]);
+    const chunks = await db.chunks.where('regKey').equals(key).sortBy('start');
+    expect(chunks.map((chunk) => [chunk.start, chunkSize(chunk)])).toEqual([[0, CHUNK_BYTES], [CHUNK_BYTES, CHUNK_BYTES], [2 * CHUNK_BYTES, 1000]]);
+    const back = new Uint8Array(await new Blob(chunks.map((chunk) => chunk.data)).arrayBuffer());
+    expect(back.every((byte, i) => byte === body[i])).toBe(true);
   });
 
   it('refuses bytes beyond downloadTotal with download-total-exceeded, counting only what fits', async () => {

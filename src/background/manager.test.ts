@@ -9,7 +9,7 @@ import { createPageHandlers, requestMatches } from './manager';
 import type { Caller } from './policy';
 import { endPrivateSession, PRIVATE_KEY_PREFIX, storeOf } from './stores';
 import { serializedRequest, storedRegistration } from '../../test/unit/fixtures';
-import { discardBody } from './chunks';
+import { CHUNK_BYTES, discardBody } from './chunks';
 import { isRunning, stopTransfers } from './transfer';
 
 const handlers = createPageHandlers();
@@ -487,7 +487,7 @@ describe('abort()', () => {
 
 describe('transfers', () => {
   it('complete a body of several chunks; readBody gives it back by offset', async () => {
-    const body = random(9.5 * MiB);
+    const body = random(2 * CHUNK_BYTES + 1.5 * MiB);
     route = () =>
       new Response(pieces(body), {
         headers: { 'content-type': 'application/octet-stream', etag: '"abc"', 'content-length': String(body.byteLength) },
@@ -502,7 +502,7 @@ describe('transfers', () => {
     for (const chunk of chunks) {
       // Large chunks are Blobs (see BLOB_BYTES).
       if (chunkSize(chunk) >= MiB) expect(chunk.data).toBeInstanceOf(Blob);
-      expect(chunkSize(chunk)).toBeLessThanOrEqual(4 * MiB);
+      expect(chunkSize(chunk)).toBeLessThanOrEqual(CHUNK_BYTES);
       expect(chunk.start).toBe(expectedStart);
       expectedStart += chunkSize(chunk);
     }
@@ -556,7 +556,7 @@ describe('transfers', () => {
     route = () => new Response(held.stream);
     const { key } = await start(fetchMessage('arriving'));
     // A whole chunk's worth is written at once.
-    const first = random(4 * MiB);
+    const first = random(CHUNK_BYTES);
     held.push(first);
     const early = await handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset: 0 });
     expectSameBytes(await bytesOf(early.parts), first);

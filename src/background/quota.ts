@@ -7,7 +7,7 @@ import { isPrivateKey, PRIVATE_BYTES_LIMIT, storeOf } from './stores';
 import { switches } from './switches';
 
 /** Re-estimate after this many bytes or this long, whichever comes first. */
-const REFRESH_BYTES = 4 << 20;
+const REFRESH_BYTES = 64 << 20;
 const REFRESH_MS = 2000;
 /** Room left for everything else the extension stores (records, events, settings). */
 const HEADROOM_BYTES = 1 << 20;

@@ -4,10 +4,11 @@ import { chunkSize, type BgFetchDb } from './db';
 
 /**
  * Chunks read from the store per step: bounds the ArrayBuffers held at once (chunks are up to
- * 4 MiB, CHUNK_BYTES in src/background/chunks.ts). Saving 1 GiB in Chromium 156 peaked at about
- * 170 MB of ArrayBuffers in the offscreen document with 4, the rest waiting for collection.
+ * 8 MiB, CHUNK_BYTES in src/background/chunks.ts: 16 MiB per step). Saving 1 GiB in Chromium 156
+ * peaked at about 170 MB of ArrayBuffers in the offscreen document with 16 MiB steps, the rest
+ * waiting for collection.
  */
-const CHUNKS_PER_PART = 4;
+const CHUNKS_PER_PART = 2;
 
 /**
  * The body of record `index` of fetch `regKey`. Built from small Blobs of a few chunks each, so
