@@ -32,7 +32,7 @@ export function manifestFor(target: Target) {
     // Chromium: the page API is registered per site at run time (src/background/chromium-pages.ts).
     manifest.content_scripts = manifest.content_scripts.filter((script) => !('world' in script));
     // Its service worker cannot make Blob URLs: saving files goes through an offscreen document.
-    manifest.permissions = [...manifest.permissions, 'scripting', 'offscreen'];
+    manifest.permissions = [...manifest.permissions, 'offscreen'];
     // Extension messages as structured clones, as Firefox sends them (Chromium 148+; JSON otherwise):
     // upload bodies go as bytes and stored bodies reach pages as Blobs, never as text.
     manifest.message_serialization = 'structured_clone';

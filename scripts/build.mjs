@@ -2,7 +2,8 @@
 // scripts at fixed paths: the service-worker shim (sw/bgfetch-sw.js: prepended to workers in
 // Firefox, the opt-in importScripts file elsewhere) and, for Chromium, the page API
 // (content/page.js, registered per site with scripting.registerContentScripts); and the bridge's
-// relay (content/relay.js), an ES module the bridge imports on first use.
+// relay (content/relay.js), an ES module the bridge imports on first use; and
+// content/site-opened.js, registered only for sites with service-worker events waiting.
 import { build } from 'vite';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ for (const target of targets) {
   await standalone(target, 'src/sw/shim.ts', 'sw', 'bgfetch-sw.js');
   if (target === 'chromium') await standalone(target, 'src/content/page/page.iife.ts', 'content', 'page.js');
   await standalone(target, 'src/content/relay.ts', 'content', 'relay.js', 'es');
+  await standalone(target, 'src/content/site-opened.ts', 'content', 'site-opened.js');
   webAccessible(target, 'content/relay.js');
   console.log(`built dist/${target}`);
 }

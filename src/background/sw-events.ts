@@ -1,9 +1,10 @@
 // Delivering service-worker events: each queued event goes to the site's worker through a tab of
-// that site (the bridge posts it to the worker, the shim dispatches it). An event stays in the
-// store until a handler ran, so one that finds no open tab waits for the next to open: the sites
-// with waiting events are listed in storage.local, where every bridge looks on load.
+// that site (the relay, injected into the tab, posts it to the worker; the shim dispatches it).
+// An event stays in the store until a handler ran, so one that finds no open tab waits for the
+// next to open: a small content script is registered for the sites with waiting events only,
+// and tells the background when one of their pages loads. Other pages pay nothing.
 import browser from 'webextension-polyfill';
-import { DELIVER_CHANNEL, PENDING_EVENTS_KEY } from '../shared/channels';
+import { RELAY_PATH, SITE_OPENED_PATH } from '../shared/channels';
 import { db, snapshotOf, type StoredSwEvent } from '../shared/db';
 import { jarOf } from './policy';
 import { everyStore, isPrivateKey, storeOf } from './stores';
@@ -32,10 +33,45 @@ export async function deliverPending(origin?: string): Promise<void> {
   await publishPendingOrigins();
 }
 
-/** Only the disk store's sites: a private session's sites are never written down. */
-async function publishPendingOrigins(): Promise<void> {
-  const origins = [...new Set((await db.swEvents.toArray()).map((event) => event.origin))];
-  await browser.storage.local.set({ [PENDING_EVENTS_KEY]: origins });
+const SITE_OPENED_SCRIPT = 'bgfetch-site-opened';
+let registering = Promise.resolve();
+
+/**
+ * Only the disk store's sites: a private session's sites are never written down (a registered
+ * script persists). Match patterns carry no port: the script may run on a site's other ports,
+ * and the background checks the sender's origin against the waiting events.
+ */
+function publishPendingOrigins(): Promise<void> {
+  registering = registering
+    .then(async () => {
+      const hosts = [...new Set((await db.swEvents.toArray()).map((event) => hostPattern(event.origin)))].sort();
+      const [current] = await browser.scripting.getRegisteredContentScripts({ ids: [SITE_OPENED_SCRIPT] });
+      if (current && JSON.stringify([...(current.matches ?? [])].sort()) === JSON.stringify(hosts)) return;
+      if (current) await browser.scripting.unregisterContentScripts({ ids: [SITE_OPENED_SCRIPT] });
+      if (!hosts.length) return;
+      await browser.scripting.registerContentScripts([
+        { id: SITE_OPENED_SCRIPT, js: [SITE_OPENED_PATH], matches: hosts, runAt: 'document_idle', allFrames: false, persistAcrossSessions: true },
+      ]);
+    })
+    .catch((error: unknown) => console.error('bgfetch: registering the site-opened script', error));
+  return registering;
+}
+
+const hostPattern = (origin: string) => {
+  const { protocol, hostname } = new URL(origin);
+  return `${protocol}//${hostname}/*`;
+};
+
+/**
+ * Runs in the tab's top frame, in the extension's isolated world (serialised by
+ * scripting.executeScript: it may use nothing but its arguments).
+ */
+async function deliverInTab(relayPath: string, message: DeliverEvent): Promise<DeliveryOutcome> {
+  const api = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as {
+    runtime: { getURL(path: string): string };
+  };
+  const relay = (await import(/* @vite-ignore */ api.runtime.getURL(relayPath))) as typeof import('../content/relay');
+  return relay.deliverToWorker(message);
 }
 
 /** The person activated the UI of a fetch (notification, popup): backgroundfetchclick. */
@@ -79,12 +115,17 @@ async function deliver(event: StoredSwEvent): Promise<void> {
         tab.incognito === isPrivateKey(event.regKey),
     );
     for (const tab of siteTabs) {
-      const message: DeliverEvent = { channel: DELIVER_CHANNEL, scope: event.scope, event: event.type, snapshot: snapshotOf(reg) };
+      const message: DeliverEvent = { scope: event.scope, event: event.type, snapshot: snapshotOf(reg) };
       let outcome: DeliveryOutcome | undefined;
       try {
-        outcome = (await browser.tabs.sendMessage(tab.id!, message, { frameId: 0 })) as DeliveryOutcome | undefined;
+        const [injection] = await browser.scripting.executeScript({
+          target: { tabId: tab.id!, frameIds: [0] },
+          func: deliverInTab,
+          args: [RELAY_PATH, message],
+        });
+        outcome = injection?.result as DeliveryOutcome | undefined;
       } catch {
-        continue; // No bridge in that tab (loaded before the extension, or not a web page).
+        continue; // Not a page the extension may enter (still loading, an error page).
       }
       if (!outcome || outcome.outcome === 'no-worker') continue;
       await completed(event, outcome);

@@ -13,8 +13,6 @@ export const PAGE_CHANNEL = 'bgfetch:page';
 export const ADMIN_CHANNEL = 'bgfetch:admin';
 /** runtime.connect name of a bridge's progress port. */
 export const EVENTS_PORT = 'bgfetch:events';
-/** runtime message from the background to a tab of a site: deliver a service-worker event. */
-export const DELIVER_CHANNEL = 'bgfetch:deliver';
 /** postMessage from the bridge to the site's service worker, where the shim dispatches it. */
 export const SHIM_EVENT = 'bgfetch:sw-event';
 /**
@@ -22,12 +20,12 @@ export const SHIM_EVENT = 'bgfetch:sw-event';
  * make or revoke the Blob URL of a stored body for a save. Only the service worker may send it.
  */
 export const OFFSCREEN_CHANNEL = 'bgfetch:offscreen';
-/** runtime message from a bridge: a page of this (sender's) site loaded and events wait for it. */
-export const SITE_OPENED_CHANNEL = 'bgfetch:site-opened';
 /**
- * storage.local key: origins with service-worker events waiting. Bridges read it on load, so
- * the background is woken only for the sites that have something to deliver.
+ * runtime message from content/site-opened.js, which the background registers only for the
+ * sites with service-worker events waiting: a page of this (sender's) site loaded.
  */
-export const PENDING_EVENTS_KEY = 'bgfetch.pendingEventOrigins';
+export const SITE_OPENED_CHANNEL = 'bgfetch:site-opened';
+/** That script, built at this path (scripts/build.mjs). */
+export const SITE_OPENED_PATH = 'content/site-opened.js';
 /** storage.local key of the transfer engine's test-only switches (src/background/switches.ts). */
 export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';

@@ -15,7 +15,7 @@ import {
   type WireError,
 } from './spec';
 
-import type { DELIVER_CHANNEL, OFFSCREEN_CHANNEL, SHIM_EVENT } from './channels';
+import type { OFFSCREEN_CHANNEL, SHIM_EVENT } from './channels';
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
@@ -265,11 +265,11 @@ export type BridgeToPage = { rid: number; reply: Reply<unknown> } | PagePortPush
 export type SwEventType = 'success' | 'fail' | 'abort' | 'click';
 
 /**
- * Background → bridge (runtime message to a tab of the site): deliver a service-worker event.
- * The bridge posts it to the site's active worker, where the shim dispatches it.
+ * Background → a tab of the site (scripting.executeScript into its top frame, src/background/
+ * sw-events.ts): deliver a service-worker event. The relay posts it to the site's active worker,
+ * where the shim dispatches it.
  */
 export interface DeliverEvent {
-  channel: typeof DELIVER_CHANNEL;
   scope: string;
   event: SwEventType;
   snapshot: RegistrationSnapshot;
