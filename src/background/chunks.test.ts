@@ -94,14 +94,33 @@ describe('writing bodies', () => {
   });
 
   it('refuses a write that does not continue the stored body, and keeps the others of its batch', async () => {
-    const key = await storedFetch(2);
+    const key = await storedFetch(4);
+    // Two writes keep the two transactions busy, so the next two share one.
+    const fillers = [appendChunk(key, 2, 0, bytes(4), true), appendChunk(key, 3, 0, bytes(4), true)];
     const [wrong, right] = await Promise.allSettled([appendChunk(key, 0, 3, bytes(4)), appendChunk(key, 1, 0, bytes(4), true)]);
+    await Promise.all(fillers);
     expect(wrong).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
     expect(right).toEqual({ status: 'fulfilled', value: true });
     expect(await db.records.get([key, 0])).toMatchObject({ stored: 0, state: 'pending' });
-    expect((await db.registrations.get(key))?.downloaded).toBe(4);
-    // The refused bytes never reached the store (not even for a moment: the batch was undone).
-    expect(await db.chunks.where('regKey').equals(key).toArray()).toMatchObject([{ index: 1, start: 0 }]);
+    expect((await db.registrations.get(key))?.downloaded).toBe(12);
+    // The refused bytes did not stay in the store.
+    const chunks = await db.chunks.where('regKey').equals(key).toArray();
+    expect(chunks.map((chunk) => [chunk.index, chunk.start]).sort()).toEqual([[1, 0], [2, 0], [3, 0]]);
+  });
+
+  it('never lets a stale write replace stored bytes, even one sent with others', async () => {
+    const key = await storedFetch(4);
+    await appendChunk(key, 0, 0, bytes(4, 1));
+    const fillers = [appendChunk(key, 2, 0, bytes(4), true), appendChunk(key, 3, 0, bytes(4), true)];
+    // A second writer at offset 0 of a record that already holds bytes there.
+    const [stale, other] = await Promise.allSettled([appendChunk(key, 0, 0, bytes(4, 9)), appendChunk(key, 1, 0, bytes(4), true)]);
+    await Promise.all(fillers);
+    expect(stale).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
+    expect(other).toEqual({ status: 'fulfilled', value: true });
+    const [kept] = await db.chunks.where('[regKey+index+start]').equals([key, 0, 0]).toArray();
+    expect([...new Uint8Array(await new Blob([kept!.data]).arrayBuffer())]).toEqual([1, 1, 1, 1]);
+    expect(await db.records.get([key, 0])).toMatchObject({ stored: 4 });
+    expect((await db.registrations.get(key))?.downloaded).toBe(16);
   });
 
   it('keeps a body in order while two writes are in flight, even when an earlier chunk waits for room', async () => {

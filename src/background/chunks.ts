@@ -258,33 +258,37 @@ function pump(regKey: string, pipe: { queue: Queued[]; running: number }): void 
 
 type Outcome = { done: boolean } | { error: unknown };
 
-/** Thrown inside an optimistic transaction to undo it: a write of its batch was refused. */
+/** Thrown inside an optimistic transaction to undo it whole (see `commit`). */
 class Refused extends Error {}
 
-const chunkRows = (regKey: string, writes: Write[]): StoredChunk[] =>
-  writes.flatMap((write) =>
-    'data' in write && sizeOf(write.data) > 0
-      ? [{ regKey, index: write.index, start: write.start, data: write.data instanceof ArrayBuffer && write.data.byteLength >= BLOB_BYTES ? new Blob([write.data]) : write.data }]
-      : [],
-  );
+const chunkRow = (regKey: string, write: Extract<Write, { data: unknown }>): StoredChunk => ({
+  regKey,
+  index: write.index,
+  start: write.start,
+  data: write.data instanceof ArrayBuffer && write.data.byteLength >= BLOB_BYTES ? new Blob([write.data]) : write.data,
+});
+const hasBytes = (write: Write): write is Extract<Write, { data: unknown }> => 'data' in write && sizeOf(write.data) > 0;
 
 /**
  * One transaction for `writes` (in order): each is checked against the stored state as the
  * writes before it left it, and applied or refused on its own; the record rows, chunks and the
  * registration's counters are written once.
  *
- * Optimistic first: the chunks are handed to the database before the checks, so their bytes
- * travel while an earlier transaction still commits. If any write is refused (the fetch was
- * stopped or restarted meanwhile: rare), that transaction is undone whole and the batch is
- * checked again write by write, bytes after checks.
+ * Optimistic: the chunks are handed to the database before the checks, so their bytes travel
+ * while an earlier transaction still commits. A refused write (the fetch was stopped or
+ * restarted meanwhile) has its row deleted again in the same transaction: no chunk lies at or
+ * beyond a record's stored offset, so the row replaced nothing. Only a write behind the stored
+ * offset (or two writes at one place) could have replaced stored bytes: then the transaction is
+ * undone whole and the batch checked again with the bytes written after the checks.
  */
 async function commit(regKey: string, writes: Write[], optimistic = true): Promise<Outcome[]> {
   const db = storeOf(regKey);
   let result;
   try {
     result = await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
-      const early = optimistic ? db.chunks.bulkPut(chunkRows(regKey, writes)) : undefined;
-      early?.catch(() => undefined); // awaited below, or undone with the transaction
+      const early = optimistic ? writes.filter(hasBytes) : [];
+      const put = early.length ? db.chunks.bulkPut(early.map((write) => chunkRow(regKey, write))) : undefined;
+      put?.catch(() => undefined); // awaited below, or undone with the transaction
       const indexes = [...new Set(writes.map((write) => write.index))];
       // Requests issued together, answered in order: one round trip to the database, not two.
       const [current, found] = await Promise.all([
@@ -294,8 +298,18 @@ async function commit(regKey: string, writes: Write[], optimistic = true): Promi
       const records = new Map(indexes.map((index, i) => [index, found[i]]));
       const changed = new Set<StoredRecord>();
       const accepted: Write[] = [];
+      /** Rows put early for writes then refused, and whether one may have replaced stored bytes. */
+      const strays: [string, number, number][] = [];
+      let replaced = new Set(early.map((write) => `${write.index}:${write.start}`)).size !== early.length;
       let downloaded = current?.downloaded ?? 0;
       let uploaded = current?.uploaded ?? 0;
+      const refuse = (write: Write, record: StoredRecord | undefined, error: unknown): Outcome => {
+        if (early.includes(write as (typeof early)[number]) && 'start' in write) {
+          strays.push([regKey, write.index, write.start]);
+          if (record && write.start < record.stored) replaced = true;
+        }
+        return { error };
+      };
       const outcomes = writes.map((write): Outcome => {
         const record = records.get(write.index);
         if ('head' in write) {
@@ -313,15 +327,17 @@ async function commit(regKey: string, writes: Write[], optimistic = true): Promi
         const { start, data, last } = write;
         const size = sizeOf(data);
         if (!current?.active || !record || record.stored !== start) {
-          return { error: new DOMException('The fetch changed while writing', 'AbortError') };
+          return refuse(write, record, new DOMException('The fetch changed while writing', 'AbortError'));
         }
         if (current.downloadTotal > 0 && downloaded + size > current.downloadTotal) {
-          return {
-            error: new TransferFailure(
+          return refuse(
+            write,
+            record,
+            new TransferFailure(
               'download-total-exceeded',
               `Downloaded ${downloaded + size} bytes, more than the downloadTotal of ${current.downloadTotal}`,
             ),
-          };
+          );
         }
         const end = start + size;
         const done = last && (record.expectedLength === null || end >= record.expectedLength);
@@ -332,12 +348,13 @@ async function commit(regKey: string, writes: Write[], optimistic = true): Promi
         changed.add(record);
         return { done };
       });
-      if (early && outcomes.some((outcome) => 'error' in outcome)) throw new Refused();
+      if (strays.length && replaced) throw new Refused();
       const counted = current && (downloaded !== current.downloaded || uploaded !== current.uploaded);
-      const chunks = early ? [] : chunkRows(regKey, accepted);
+      const late = optimistic ? [] : accepted.filter(hasBytes).map((write) => chunkRow(regKey, write));
       await Promise.all([
-        early,
-        chunks.length ? db.chunks.bulkAdd(chunks) : undefined,
+        put,
+        strays.length ? db.chunks.bulkDelete(strays) : undefined,
+        late.length ? db.chunks.bulkAdd(late) : undefined,
         changed.size ? db.records.bulkPut([...changed]) : undefined,
         counted ? db.registrations.put({ ...current, downloaded, uploaded }) : undefined,
       ]);
