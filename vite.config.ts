@@ -29,8 +29,9 @@ export function manifestFor(target: Target) {
       'cookies',
     ];
   } else {
-    // Chromium: the page API is registered per site at run time (src/background/chromium-pages.ts).
-    manifest.content_scripts = manifest.content_scripts.filter((script) => !('world' in script));
+    // Chromium: the page API and its bridge are registered per site at run time
+    // (src/background/chromium-pages.ts): pages of other sites carry nothing of bgfetch.
+    delete (manifest as { content_scripts?: unknown }).content_scripts;
     // Its service worker cannot make Blob URLs: saving files goes through an offscreen document.
     manifest.permissions = [...manifest.permissions, 'offscreen'];
     // Extension messages as structured clones, as Firefox sends them (Chromium 148+; JSON otherwise):

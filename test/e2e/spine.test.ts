@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { browsersUnderTest, launch, useExtensionFor, type Launched } from '../helpers/browsers';
+import { admin, browsersUnderTest, launch, useExtensionFor, type Launched } from '../helpers/browsers';
+import { rawBridge } from '../helpers/bridge';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 
 // Page-side helpers from test/fixtures/site/helpers.js.
@@ -300,6 +301,25 @@ for (const name of browsersUnderTest()) {
         return ids;
       });
       assert.deepEqual(still, ['secret'], 'the first site still sees its own fetch');
+    });
+
+    test('Chromium: a site not switched to bgfetch keeps its own Background Fetch and carries nothing of bgfetch', { skip: name !== 'chromium' }, async () => {
+      await admin(browser, { type: 'admin.setSite', origin: server.originB, settings: { useExtension: false } });
+      try {
+        const other = await openSite(browser, server.originB);
+        const native = await other.evaluate(() => String((window as any).BackgroundFetchManager).includes('[native code]'));
+        // Nobody answers the bridge's door: no bgfetch content script runs in this page.
+        const [reply] = await other.evaluate(rawBridge, [{ type: 'getIds', scope: `${server.originB}/site/` }], 2000);
+        await other.close();
+        assert.equal(native, true);
+        assert.equal(reply, 'timeout');
+      } finally {
+        await useExtensionFor(browser, [server.originB]);
+      }
+      const again = await openSite(browser, server.originB);
+      const [reply] = await again.evaluate(rawBridge, [{ type: 'getIds', scope: `${server.originB}/site/` }], 10_000);
+      await again.close();
+      assert.notEqual(reply, 'timeout', 'switched back on, the bridge answers');
     });
   });
 }
