@@ -1,7 +1,7 @@
 // What the person does from the popup (and tests through an extension page): never reachable
 // from a web page, the router checks the sender first.
 import type { AdminReplies, AdminRequest, AdminRequestOf } from '../shared/protocol';
-import { db, snapshotOf, type StoredRegistration } from '../shared/db';
+import { db, RUNNING, snapshotOf, type StoredRegistration } from '../shared/db';
 import { SpecError } from '../shared/spec';
 import { saveRegistration } from './downloads';
 import { publishProgress } from './progress';
@@ -76,12 +76,7 @@ async function retry(key: string): Promise<boolean> {
     // The records are live again: the site reads them when the success event arrives.
     const next: StoredRegistration = {
       ...reg,
-      active: 1,
-      paused: false,
-      result: '',
-      failureReason: '',
-      settledAt: 0,
-      recordsAvailable: true,
+      ...RUNNING,
       released: false,
       ...(reg.released ? { downloaded: 0 } : {}),
     };

@@ -11,7 +11,7 @@ import {
   type SerializedRequest,
 } from '../shared/spec';
 import { waitForChange } from './changes';
-import { chunkSize, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { chunkSize, RUNNING, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
 import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
 import { settle } from './settle';
 import { siteSettings } from './sites';
@@ -125,14 +125,9 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     uploadTotal,
     uploaded: 0,
     downloaded: 0,
-    result: '',
-    failureReason: '',
-    recordsAvailable: true,
-    active: 1,
-    paused: false,
+    ...RUNNING,
     recordCount: requests.length,
     createdAt: now,
-    settledAt: 0,
   };
   // One read-write transaction: two concurrent fetch() calls with one id cannot both pass.
   await db.transaction('rw', db.registrations, db.records, db.uploads, async () => {

@@ -101,6 +101,16 @@ export interface StoredSetting {
   settings: SiteSettings;
 }
 
+/** The state of a fetch that runs and has not settled: new, or retried from the popup. */
+export const RUNNING = {
+  active: 1,
+  paused: false,
+  result: '',
+  failureReason: '',
+  settledAt: 0,
+  recordsAvailable: true,
+} as const satisfies Partial<StoredRegistration>;
+
 export class BgFetchDb extends Dexie {
   registrations!: Table<StoredRegistration, string>;
   records!: Table<StoredRecord, [string, number]>;

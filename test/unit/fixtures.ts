@@ -1,5 +1,5 @@
 // Stored rows as the engine writes them, for unit tests that set up the store directly.
-import type { StoredRecord, StoredRegistration } from '../../src/shared/db';
+import { RUNNING, type StoredRecord, type StoredRegistration } from '../../src/shared/db';
 import type { SerializedRequest } from '../../src/shared/spec';
 
 /** A request as the page API serialises it: a plain GET of `url` unless `extra` says otherwise. */
@@ -31,14 +31,9 @@ export function storedRegistration(key: string, change: Partial<StoredRegistrati
     uploadTotal: 0,
     uploaded: 0,
     downloaded: 0,
-    result: '',
-    failureReason: '',
-    recordsAvailable: true,
-    active: 1,
-    paused: false,
+    ...RUNNING,
     recordCount: 1,
     createdAt: 1,
-    settledAt: 0,
     ...change,
   };
 }
