@@ -5,12 +5,14 @@ import { snapshotOf, type StoredChunk, type StoredRecord } from '../shared/db';
 import { storeOf } from './stores';
 import type { ResponseHead } from '../shared/spec';
 import { announceChange } from './changes';
+import { ChunkBuffer, readerOf } from './body-reader';
 import { TransferFailure } from './failure';
 import { publishProgress } from './progress';
 import { forgetEstimate, isQuotaError, reserveSpace } from './quota';
 
 // Each transaction costs about the same whatever it carries: 1 → 4 MiB gave +50% in Firefox,
-// 4 → 8 MiB +20% in Chromium (bench, 256 MiB). Up to three chunks are in memory at once.
+// 4 → 8 MiB +20% in Chromium (bench, 256 MiB). A body holds one chunk buffer, reused; the
+// chunks it handed over are Blobs (temporary files in Firefox, browser memory in Chromium).
 export const CHUNK_BYTES = 8 << 20;
 /** Chunks of one body handed to the store and not yet confirmed: one commits, one travels. */
 const WRITES_IN_FLIGHT = 2;
@@ -38,12 +40,11 @@ export async function streamBody(
   /** Mark the record done with the last bytes (if they make the whole body). */
   complete: boolean,
 ): Promise<{ stored: number; completed: boolean }> {
-  const reader = body.getReader();
+  const reader = readerOf(body);
   /** End of the bytes handed to writes so far; `stored` is what the store confirmed. */
   let scheduled = startOffset;
   let stored = startOffset;
-  let parts: Uint8Array[] = [];
-  let buffered = 0;
+  const pending = new ChunkBuffer(CHUNK_BYTES);
   let lastFlush = Date.now();
   /** Writes handed to the store and not yet confirmed, oldest first. */
   const writing: Promise<void>[] = [];
@@ -52,23 +53,13 @@ export async function streamBody(
   let writeError: { error: unknown } | undefined;
   let completed = false;
 
-  /** Hands the next chunk (at most CHUNK_BYTES, so readers get chunks of that size) to a write. */
+  /** Hands the bytes read so far (at most one chunk) to a write; `last` if they end the body. */
   const schedule = (last = false) => {
-    if (buffered === 0 && !last) return;
-    const size = Math.min(buffered, CHUNK_BYTES);
-    const slices: Uint8Array[] = [];
-    for (let at = 0; at < size; ) {
-      const part = parts[0]!;
-      const take = Math.min(part.byteLength, size - at);
-      slices.push(part.subarray(0, take));
-      at += take;
-      if (take === part.byteLength) parts.shift();
-      else parts[0] = part.subarray(take);
-    }
-    buffered -= size;
-    const data = chunkData(slices, size);
-    // Only the write that ends the body marks the record done.
-    last &&= buffered === 0;
+    if (pending.size === 0 && !last) return;
+    const size = pending.size;
+    // A full chunk is stored from its own buffer where that is the cheaper way; anything else
+    // is copied now, as the chunk buffer takes the next bytes at once.
+    const data = chunkData(pending.drain());
     lastFlush = Date.now();
     const start = scheduled;
     scheduled += size;
@@ -104,31 +95,29 @@ export async function streamBody(
   cut.addEventListener('abort', stop, { once: true });
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      const value = await reader.read();
       // A cancelled read ends as if the body were complete: it is not.
       if (cut.aborted) throw cut.reason;
-      if (done) break;
+      if (!value) break;
       if (writeError) throw writeError.error;
       onData();
-      parts.push(value);
-      buffered += value.byteLength;
-      // A read far larger than a chunk (data that piled up meanwhile) becomes several chunks.
-      while (buffered >= CHUNK_BYTES || (buffered > 0 && Date.now() - lastFlush >= FLUSH_MS)) {
+      // A read larger than the room left (data that piled up meanwhile) fills several chunks.
+      for (let at = 0; ; ) {
+        at += pending.take(value.subarray(at));
+        if (!pending.full && !(pending.size > 0 && Date.now() - lastFlush >= FLUSH_MS)) break;
         // The next write is handed over while the one before commits: the store is never idle.
         await settled(WRITES_IN_FLIGHT - 1);
         schedule();
       }
     }
-    do {
-      await settled(WRITES_IN_FLIGHT - 1);
-      schedule(complete);
-    } while (buffered > 0);
+    await settled(WRITES_IN_FLIGHT - 1);
+    schedule(complete);
     await settled();
   } catch (error) {
     // Keep what arrived: the next attempt resumes after it.
     const writable = !signal.aborted && !(error instanceof TransferFailure) && !isQuotaError(error);
     await settled().catch(() => undefined);
-    while (writable && !writeError && buffered > 0) {
+    if (writable && !writeError && pending.size > 0) {
       schedule();
       await settled().catch(() => undefined);
     }
@@ -160,43 +149,41 @@ interface Queued {
 }
 
 /**
- * Chunks from this size on are stored as Blobs, which readers get as they are (no byte through
- * the background); smaller ones stay inline in the database: a Blob each would cost a thousand
- * small files a file each (bench: 1000 × 10 KiB 0.9× → 0.75×).
+ * In Firefox, chunks from this size on are stored as Blobs, which readers get as they are (no
+ * byte through the background); smaller ones stay inline in the database: a Blob each would cost
+ * a thousand small files a file each (bench: 1000 × 10 KiB 0.9× → 0.75×).
  */
 export const BLOB_BYTES = 1 << 20;
 
 /**
- * What a chunk is stored as: a Blob when large, else one small ArrayBuffer.
+ * What a chunk is stored as: in Firefox a Blob when large, else an ArrayBuffer; a copy of
+ * `bytes` either way, made before this returns.
  *
- * Firefox keeps a Blob made in memory (`new Blob(parts)`) until the garbage collector runs, and
+ * Firefox keeps a Blob made in memory (`new Blob(bytes)`) until the garbage collector runs, and
  * the collector does not count what such Blobs hold: a fast transfer left hundreds of MiB of
  * them behind (extension process +731 MiB for 1 GiB). A Blob made by `Response.blob()` goes to a
- * temporary file once past 1 MiB (the browser's MutableBlobStorage), so the process holds little
- * more than the network's buffers (+113…313 MiB for 1 GiB, at the same speed). Chromium keeps
- * Blob bytes in its browser process anyway, where `new Blob` is the faster way there.
+ * temporary file once past 1 MiB (the browser's MutableBlobStorage). Chromium: `new Blob`, see
+ * `collectorHint`.
  */
-function chunkData(slices: Uint8Array[], size: number): ArrayBuffer | Blob | Promise<Blob> {
-  if (size >= BLOB_BYTES) {
-    if (typeof __TARGET__ !== 'undefined' && __TARGET__ === 'firefox') {
-      const stream = new ReadableStream<Uint8Array>({
-        start(controller) {
-          for (const slice of slices) controller.enqueue(slice);
-          controller.close();
-        },
-      });
-      return new Response(stream).blob();
-    }
-    return new Blob(slices as BlobPart[]);
-  }
-  const data = new Uint8Array(size);
-  let at = 0;
-  for (const slice of slices) {
-    data.set(slice, at);
-    at += slice.byteLength;
-  }
-  return data.buffer;
+function chunkData(bytes: Uint8Array): ArrayBuffer | Blob | Promise<Blob> {
+  if (bytes.byteLength < BLOB_BYTES) return bytes.slice().buffer;
+  // Fetch's "extract a body" copies the bytes when the Response is constructed.
+  if (__TARGET__ === 'firefox') return new Response(bytes as BodyInit).blob();
+  collectorHint = new ArrayBuffer(bytes.byteLength);
+  return new Blob([bytes as BlobPart]);
 }
+
+/**
+ * Chromium keeps a Blob's bytes in its browser process for as long as the Blob object lives in
+ * the extension's worker, and frees such objects only in a full garbage collection, which V8
+ * starts when the memory it is told about grows: a Blob's bytes are not counted. A body read
+ * into reused buffers leaves almost no garbage, so no collection came and fetching 1 GiB held
+ * +1075 MiB in the browser (a fresh copy per chunk: +206 MiB there, +112 MiB in the worker).
+ * One untouched ArrayBuffer of a Blob's size is counted as if it held the bytes, but its pages
+ * are never written, so never resident: collections come as they should, and 1 GiB costs the
+ * browser +142 MiB, the extension's worker +36 MiB (bench).
+ */
+let collectorHint: ArrayBuffer | undefined;
 
 const sizeOf = (data: ArrayBuffer | Blob) => (data instanceof Blob ? data.size : data.byteLength);
 /** Bounds the bytes one transaction carries when many writes wait. */

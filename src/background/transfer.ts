@@ -1,4 +1,4 @@
-// Streaming transfers: each response body goes into the store in chunks of about 1 MiB, with
+// Streaming transfers: each response body goes into the store in chunks of up to 8 MiB, with
 // `downloaded` updated in the same transaction, so a restart resumes from what is stored.
 //
 // What can happen to a transfer, and what the engine does:
