@@ -1,8 +1,8 @@
 // Builds dist/firefox and dist/chromium from one tree (see vite.config.ts), plus two standalone
 // scripts at fixed paths: the service-worker shim (sw/bgfetch-sw.js: prepended to workers in
-// Firefox, the opt-in importScripts file elsewhere) and, for Chromium, the page API and its
-// bridge (content/page.js, content/bridge.js, registered per site with
-// scripting.registerContentScripts); and the bridge's
+// Firefox, the opt-in importScripts file elsewhere); the bridge (content/bridge.js, registered
+// per site with scripting.registerContentScripts) and, for Chromium, the page API
+// (content/page.js, registered the same way); and the bridge's
 // relay (content/relay.js), an ES module the bridge imports on first use; and
 // content/site-opened.js, registered only for sites with service-worker events waiting.
 import { build } from 'vite';
@@ -16,10 +16,8 @@ for (const target of targets) {
   process.env.TARGET = target;
   await build({ root, logLevel: 'warn' });
   await standalone(target, 'src/sw/shim.ts', 'sw', 'bgfetch-sw.js');
-  if (target === 'chromium') {
-    await standalone(target, 'src/content/page/page.iife.ts', 'content', 'page.js');
-    await standalone(target, 'src/content/bridge.iife.ts', 'content', 'bridge.js');
-  }
+  if (target === 'chromium') await standalone(target, 'src/content/page/page.iife.ts', 'content', 'page.js');
+  await standalone(target, 'src/content/bridge.iife.ts', 'content', 'bridge.js');
   await standalone(target, 'src/content/relay.ts', 'content', 'relay.js', 'es');
   await standalone(target, 'src/content/site-opened.ts', 'content', 'site-opened.js');
   webAccessible(target, 'content/relay.js');

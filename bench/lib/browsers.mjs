@@ -69,8 +69,8 @@ export async function withExtension(ctx, fn, launchOptions) {
   }
 }
 
-/** The same browser, flags and prefs as the tests' launcher, without the extension. */
-export async function launchPlain(name) {
+/** The same browser, flags and prefs as the tests' launcher, without the extension; `prefs` as the tests' launcher takes them. */
+export async function launchPlain(name, prefs = {}) {
   if (name === 'firefox') {
     return puppeteer.launch({
       browser: 'firefox',
@@ -79,7 +79,7 @@ export async function launchPlain(name) {
       executablePath: process.env.FIREFOX_BIN ?? '/usr/bin/firefox-esr',
       headless: true,
       args: ['--remote-allow-system-access'],
-      extraPrefsFirefox: { 'dom.serviceWorkers.testing.enabled': true },
+      extraPrefsFirefox: { 'dom.serviceWorkers.testing.enabled': true, ...prefs },
     });
   }
   return puppeteer.launch({

@@ -8,6 +8,12 @@ import { launchPlain, withExtension } from '../lib/browsers.mjs';
 import { loadTime } from '../lib/site-page.mjs';
 import { fmt, median, medianInterval, pairedDiffs } from '../lib/stats.mjs';
 
+/**
+ * Firefox rounds page timings to 1 ms by default (privacy.reduceTimerPrecision), as coarse as the
+ * difference measured: all three of its instances report them unrounded.
+ */
+const PREFS = { 'privacy.reduceTimerPrecision': false };
+
 /** Rounds of loads in each browser before any is counted. */
 const WARM_UP = 6;
 
@@ -41,7 +47,7 @@ export default {
       const url = `${ctx.bench.server.originB}/bench/plain.html`;
       const plain = [];
       try {
-        plain.push(await launchPlain(ctx.browser), await launchPlain(ctx.browser));
+        plain.push(await launchPlain(ctx.browser, PREFS), await launchPlain(ctx.browser, PREFS));
         const tabs = { ext: await session.browser.newPage(), a: await plain[0].newPage(), b: await plain[1].newPage() };
         // First loads pay for process start-up, and a browser just launched is still busy with
         // its own start-up work for a while (seen in Chromium: the youngest instance slower).
@@ -82,5 +88,5 @@ export default {
       } finally {
         for (const browser of plain) await browser.close().catch(() => undefined);
       }
-    }),
+    }, { prefs: PREFS }),
 };

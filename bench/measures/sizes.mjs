@@ -1,12 +1,13 @@
-// What every page pays before it touches the API: the injected scripts, as built.
+// What a page pays before it touches the API: the injected scripts, as built. Firefox puts the
+// page API into every page and the bridge only into pages of sites that use the API.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT } from '../lib/config.mjs';
 
 const FILES = {
-  'page (MAIN world)': 'dist/firefox/src/content/page/page.iife.js',
-  bridge: 'dist/firefox/src/content/bridge.iife.js',
+  'page (MAIN world, every page)': 'dist/firefox/src/content/page/page.iife.js',
+  'bridge (pages of sites that use the API)': 'dist/firefox/content/bridge.js',
 };
 
 export default {

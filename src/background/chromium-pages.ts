@@ -3,12 +3,12 @@
 // pages carry nothing of bgfetch (bench: a content script costs a page load 1–3 ms). Registered
 // dynamically because a document_start script cannot wait for a setting.
 import browser from 'webextension-polyfill';
+import { BRIDGE_SCRIPT_PATH } from '../shared/channels';
 import { sitesUsingExtension } from './sites';
 
 const SCRIPT_ID = 'bgfetch-page-api';
 const BRIDGE_ID = 'bgfetch-bridge';
 export const PAGE_SCRIPT_PATH = 'content/page.js';
-export const BRIDGE_SCRIPT_PATH = 'content/bridge.js';
 
 export async function syncPageScriptRegistration(): Promise<void> {
   const nativeMissing = !('BackgroundFetchManager' in globalThis);

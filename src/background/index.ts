@@ -1,6 +1,7 @@
 // The engine's entry: a Firefox event page or a Chromium service worker. Everything here runs
 // on every start, so work interrupted by a stop continues without anyone asking.
 import { createAdminHandlers } from './admin';
+import { injectBridge, rememberApiSite, syncBridgeRegistration } from './bridge-sites';
 import { syncPageScriptRegistration } from './chromium-pages';
 import { releaseHandledBodies } from './disposal';
 import { createPageHandlers } from './manager';
@@ -14,15 +15,20 @@ import './ui';
 const isChromium = __TARGET__ === 'chromium';
 const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;
 
-listen(
-  createPageHandlers(),
-  createAdminHandlers(onSitesChanged),
-  (origin) => void deliverPending(origin),
-);
+listen(createPageHandlers(), createAdminHandlers(onSitesChanged), {
+  siteOpened: (origin) => void deliverPending(origin),
+  // Chromium registers the bridge with the page API, per site (chromium-pages.ts).
+  apiUsed: isChromium ? () => undefined : rememberApiSite,
+});
 void onSitesChanged().catch((error: unknown) => console.error('bgfetch: page script registration', error));
 void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error));
 
-if (!isChromium) injectShimIntoServiceWorkers();
+if (!isChromium) {
+  void syncBridgeRegistration();
+  injectShimIntoServiceWorkers(
+    (url) => void injectBridge(url).catch((error: unknown) => console.error('bgfetch: injecting the bridge', error)),
+  );
+}
 onSettled((reg) => void deliverPending(reg.origin));
 void deliverPending().catch((error: unknown) => console.error('bgfetch: event delivery', error));
 void releaseHandledBodies().catch((error: unknown) => console.error('bgfetch: releasing bodies', error));

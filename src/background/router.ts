@@ -42,18 +42,25 @@ function isExtensionPage(sender: Runtime.MessageSender): boolean {
   return sender.id === browser.runtime.id && (sender.url ?? '').startsWith(browser.runtime.getURL(''));
 }
 
-export function listen(page: PageHandlers, admin: AdminHandlers, onSiteOpened: (origin: string) => void): void {
+export interface SiteHooks {
+  /** A page of this site (the sender's) loaded while it has service-worker events waiting. */
+  siteOpened(origin: string): void;
+  /** A page called the API, whatever came of the call. */
+  apiUsed(caller: Caller): void;
+}
+
+export function listen(page: PageHandlers, admin: AdminHandlers, hooks: SiteHooks): void {
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     if (sender.id !== browser.runtime.id || typeof message !== 'object' || message === null) return;
     const { channel, request } = message as { channel?: unknown; request?: unknown };
-    if (channel === PAGE_CHANNEL) return handlePage(page, request, sender);
+    if (channel === PAGE_CHANNEL) return handlePage(page, request, sender, hooks);
     if (channel === ADMIN_CHANNEL) return handleAdmin(admin, request, sender);
     // The worker's own requests to its offscreen document are answered there; whoever else
     // sends on that channel gets no answer from here either.
     if (channel === OFFSCREEN_CHANNEL) return;
     if (channel === SITE_OPENED_CHANNEL) {
       const caller = callerOf(sender);
-      if (caller) onSiteOpened(caller.origin);
+      if (caller) hooks.siteOpened(caller.origin);
       return Promise.resolve(true);
     }
     return;
@@ -63,11 +70,12 @@ export function listen(page: PageHandlers, admin: AdminHandlers, onSiteOpened: (
   });
 }
 
-function handlePage(handlers: PageHandlers, raw: unknown, sender: Runtime.MessageSender): Promise<Reply<unknown>> {
+function handlePage(handlers: PageHandlers, raw: unknown, sender: Runtime.MessageSender, hooks: SiteHooks): Promise<Reply<unknown>> {
   const caller = callerOf(sender);
   if (!caller) {
     return Promise.resolve({ ok: false, error: { name: 'TypeError', message: 'Background fetch needs an http(s) page.' } });
   }
+  hooks.apiUsed(caller);
   const parsed = v.safeParse(pageRequestSchema, raw);
   if (!parsed.success) return Promise.resolve({ ok: false, error: malformed(parsed.issues) });
   const request = parsed.output;

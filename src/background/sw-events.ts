@@ -11,6 +11,7 @@ import { everyStore, isPrivateKey, storeOf } from './stores';
 import type { DeliverEvent, DeliveryOutcome, SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
 import { releaseBodies } from './disposal';
+import { hostPattern } from './bridge-sites';
 
 const inFlight = new Set<string>();
 
@@ -56,11 +57,6 @@ function publishPendingOrigins(): Promise<void> {
     .catch((error: unknown) => console.error('bgfetch: registering the site-opened script', error));
   return registering;
 }
-
-const hostPattern = (origin: string) => {
-  const { protocol, hostname } = new URL(origin);
-  return `${protocol}//${hostname}/*`;
-};
 
 /**
  * Runs in the tab's top frame, in the extension's isolated world (serialised by

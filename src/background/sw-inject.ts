@@ -17,14 +17,18 @@ const loadShim = () =>
     // The build emits it as one line: without its final newline, the site's own line numbers stay.
     .then((buffer) => new TextEncoder().encode(new TextDecoder().decode(buffer).trimEnd())));
 
-export function injectShimIntoServiceWorkers(): void {
+/** `onWorkerScript` hears of every service-worker script on its way, with its URL. */
+export function injectShimIntoServiceWorkers(onWorkerScript: (url: string) => void): void {
   void loadShim();
   browser.webRequest.onBeforeSendHeaders.addListener(
     (details) => {
       const isWorkerScript = details.requestHeaders?.some(
         (header) => header.name.toLowerCase() === 'service-worker' && header.value === 'script',
       );
-      if (isWorkerScript) prependShim(details.requestId);
+      if (isWorkerScript) {
+        prependShim(details.requestId);
+        onWorkerScript(details.url);
+      }
       return {};
     },
     { urls: ['http://*/*', 'https://*/*'], types: ['script'] },

@@ -1,9 +1,11 @@
-// ISOLATED world: the only door between a page and the extension. Every page carries this part,
-// so it only listens, and does not even touch the extension API until a site uses it: Firefox
-// sets that API up for a page on first access, which cost every page load 3–4 ms (bench). The
-// relay (relay.ts) is loaded the first time the page API, or the site's service worker, hands
-// over a port. Service-worker events reach the site's worker through the same relay, injected
-// by the background (sw-events.ts) when it has one to deliver.
+// ISOLATED world: the only door between a page and the extension. Registered for the sites that
+// use the API (Firefox: src/background/bridge-sites.ts; Chromium: the sites switched to bgfetch)
+// and injected into open pages of a site on demand, so it only listens, and does not even touch
+// the extension API until a site uses it: Firefox sets that API up for a page on first access,
+// which cost every page load 3–4 ms (bench). The relay (relay.ts) is loaded the first time the
+// page API, or the site's service worker, hands over a port. Service-worker events reach the
+// site's worker through the same relay, injected by the background (sw-events.ts) when it has
+// one to deliver.
 import { CONNECT_MESSAGE, RELAY_PATH } from '../shared/channels';
 import type { BridgeToPage, PageToBridge } from '../shared/protocol';
 
@@ -20,6 +22,8 @@ const connect = (event: MessageEvent) => {
   const port = event.ports[0];
   if (event.data?.type !== CONNECT_MESSAGE || !port) return;
   event.stopImmediatePropagation();
+  const ack: BridgeToPage = { type: 'ack' };
+  port.postMessage(ack);
   loadRelay().then(
     ({ servePage }) => servePage(port),
     // The extension was updated or removed under this page: answer instead of leaving calls hanging.
@@ -37,6 +41,12 @@ const connect = (event: MessageEvent) => {
   );
 };
 
-window.addEventListener('message', (event) => event.source === window && connect(event), true);
-// The site's service worker (running the shim) asks for a line to the extension.
-navigator.serviceWorker?.addEventListener('message', connect);
+// Injected again into a page that has it (a registered script and an on-demand injection share
+// one isolated world): one bridge answers.
+const BRIDGE_LOADED = Symbol.for('bgfetch.bridge');
+if (!(BRIDGE_LOADED in globalThis)) {
+  Object.defineProperty(globalThis, BRIDGE_LOADED, { value: true });
+  window.addEventListener('message', (event) => event.source === window && connect(event), true);
+  // The site's service worker (running the shim) asks for a line to the extension.
+  navigator.serviceWorker?.addEventListener('message', connect);
+}

@@ -8,6 +8,11 @@ export const CONNECT_MESSAGE = 'bgfetch:connect';
  * import() on first use; a web-accessible resource, as dynamic imports from content scripts need.
  */
 export const RELAY_PATH = 'content/relay.js';
+/**
+ * The bridge (src/content/bridge.iife.ts), built to this path and registered at run time for the
+ * sites that need it (src/background/bridge-sites.ts, chromium-pages.ts).
+ */
+export const BRIDGE_SCRIPT_PATH = 'content/bridge.js';
 /** runtime.sendMessage envelopes: `{ channel, request }`. */
 export const PAGE_CHANNEL = 'bgfetch:page';
 export const ADMIN_CHANNEL = 'bgfetch:admin';

@@ -259,7 +259,9 @@ export function globalSettingsFrom(stored: unknown): GlobalSettings {
  * API hands the bridge. Requests carry an id for their reply; watches ride the same port.
  */
 export type PageToBridge = { rid: number; request: PageRequest } | PagePortMessage | ShimEventReply;
-export type BridgeToPage = { rid: number; reply: Reply<unknown> } | PagePortPush;
+/** The bridge's first message on a port it took: it is there, and the page's messages may follow. */
+export type BridgeAck = { type: 'ack' };
+export type BridgeToPage = { rid: number; reply: Reply<unknown> } | PagePortPush | BridgeAck;
 
 /** The four service-worker events a fetch produces (spec: "When it settles", 5). */
 export type SwEventType = 'success' | 'fail' | 'abort' | 'click';

@@ -2,7 +2,7 @@
 // site, whose bridge serves the port like a page's. A worker with no open window cannot reach
 // the extension; its calls reject instead of hanging.
 import { CONNECT_MESSAGE } from '../shared/channels';
-import { handOverPort, portChannel, type Channel } from '../content/page/channel';
+import { bridgePort, portChannel, type Channel } from '../content/page/channel';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -16,7 +16,12 @@ export function clientChannel(): Channel {
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
     const client = windows.find((w) => w.visibilityState === 'visible') ?? windows[0];
     if (!client) throw new TypeError('Background fetch needs an open window of this site to reach the bgfetch extension.');
-    current = portChannel(() => handOverPort((port) => client.postMessage({ type: CONNECT_MESSAGE }, [port])));
+    current = portChannel(() =>
+      bridgePort(
+        (port) => client.postMessage({ type: CONNECT_MESSAGE }, [port]),
+        () => void self.registration.update().catch(() => undefined),
+      ),
+    );
     return current;
   };
 

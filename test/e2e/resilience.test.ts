@@ -548,12 +548,15 @@ for (const name of browsersUnderTest()) {
     test('the store runs full: that fetch fails with quota-exceeded, its bytes are reclaimed, others finish', async () => {
       const before = await readStore(browser);
       const held = before.records.reduce((sum, r) => sum + r.stored, 0);
-      // Room for the small fetch and about four chunks of the big one (see quota.ts).
+      // Room for the small fetch and about four chunks of the big one (see quota.ts). At 2 MiB/s
+      // the big one writes a chunk of about 1 MiB every 0.5 s (FLUSH_MS in chunks.ts) and reaches
+      // the limit after 2 s; the small one has claimed all its room by then (0.5 s at 512 KiB/s),
+      // so a slow moment of the machine cannot make the big one's chunk take the small one's room.
       await setEngineSwitches(browser, { storeLimitBytes: held + 4.75 * MiB });
       try {
         const small = 256 * 1024;
-        await startFetch(page, 'small', [`/gen/q-small?size=${small}&seed=11&throttle=${128 * 1024}`]);
-        await startFetch(page, 'huge', [`/gen/q-huge?size=${32 * MiB}&seed=12&throttle=${8 * MiB}`]);
+        await startFetch(page, 'small', [`/gen/q-small?size=${small}&seed=11&throttle=${512 * 1024}`]);
+        await startFetch(page, 'huge', [`/gen/q-huge?size=${32 * MiB}&seed=12&throttle=${2 * MiB}`]);
         const huge = await finish(page, 'huge');
         assert.deepEqual([huge.state.result, huge.state.failureReason], ['failure', 'quota-exceeded']);
         assert.match((huge.bodies[0] as { error: string }).error, /^TypeError/, 'its body is gone');

@@ -6,8 +6,32 @@ import type { Page } from 'puppeteer-core';
  * page API's checks) and returns each reply, or "timeout" when none came within `timeoutMs`.
  */
 export async function rawBridge(requests: unknown[], timeoutMs = 10_000): Promise<unknown[]> {
-  const { port1, port2 } = new MessageChannel();
-  window.postMessage({ type: 'bgfetch:connect' }, '/', [port2]);
+  // As the page API finds the bridge (bridgePort in src/content/page/channel.ts): offered ports
+  // until one is acknowledged, the site's worker checked for updates (Firefox injects the bridge
+  // then) if none was at once. Without a bridge, the first port stays and the replies time out.
+  // (No named inner functions: this runs in the page, without the compiler's helpers.)
+  const port1 = await new Promise<MessagePort>((resolve) => {
+    const offered: MessagePort[] = [];
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (offered.length === 2) {
+        void navigator.serviceWorker?.getRegistrations().then((all) => all.forEach((r) => void r.update().catch(() => undefined)));
+      }
+      if (Date.now() - started > timeoutMs) {
+        clearInterval(timer);
+        resolve(offered[0]!);
+        return;
+      }
+      const channel = new MessageChannel();
+      offered.push(channel.port1);
+      channel.port1.onmessage = ({ data }) => {
+        if (data?.type !== 'ack') return;
+        clearInterval(timer);
+        resolve(channel.port1);
+      };
+      window.postMessage({ type: 'bgfetch:connect' }, '/', [channel.port2]);
+    }, 100);
+  });
   const pending = new Map<number, (reply: unknown) => void>();
   port1.onmessage = ({ data }) => {
     if (data && typeof data === 'object' && 'rid' in data) pending.get(data.rid)?.(data.reply);

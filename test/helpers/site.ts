@@ -47,6 +47,7 @@ export async function startTestServer(): Promise<TestServer> {
     staticDirs: {
       '/site/': path.join(ROOT, 'test/fixtures/site'),
       '/sw-site/': path.join(ROOT, 'test/fixtures/sw-site'),
+      '/plain/': path.join(ROOT, 'test/fixtures/plain'),
       // The opt-in file, as a site would host a copy of it.
       '/bgfetch/': path.join(ROOT, 'dist/chromium/sw'),
     },

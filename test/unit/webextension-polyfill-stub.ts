@@ -18,11 +18,20 @@ const browser = {
     download: async (_options: { url: string; filename: string }) => 1,
     search: async (_query: { id?: number }) => [] as { id: number; url: string; state: string }[],
   },
+  storage: {
+    local: {
+      get: async (_key: string): Promise<Record<string, unknown>> => ({}),
+      set: async (_items: Record<string, unknown>) => undefined,
+    },
+  },
+  tabs: {
+    query: async (_query: { url?: string }) => [] as { id?: number }[],
+  },
   scripting: {
-    registerContentScripts: async () => undefined,
-    unregisterContentScripts: async () => undefined,
-    getRegisteredContentScripts: async () => [],
-    executeScript: async () => [],
+    registerContentScripts: async (_scripts: { id: string; js: string[]; matches: string[] }[]) => undefined,
+    unregisterContentScripts: async (_filter: { ids: string[] }) => undefined,
+    getRegisteredContentScripts: async (_filter: { ids: string[] }) => [] as { id: string; matches?: string[] }[],
+    executeScript: async (_injection: { target: { tabId: number; allFrames?: boolean }; files: string[] }) => [],
   },
 };
 

@@ -17,28 +17,42 @@ export interface Channel {
 export const errorFromWire = ({ name, message }: WireError): Error =>
   name === 'TypeError' ? new TypeError(message) : new DOMException(message, name);
 
-/** `open` gives the port to the bridge the first time it is needed (a new one handed over, or one received). */
-export function portChannel(open: () => MessagePort): Channel {
-  let port: MessagePort | undefined;
+/**
+ * `open` finds the bridge the first time it is needed (a port it took, or one received); calls
+ * wait for it, and reject if it never comes.
+ */
+export function portChannel(open: () => MessagePort | Promise<MessagePort>): Channel {
+  let port: Promise<MessagePort> | undefined;
   let nextId = 0;
   const pending = new Map<number, [(value: never) => void, (error: Error) => void]>();
   const watchers = new Map<string, (snapshot: RegistrationSnapshot) => void>();
 
+  const connect = async () => {
+    const opened = await open();
+    opened.onmessage = ({ data }: MessageEvent<BridgeToPage>) => {
+      if ('rid' in data) {
+        const entry = pending.get(data.rid);
+        pending.delete(data.rid);
+        if (data.reply.ok) entry?.[0](data.reply.value as never);
+        else entry?.[1](errorFromWire(data.reply.error));
+      } else if (data.type === 'progress') {
+        watchers.get(data.snapshot.key)?.(data.snapshot);
+      }
+    };
+    return opened;
+  };
   const send = (message: PageToBridge) => {
-    if (!port) {
-      port = open();
-      port.onmessage = ({ data }: MessageEvent<BridgeToPage>) => {
-        if ('rid' in data) {
-          const entry = pending.get(data.rid);
-          pending.delete(data.rid);
-          if (data.reply.ok) entry?.[0](data.reply.value as never);
-          else entry?.[1](errorFromWire(data.reply.error));
-        } else {
-          watchers.get(data.snapshot.key)?.(data.snapshot);
-        }
-      };
-    }
-    port.postMessage(message);
+    const line = (port ??= connect());
+    line.then(
+      (opened) => opened.postMessage(message),
+      (error: Error) => {
+        // The next call looks for the bridge again.
+        if (port === line) port = undefined;
+        if (!('rid' in message)) return;
+        pending.get(message.rid)?.[1](error);
+        pending.delete(message.rid);
+      },
+    );
   };
 
   return {
@@ -58,9 +72,48 @@ export function portChannel(open: () => MessagePort): Channel {
   };
 }
 
-/** A new MessageChannel whose far end `handOver` gives to the bridge; returns the near end. */
-export function handOverPort(handOver: (port: MessagePort) => void): MessagePort {
-  const { port1, port2 } = new MessageChannel();
-  handOver(port2);
-  return port1;
+/** Waiting for a bridge that is there takes a few ms; longer means there is none yet. */
+const ACK_MS = 500;
+const RETRY_MS = 250;
+const GIVE_UP_MS = 15_000;
+
+/**
+ * A port the bridge took: `offer` hands the far end of a new channel to the bridge, again and
+ * again until one acknowledges it. In Firefox the bridge is only in pages of sites that used the
+ * API before (src/background/bridge-sites.ts); elsewhere `wake` (asking the browser to check the
+ * site's service worker for updates, which the background sees) makes the background inject it.
+ */
+export function bridgePort(offer: (port: MessagePort) => void, wake: () => void): Promise<MessagePort> {
+  return new Promise((resolve, reject) => {
+    const offered: MessagePort[] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const end = (taken?: MessagePort) => {
+      clearTimeout(timer);
+      clearTimeout(giveUp);
+      for (const port of offered) if (port !== taken) port.close();
+    };
+    const tryOnce = () => {
+      const { port1, port2 } = new MessageChannel();
+      offered.push(port1);
+      port1.onmessage = ({ data }: MessageEvent<BridgeToPage>) => {
+        if (!(data && 'type' in data && data.type === 'ack')) return;
+        end(port1);
+        resolve(port1);
+      };
+      offer(port2);
+    };
+    const giveUp = setTimeout(() => {
+      end();
+      reject(new TypeError('The bgfetch extension is not reachable from this page.'));
+    }, GIVE_UP_MS);
+    const retry = () => {
+      tryOnce();
+      timer = setTimeout(retry, RETRY_MS);
+    };
+    tryOnce();
+    timer = setTimeout(() => {
+      wake();
+      retry();
+    }, ACK_MS);
+  });
 }
