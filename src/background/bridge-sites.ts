@@ -7,16 +7,11 @@
 import browser from 'webextension-polyfill';
 import { BRIDGE_SCRIPT_PATH } from '../shared/channels';
 import type { Caller } from './policy';
+import { hostPattern, registerForSites } from './registered-scripts';
 
 const SCRIPT_ID = 'bgfetch-bridge';
 /** storage.local: the host patterns the bridge is registered for, sorted. */
 const HOSTS_KEY = 'bgfetch.bridgeHosts';
-
-/** Match patterns carry no port: the bridge may also run on a site's other ports, harmlessly. */
-export const hostPattern = (origin: string): string => {
-  const { protocol, hostname } = new URL(origin);
-  return `${protocol}//${hostname}/*`;
-};
 
 let queue: Promise<void> = Promise.resolve();
 const serially = (work: () => Promise<void>): Promise<void> =>
@@ -29,15 +24,8 @@ const storedHosts = async (): Promise<string[]> => {
 /** Hosts known to be stored, so a page's every call does not read storage. */
 const remembered = new Set<string>();
 
-async function register(hosts: string[]): Promise<void> {
-  const [current] = await browser.scripting.getRegisteredContentScripts({ ids: [SCRIPT_ID] });
-  if (current && JSON.stringify([...(current.matches ?? [])].sort()) === JSON.stringify(hosts)) return;
-  if (current) await browser.scripting.unregisterContentScripts({ ids: [SCRIPT_ID] });
-  if (!hosts.length) return;
-  await browser.scripting.registerContentScripts([
-    { id: SCRIPT_ID, js: [BRIDGE_SCRIPT_PATH], matches: hosts, runAt: 'document_start', allFrames: true, persistAcrossSessions: true },
-  ]);
-}
+const register = (hosts: string[]) =>
+  registerForSites({ id: SCRIPT_ID, js: [BRIDGE_SCRIPT_PATH], matches: hosts, runAt: 'document_start', allFrames: true, persistAcrossSessions: true });
 
 /** At every start: an extension update drops registered scripts. */
 export function syncBridgeRegistration(): Promise<void> {

@@ -11,7 +11,7 @@ import { everyStore, isPrivateKey, storeOf } from './stores';
 import type { DeliverEvent, DeliveryOutcome, SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
 import { releaseBodies } from './disposal';
-import { hostPattern } from './bridge-sites';
+import { hostPattern, registerForSites } from './registered-scripts';
 
 const inFlight = new Set<string>();
 
@@ -45,14 +45,8 @@ let registering = Promise.resolve();
 function publishPendingOrigins(): Promise<void> {
   registering = registering
     .then(async () => {
-      const hosts = [...new Set((await db.swEvents.toArray()).map((event) => hostPattern(event.origin)))].sort();
-      const [current] = await browser.scripting.getRegisteredContentScripts({ ids: [SITE_OPENED_SCRIPT] });
-      if (current && JSON.stringify([...(current.matches ?? [])].sort()) === JSON.stringify(hosts)) return;
-      if (current) await browser.scripting.unregisterContentScripts({ ids: [SITE_OPENED_SCRIPT] });
-      if (!hosts.length) return;
-      await browser.scripting.registerContentScripts([
-        { id: SITE_OPENED_SCRIPT, js: [SITE_OPENED_PATH], matches: hosts, runAt: 'document_idle', allFrames: false, persistAcrossSessions: true },
-      ]);
+      const hosts = [...new Set((await db.swEvents.toArray()).map((event) => hostPattern(event.origin)))];
+      await registerForSites({ id: SITE_OPENED_SCRIPT, js: [SITE_OPENED_PATH], matches: hosts, runAt: 'document_idle', allFrames: false, persistAcrossSessions: true });
     })
     .catch((error: unknown) => console.error('bgfetch: registering the site-opened script', error));
   return registering;
