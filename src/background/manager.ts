@@ -20,7 +20,7 @@ import { startTransfers, stopTransfers } from './transfer';
 
 /** How long one reply may wait for a response head or body bytes before the page asks again. */
 const LONG_POLL_MS = 10_000;
-/** Stored chunks per body reply (up to 256 MiB of 8 MiB chunks): Blobs are handles, nothing is read here. */
+/** Stored chunks per body reply (up to 256 MiB of 8 MiB chunks, 512 of Chromium's 16): Blobs are handles, nothing is read here. */
 const PARTS_PER_REPLY = 32;
 
 export type PageHandlers = {

@@ -1,5 +1,6 @@
-// Streaming transfers: each response body goes into the store in chunks of up to 8 MiB, with
-// `downloaded` updated in the same transaction, so a restart resumes from what is stored.
+// Streaming transfers: each response body goes into the store in chunks of up to 8 MiB (16 in
+// Chromium), with `downloaded` updated in the same transaction, so a restart resumes from what is
+// stored.
 //
 // What can happen to a transfer, and what the engine does:
 // - The background is stopped (idle timeout, crash, browser closed): on the next start

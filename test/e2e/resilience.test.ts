@@ -132,8 +132,8 @@ async function stopExtensionWorker(launched: Launched): Promise<void> {
  * in buffers on the way. Chromium drops what its network pipe still held when the connection
  * fails (up to about 2 MiB seen here).
  */
-const CHUNK = 8 * MiB;
-const overlapPerResume = (name: BrowserName) => CHUNK + (name === 'firefox' ? 0.5 * MiB : 2 * MiB);
+const chunkBytes = (name: BrowserName) => (name === 'firefox' ? 8 : 16) * MiB;
+const overlapPerResume = (name: BrowserName) => chunkBytes(name) + (name === 'firefox' ? 0.5 * MiB : 2 * MiB);
 const rangeStart = (rec: LogRecord) => Number(/^bytes=(\d+)-$/.exec(rec.range ?? '')?.[1] ?? NaN);
 
 /**
