@@ -131,3 +131,12 @@ export function loadTime() {
   const nav = performance.getEntriesByType('navigation')[0];
   return nav.loadEventEnd - nav.startTime;
 }
+
+/**
+ * From the response's first byte to the page's first script (bench/fixtures/plain.html): the
+ * part of a load that document_start content scripts delay, without the network's and the load
+ * event's noise.
+ */
+export function firstScriptTime() {
+  return window.firstScriptAt - performance.getEntriesByType('navigation')[0].responseStart;
+}

@@ -1,11 +1,12 @@
 // What the extension costs a page that never uses the API: load time (loadEventEnd) of a plain
-// page in a browser with the extension and in two instances without it. The second instance
+// page in a browser with the extension and in two instances without it, and the part of it that
+// document_start scripts delay (first byte → the page's first script), which is far less noisy. The second instance
 // without is an A/A control: the difference between two identical browsers shows how large a
 // difference the noise alone makes, so the with-vs-without number can be judged against it.
 // Loads rotate through every order of the three browsers, round by round, never in blocks.
 import { config, log } from '../lib/config.mjs';
 import { launchPlain, withExtension } from '../lib/browsers.mjs';
-import { loadTime } from '../lib/site-page.mjs';
+import { firstScriptTime, loadTime } from '../lib/site-page.mjs';
 import { fmt, median, medianInterval, pairedDiffs } from '../lib/stats.mjs';
 
 /**
@@ -26,18 +27,42 @@ const ORDERS = [
   ['a', 'ext', 'b'],
 ];
 
+/** One load: its load time (loadEventEnd) and its first byte → first script time. */
 async function loadOnce(page, url) {
   await page.goto(url, { waitUntil: 'load' });
+  const firstScript = await page.evaluate(firstScriptTime);
   // loadEventEnd is set just after the load handlers return: wait for it.
   for (let tries = 0; tries < 20; tries++) {
-    const ms = await page.evaluate(loadTime);
-    if (ms > 0) return ms;
+    const load = await page.evaluate(loadTime);
+    if (load > 0) return { load, firstScript };
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return NaN;
+  return { load: NaN, firstScript };
 }
 
 const interval = ([lo, hi]) => `${fmt(lo)}…${fmt(hi)}`;
+const yes = (b) => (b ? 'yes' : 'no');
+
+/**
+ * Round by round differences: each pair was loaded back to back, so slow spells of the machine
+ * (other work on 2 cores) cancel out. Two readings: the added time is above zero (sampling noise
+ * alone), and above the A/A interval too (also allows for two browser instances simply differing).
+ */
+function pairedRow(ctx, what, times) {
+  const added = pairedDiffs(times.ext, times.a);
+  const aa = pairedDiffs(times.b, times.a);
+  const addedInterval = medianInterval(added);
+  const aaInterval = medianInterval(aa);
+  const aboveZero = addedInterval[0] > 0;
+  const beyondNoise = addedInterval[0] > aaInterval[1];
+  ctx.report.row(ctx.browser,
+    `${what}, median of paired differences (baseline: A/A, without − without; 95% CI ${interval(addedInterval)} vs ${interval(aaInterval)} ms)`,
+    'ms', added, aa, { higherIsBetter: false, noRatio: true, goalText: '—', detail: { addedInterval, aaInterval, aboveZero, beyondNoise } });
+  ctx.report.note(
+    `${ctx.browser} ${what}: ${fmt(median(added))} ms (95% CI ${interval(addedInterval)}), ` +
+      `A/A control ${fmt(median(aa))} ms (${interval(aaInterval)}); above zero: ${yes(aboveZero)}, above the A/A interval: ${yes(beyondNoise)}`,
+  );
+}
 
 export default {
   name: 'pageload',
@@ -55,8 +80,13 @@ export default {
           for (const which of ORDERS[i % ORDERS.length]) await loadOnce(tabs[which], `${url}?warm=${i}`);
         }
         const ms = { ext: [], a: [], b: [] };
+        const first = { ext: [], a: [], b: [] };
         for (let i = 0; i < config.pageLoads; i++) {
-          for (const which of ORDERS[i % ORDERS.length]) ms[which].push(await loadOnce(tabs[which], `${url}?i=${i}`));
+          for (const which of ORDERS[i % ORDERS.length]) {
+            const { load, firstScript } = await loadOnce(tabs[which], `${url}?i=${i}`);
+            ms[which].push(load);
+            first[which].push(firstScript);
+          }
         }
         const present = async (tab) => tab.evaluate(() => 'BackgroundFetchManager' in self);
         const detail = { apiPresentWithExtension: await present(tabs.ext), apiPresentWithout: await present(tabs.a) };
@@ -66,24 +96,8 @@ export default {
           ms.ext, ms.a, { higherIsBetter: false, goal: { maxAdded: 1 }, goalText: '≤ +1 ms' });
         base.detail = { ...detail, addedMs: base.bgfetch - base.baseline, aaMs: median(ms.b) - median(ms.a), secondWithout: ms.b };
 
-        // Round by round differences: each pair was loaded back to back, so slow spells of the
-        // machine (other work on 2 cores) cancel out.
-        const added = pairedDiffs(ms.ext, ms.a);
-        const aa = pairedDiffs(ms.b, ms.a);
-        const addedInterval = medianInterval(added);
-        const aaInterval = medianInterval(aa);
-        // Two readings: the added time is above zero (sampling noise alone), and above the A/A
-        // interval too (also allows for two browser instances simply differing).
-        const aboveZero = addedInterval[0] > 0;
-        const beyondNoise = addedInterval[0] > aaInterval[1];
-        ctx.report.row(ctx.browser,
-          `page load added by the extension, median of paired differences (baseline: A/A, without − without; 95% CI ${interval(addedInterval)} vs ${interval(aaInterval)} ms)`,
-          'ms', added, aa, { higherIsBetter: false, noRatio: true, goalText: '—', detail: { addedInterval, aaInterval, aboveZero, beyondNoise } });
-        const yes = (b) => (b ? 'yes' : 'no');
-        ctx.report.note(
-          `${ctx.browser} page load: ${fmt(median(added))} ms added by the extension (95% CI ${interval(addedInterval)}), ` +
-            `A/A control ${fmt(median(aa))} ms (${interval(aaInterval)}); added above zero: ${yes(aboveZero)}, above the A/A interval: ${yes(beyondNoise)}`,
-        );
+        pairedRow(ctx, 'page load added by the extension', ms);
+        pairedRow(ctx, "time from the response's first byte to the page's first script, added by the extension", first);
         log(`${ctx.browser} page loads: ext ${fmt(median(ms.ext))}, without ${fmt(median(ms.a))} / ${fmt(median(ms.b))} ms`);
       } finally {
         for (const browser of plain) await browser.close().catch(() => undefined);
