@@ -59,8 +59,7 @@ export async function streamBody(
   const schedule = (last = false) => {
     if (pending.size === 0 && !last) return;
     const size = pending.size;
-    // A full chunk is stored from its own buffer where that is the cheaper way; anything else
-    // is copied now, as the chunk buffer takes the next bytes at once.
+    // A copy, made now: the chunk buffer takes the next bytes at once.
     const data = chunkData(pending.drain());
     lastFlush = Date.now();
     const start = scheduled;

@@ -1,5 +1,5 @@
 // Content scripts registered at run time for a list of sites (the bridge, the site-opened
-// script): registered again only when the list changed, and none for no site at all.
+// script, Chromium's page API): registered again only when the list changed, none for no site.
 import browser, { type Scripting } from 'webextension-polyfill';
 
 /** Match patterns carry no port: such a script may also run on a site's other ports, harmlessly. */
