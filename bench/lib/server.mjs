@@ -8,6 +8,8 @@ export async function startBenchServer() {
     staticDirs: {
       '/site/': path.join(ROOT, 'test/fixtures/site'),
       '/bench/': path.join(ROOT, 'bench/fixtures'),
+      // The service-worker shim as a site hosts it to opt in where bgfetch cannot prepend it (Chromium).
+      '/bgfetch/': path.join(ROOT, 'dist/chromium/sw'),
     },
   });
   let counter = Date.now() % 1_000_000;

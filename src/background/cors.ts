@@ -238,7 +238,8 @@ function refuse(flight: Flight, reason: string): WebRequest.BlockingResponse {
 let listening = 0;
 function hook(): () => void {
   if (listening++ === 0) {
-    const filter = { urls: ['http://*/*', 'https://*/*'] };
+    // The transfers are the background's own requests (tabId -1): pages' requests never wait here.
+    const filter = { urls: ['http://*/*', 'https://*/*'], tabId: -1 };
     browser.webRequest.onBeforeSendHeaders.addListener(beforeSendHeaders, filter, ['blocking', 'requestHeaders']);
     browser.webRequest.onHeadersReceived.addListener(headersReceived, filter, ['blocking', 'responseHeaders']);
   }

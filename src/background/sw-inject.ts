@@ -31,7 +31,9 @@ export function injectShimIntoServiceWorkers(onWorkerScript: (url: string) => vo
       }
       return {};
     },
-    { urls: ['http://*/*', 'https://*/*'], types: ['script'] },
+    // A worker's script is fetched for no tab (tabId -1): pages' own script requests then never
+    // wait on this blocking listener, however busy the background is.
+    { urls: ['http://*/*', 'https://*/*'], types: ['script'], tabId: -1 },
     ['blocking', 'requestHeaders'],
   );
 }

@@ -66,6 +66,33 @@ for (const name of browsersUnderTest()) {
       });
     });
 
+    test('the interfaces are built on first use, whichever is read first, and then are as WebIDL has them', async () => {
+      const seen = await page.evaluate(async () => {
+        const frame = document.createElement('iframe');
+        frame.src = '/site/?lazy';
+        const loaded = new Promise((resolve) => (frame.onload = resolve));
+        document.body.append(frame);
+        await loaded;
+        const inner = frame.contentWindow as any;
+        const enumerableBefore = Object.keys(inner).includes('BackgroundFetchManager');
+        const reg = await inner.swReady;
+        // backgroundFetch first: the interface objects must be the ones it was built from.
+        const manager = reg.backgroundFetch;
+        const isManager = manager instanceof inner.BackgroundFetchManager;
+        const { value, ...attributes } = Object.getOwnPropertyDescriptor(inner, 'BackgroundFetchManager')!;
+        const ids = await manager.getIds();
+        frame.remove();
+        return { enumerableBefore, isManager, isFunction: typeof value === 'function', attributes, ids };
+      });
+      assert.deepEqual(seen, {
+        enumerableBefore: false,
+        isManager: true,
+        isFunction: true,
+        attributes: { writable: true, enumerable: false, configurable: true },
+        ids: [],
+      });
+    });
+
     test('frames get the API too, and their calls reach the extension', async () => {
       const seen = await page.evaluate(async () => {
         const frame = document.createElement('iframe');

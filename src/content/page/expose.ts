@@ -18,3 +18,50 @@ export function exposeInterfaces(
     },
   });
 }
+
+/**
+ * The same, deferred: until something reads one of `names` or `backgroundFetch`, accessors stand in
+ * their place (feature detection with `in` sees them), so a page that never touches the API does
+ * not pay for building it. Every page runs this, so it avoids what a fresh Firefox document makes
+ * expensive on first use (bench, in-page timings): `Object.defineProperty` (~0.35 ms, against
+ * ~0.02 for the native `Object.defineProperties`) and iterators (`for…of`, ~0.5 ms).
+ */
+export function exposeInterfacesLazily(
+  names: readonly string[],
+  create: () => Parameters<typeof exposeInterfaces>,
+): void {
+  let created = false;
+  const createOnce = () => {
+    if (created) return;
+    created = true;
+    exposeInterfaces(...create());
+  };
+  const global = globalThis as unknown as Record<string, unknown>;
+  const standIns: PropertyDescriptorMap = {};
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    standIns[name] = {
+      configurable: true,
+      enumerable: false,
+      get() {
+        createOnce();
+        return global[name];
+      },
+      set(value: unknown) {
+        createOnce();
+        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true });
+      },
+    };
+  }
+  Object.defineProperties(globalThis, standIns);
+  Object.defineProperties(ServiceWorkerRegistration.prototype, {
+    backgroundFetch: {
+      configurable: true,
+      enumerable: true,
+      get(this: unknown) {
+        createOnce();
+        return Object.getOwnPropertyDescriptor(ServiceWorkerRegistration.prototype, 'backgroundFetch')!.get!.call(this);
+      },
+    },
+  });
+}

@@ -12,9 +12,12 @@ import type {
 } from '../../shared/spec';
 import type { Channel } from './channel';
 
-const TOKEN = Symbol();
+/** What createInterfaces builds, by name (page.iife.ts stands in for them before they are built). */
+export const INTERFACE_NAMES = ['BackgroundFetchManager', 'BackgroundFetchRegistration', 'BackgroundFetchRecord'] as const;
+
 const illegalConstructor = () => new TypeError('Illegal constructor');
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+// Nothing is built at load: every page runs this file's top level (see exposeInterfacesLazily).
+const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
 
 interface RegistrationInternals {
   scope: string;
@@ -30,6 +33,7 @@ interface RecordInternals {
 }
 
 export function createInterfaces(channel: Channel, baseUrl: () => string) {
+  const TOKEN = Symbol();
   const managers = new WeakMap<ServiceWorkerRegistration, BackgroundFetchManager>();
   const managerScopes = new WeakMap<object, ServiceWorkerRegistration>();
   const registrationInternals = new WeakMap<object, RegistrationInternals>();
@@ -299,7 +303,7 @@ async function readResponse(
   let reading: Promise<ArrayBuffer> | undefined;
   // The store hands out its chunks as Blobs, many per reply. (A Response made of one Blob of
   // them streams slower in Chromium than reading each whole.)
-  const body = NULL_BODY_STATUSES.has(head.status)
+  const body = NULL_BODY_STATUSES.includes(head.status)
     ? null
     : new ReadableStream<Uint8Array>({
         async pull(controller) {
