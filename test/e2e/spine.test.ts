@@ -51,6 +51,13 @@ for (const name of browsersUnderTest()) {
           constructError,
           methods: ['fetch', 'get', 'getIds'].map((m) => typeof w.BackgroundFetchManager.prototype[m]),
           tag: Object.prototype.toString.call(reg.backgroundFetch),
+          // WebIDL members are enumerable properties of the prototype (class syntax makes them not).
+          notEnumerable: [w.BackgroundFetchManager, w.BackgroundFetchRegistration, w.BackgroundFetchRecord].flatMap((i) =>
+            Object.getOwnPropertyNames(i.prototype).filter((m) => m !== 'constructor' && !Object.getOwnPropertyDescriptor(i.prototype, m)!.enumerable),
+          ),
+          attributes: ['id', 'downloaded', 'result', 'recordsAvailable', 'onprogress'].map(
+            (a) => typeof Object.getOwnPropertyDescriptor(w.BackgroundFetchRegistration.prototype, a)?.get,
+          ),
         };
       });
       assert.deepEqual(shape, {
@@ -63,6 +70,8 @@ for (const name of browsersUnderTest()) {
         constructError: 'TypeError',
         methods: ['function', 'function', 'function'],
         tag: '[object BackgroundFetchManager]',
+        notEnumerable: [],
+        attributes: ['function', 'function', 'function', 'function', 'function'],
       });
     });
 

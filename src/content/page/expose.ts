@@ -5,6 +5,10 @@ export function exposeInterfaces(
   managerFor: (registration: ServiceWorkerRegistration) => unknown,
 ): void {
   for (const [name, constructor] of Object.entries(interfaces)) {
+    // WebIDL attributes and operations are enumerable; class syntax makes its members not.
+    for (const member of Object.getOwnPropertyNames(constructor.prototype)) {
+      if (member !== 'constructor') Object.defineProperty(constructor.prototype, member, { enumerable: true });
+    }
     Object.defineProperty(constructor, 'name', { value: name });
     Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
     Object.defineProperty(globalThis, name, { value: constructor, writable: true, configurable: true });
@@ -49,7 +53,8 @@ export function exposeInterfacesLazily(
       },
       set(value: unknown) {
         createOnce();
-        Object.defineProperty(globalThis, name, { value, writable: true, configurable: true });
+        // Building replaced this accessor with a writable data property.
+        global[name] = value;
       },
     };
   }
@@ -60,7 +65,7 @@ export function exposeInterfacesLazily(
       enumerable: true,
       get(this: unknown) {
         createOnce();
-        return Object.getOwnPropertyDescriptor(ServiceWorkerRegistration.prototype, 'backgroundFetch')!.get!.call(this);
+        return Reflect.get(ServiceWorkerRegistration.prototype, 'backgroundFetch', this);
       },
     },
   });

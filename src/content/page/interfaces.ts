@@ -15,6 +15,18 @@ import type { Channel } from './channel';
 /** What createInterfaces builds, by name (page.iife.ts stands in for them before they are built). */
 export const INTERFACE_NAMES = ['BackgroundFetchManager', 'BackgroundFetchRegistration', 'BackgroundFetchRecord'] as const;
 
+/** BackgroundFetchRegistration's attributes that mirror the fetch's state as the engine sends it. */
+const STATE_ATTRIBUTES = [
+  'id',
+  'uploadTotal',
+  'uploaded',
+  'downloadTotal',
+  'downloaded',
+  'result',
+  'failureReason',
+  'recordsAvailable',
+] as const satisfies readonly (keyof RegistrationSnapshot)[];
+
 const illegalConstructor = () => new TypeError('Illegal constructor');
 // Nothing is built at load: every page runs this file's top level (see exposeInterfacesLazily).
 const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
@@ -124,30 +136,15 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
       super();
       registrationInternals.set(this, { scope, state, onprogress: null });
     }
-    get id() {
-      return internalsOf(registrationInternals, this).state.id;
-    }
-    get uploadTotal() {
-      return internalsOf(registrationInternals, this).state.uploadTotal;
-    }
-    get uploaded() {
-      return internalsOf(registrationInternals, this).state.uploaded;
-    }
-    get downloadTotal() {
-      return internalsOf(registrationInternals, this).state.downloadTotal;
-    }
-    get downloaded() {
-      return internalsOf(registrationInternals, this).state.downloaded;
-    }
-    get result() {
-      return internalsOf(registrationInternals, this).state.result;
-    }
-    get failureReason() {
-      return internalsOf(registrationInternals, this).state.failureReason;
-    }
-    get recordsAvailable() {
-      return internalsOf(registrationInternals, this).state.recordsAvailable;
-    }
+    // The attributes that read the fetch's state are defined below, all alike.
+    declare readonly id: string;
+    declare readonly uploadTotal: number;
+    declare readonly uploaded: number;
+    declare readonly downloadTotal: number;
+    declare readonly downloaded: number;
+    declare readonly result: RegistrationSnapshot['result'];
+    declare readonly failureReason: RegistrationSnapshot['failureReason'];
+    declare readonly recordsAvailable: boolean;
     get onprogress() {
       return internalsOf(registrationInternals, this).onprogress;
     }
@@ -189,6 +186,17 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
       return records.map((info) => new BackgroundFetchRecord(TOKEN, scope, state.key, info));
     }
   }
+
+  const stateAttributes: PropertyDescriptorMap = {};
+  for (const name of STATE_ATTRIBUTES) {
+    stateAttributes[name] = {
+      configurable: true,
+      get(this: object) {
+        return internalsOf(registrationInternals, this).state[name];
+      },
+    };
+  }
+  Object.defineProperties(BackgroundFetchRegistration.prototype, stateAttributes);
 
   class BackgroundFetchRecord {
     constructor(token: symbol, scope: string, key: string, info: RecordInfo) {
