@@ -146,6 +146,27 @@ describe('writing bodies', () => {
     expect(back.every((byte, i) => byte === body[i])).toBe(true);
   });
 
+  it("stores a slow body's first bytes soon, and later ones no more often than the flush interval", async () => {
+    const key = await storedFetch(1);
+    await writeHead(key, 0, head(null));
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(new Uint8Array(1000));
+        await pause(200);
+        controller.enqueue(new Uint8Array(1000));
+        await pause(20);
+        controller.enqueue(new Uint8Array(1000));
+        controller.close();
+      },
+    });
+    const never = new AbortController().signal;
+    const stored: number[] = [];
+    await streamBody(key, 0, stream, 0, never, never, (n) => stored.push(n), () => undefined, true);
+    // The read 200 ms in stores what came so far; the next, 20 ms later, waits for the body's end.
+    expect(stored).toEqual([2000, 1000]);
+  });
+
   it('refuses bytes beyond downloadTotal with download-total-exceeded, counting only what fits', async () => {
     const key = await storedFetch(2, { downloadTotal: 6 });
     const [first, second] = await Promise.allSettled([appendChunk(key, 0, 0, bytes(4), true), appendChunk(key, 1, 0, bytes(4), true)]);

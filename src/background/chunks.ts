@@ -20,6 +20,12 @@ export const CHUNK_BYTES = (__TARGET__ === 'chromium' ? 16 : 8) << 20;
 const WRITES_IN_FLIGHT = 2;
 /** A slow transfer still reports progress (and survives a restart) at least this often. */
 const FLUSH_MS = 500;
+/**
+ * A body's first bytes are stored this soon, so the page's first progress event with bytes comes
+ * about as soon as data flows (bench latency: 0.6 s after fetch() with FLUSH_MS alone). A body that
+ * arrives whole within it still takes one write.
+ */
+const FIRST_FLUSH_MS = 100;
 
 /**
  * Streams `body` into the store from `startOffset`; resolves to the offset reached.
@@ -47,7 +53,7 @@ export async function streamBody(
   let scheduled = startOffset;
   let stored = startOffset;
   const pending = new ChunkBuffer(CHUNK_BYTES);
-  let lastFlush = Date.now();
+  let lastFlush = Date.now() - (FLUSH_MS - FIRST_FLUSH_MS);
   /** Writes handed to the store and not yet confirmed, oldest first. */
   const writing: Promise<void>[] = [];
   /** Settles once the last scheduled chunk is in the write queue (or failed to get there). */
