@@ -32,5 +32,12 @@ export const OFFSCREEN_CHANNEL = 'bgfetch:offscreen';
 export const SITE_OPENED_CHANNEL = 'bgfetch:site-opened';
 /** That script, built at this path (scripts/build.mjs). */
 export const SITE_OPENED_PATH = 'content/site-opened.js';
+/**
+ * The pages where Background Fetch can exist: it needs a service worker, and so a secure context
+ * (https, or http to this machine). The page API goes to these pages only: on any other it would
+ * do nothing, and Firefox spends ~2 ms of a page load on any document_start script (bench).
+ * manifest.json lists the same for Firefox's page script (checked by src/shared/channels.test.ts).
+ */
+export const SECURE_CONTEXT_MATCHES = ['https://*/*', 'http://*.localhost/*', 'http://127.0.0.1/*', 'http://[::1]/*'];
 /** storage.local key of the transfer engine's test-only switches (src/background/switches.ts). */
 export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';
