@@ -108,7 +108,9 @@ export async function pageBgProgress(id, url, timeoutMs) {
     });
   });
   const running = events.filter((e) => e.downloaded > 0);
-  const gaps = running.slice(1).map((e, i) => e.t - running[i].t);
+  // Intervals while bytes arrive: the event that only says the fetch settled is not one.
+  const growing = running.filter((e, i) => i === 0 || e.downloaded !== running[i - 1].downloaded);
+  const gaps = growing.slice(1).map((e, i) => e.t - growing[i].t);
   return { regMs, firstProgressMs: running[0]?.t ?? NaN, events, gaps, result: f.result, total: f.downloaded };
 }
 

@@ -44,11 +44,11 @@ export default {
         row('fetch() → registration resolved (vs native Background Fetch)', bg.reg, native.reg);
         row('fetch() → first progress event with bytes (vs native Background Fetch)', bg.first, native.first);
         row('fetch() → first progress event with bytes (vs page fetch() → first body chunk)', bg.first, base.first);
-        row('interval between progress events, body throttled to 1 MiB/s (vs native)', bg.gaps, native.gaps);
+        row('interval between progress events while bytes arrive, body throttled to 1 MiB/s (vs native)', bg.gaps, native.gaps);
       } else {
         row('fetch() → registration resolved (baseline: page fetch() → headers)', bg.reg, base.headers);
         row('fetch() → first progress event with bytes (baseline: page fetch() → first body chunk)', bg.first, base.first);
-        row('interval between progress events, body throttled to 1 MiB/s', bg.gaps, null);
+        row('interval between progress events while bytes arrive, body throttled to 1 MiB/s', bg.gaps, null);
       }
     }),
 };

@@ -18,7 +18,13 @@ import { fmt, median, medianInterval, pairedDiffs } from '../lib/stats.mjs';
  * Firefox rounds page timings to 1 ms by default (privacy.reduceTimerPrecision), as coarse as the
  * difference measured: all its instances report them unrounded.
  */
-const PREFS = { 'privacy.reduceTimerPrecision': false };
+const PREFS = {
+  'privacy.reduceTimerPrecision': false,
+  // A plain http site (not a secure context) on the loopback server: bgfetch's page script must
+  // not go there. Without HTTPS-First, which would try https:// first.
+  'network.dns.localDomains': 'insecure.bgfetch.test',
+  'dom.security.https_first': false,
+};
 
 /** Rounds of loads in each browser before any is counted. */
 const WARM_UP = 6;
@@ -123,14 +129,26 @@ export default {
         }
         const ms = Object.fromEntries(Object.keys(tabs).map((k) => [k, []]));
         const first = Object.fromEntries(Object.keys(tabs).map((k) => [k, []]));
+        // Firefox: the same page on a plain http site, where no service worker (so no Background
+        // Fetch) can exist, with and without the extension.
+        const insecureUrl = Object.assign(new URL(url), { hostname: 'insecure.bgfetch.test' }).href;
+        const insecure = { ext: [], a: [], b: [] };
+        const insecureOrders = permutations(Object.keys(insecure));
         for (let i = 0; i < config.pageLoads; i++) {
           for (const which of orders[i % orders.length]) {
             const { load, firstScript } = await loadOnce(tabs[which], `${url}?i=${i}`);
             ms[which].push(load);
             first[which].push(firstScript);
           }
+          if (ctx.browser !== 'firefox') continue;
+          for (const which of insecureOrders[i % insecureOrders.length]) {
+            insecure[which].push((await loadOnce(tabs[which], `${insecureUrl}?i=${i}`)).load);
+          }
         }
-        const present = async (tab) => tab.evaluate(() => 'BackgroundFetchManager' in self);
+        const present = async (tab, at = url) => {
+          await tab.goto(at, { waitUntil: 'load' });
+          return tab.evaluate(() => 'BackgroundFetchManager' in self && isSecureContext);
+        };
         const detail = { apiPresentWithExtension: await present(tabs.ext), apiPresentWithout: await present(tabs.a) };
         if (tabs.empty && (await present(tabs.empty))) throw new Error('the empty page script build still defines the API');
         ctx.bench.clearLog();
@@ -147,6 +165,11 @@ export default {
         if (tabs.empty) {
           pairedRow(ctx, `${firstScript}, added by the same extension with an empty page script (Firefox's own cost)`, first.empty, first.a, aaFirst);
           pairedRow(ctx, `${firstScript}, bgfetch's page script vs an empty one`, first.ext, first.empty, aaFirst);
+        }
+        if (ctx.browser === 'firefox') {
+          if (await present(tabs.ext, insecureUrl)) throw new Error(`${insecureUrl} is not a secure context: it must have no API`);
+          pairedRow(ctx, 'page load added by the extension on a plain http site (not a secure context: no API there)',
+            insecure.ext, insecure.a, pairedDiffs(insecure.b, insecure.a));
         }
         // Firefox puts it into every page; Chromium only into pages of sites switched to bgfetch.
         const scriptMs = ctx.browser === 'firefox' ? await timePageScript(ctx, url) : NaN;
