@@ -48,11 +48,20 @@ function summarise(records: StoredRecord[]): Map<string, RecordSummary> {
   return summaries;
 }
 
-export async function loadList(): Promise<ListData> {
-  const registrations = await db.registrations.toArray();
-  const activeKeys = registrations.filter((reg) => reg.active).map((reg) => reg.key);
-  const records = activeKeys.length ? await db.records.where('regKey').anyOf(activeKeys).toArray() : [];
+/**
+ * The active fetches and their records. A query of its own: progress changes only these rows, so
+ * only this one runs again (the finished ones can be a thousand; bench popup-progress).
+ */
+export async function loadActive(): Promise<ListData> {
+  const registrations = await db.registrations.where('active').equals(1).toArray();
+  const keys = registrations.map((reg) => reg.key);
+  const records = keys.length ? await db.records.where('regKey').anyOf(keys).toArray() : [];
   return { registrations, summaries: summarise(records) };
+}
+
+/** The settled fetches: this query runs again only when one settles, changes or goes. */
+export async function loadFinished(): Promise<StoredRegistration[]> {
+  return db.registrations.where('active').equals(0).toArray();
 }
 
 export async function loadSites(): Promise<Map<string, SiteSettings>> {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { command, loadList, loadSites, useGlobalSettings, useLiveQuery } from '../../data';
+import { command, loadActive, loadFinished, loadSites, useGlobalSettings, useLiveQuery, type ListData } from '../../data';
 import { formatBytes } from '../../format';
 import { msg, uiLocale } from '../../i18n';
 import { groupBySite, SpeedSampler } from '../../model';
@@ -13,7 +13,15 @@ export type Run = (work: () => Promise<unknown>, done?: string) => void;
 const TICK_MS = 1000;
 
 export function App() {
-  const list = useLiveQuery(loadList, []);
+  const active = useLiveQuery(loadActive, []);
+  const finished = useLiveQuery(loadFinished, []);
+  const list = useMemo<ListData | undefined>(() => {
+    if (!active || !finished) return undefined;
+    // A fetch that just settled (or was retried) can be in both answers for a moment.
+    const settled = new Set(finished.map((reg) => reg.key));
+    const stillActive = active.registrations.filter((reg) => !settled.has(reg.key));
+    return { registrations: [...stillActive, ...finished], summaries: active.summaries };
+  }, [active, finished]);
   const sites = useLiveQuery(loadSites, []);
   const settings = useGlobalSettings();
   const [now, setNow] = useState(() => Date.now());
@@ -29,16 +37,11 @@ export function App() {
   }, []);
 
   useMemo(() => {
-    if (!list) return;
+    if (!active) return;
     const at = Date.now();
-    const active = new Set<string>();
-    for (const reg of list.registrations) {
-      if (!reg.active) continue;
-      active.add(reg.key);
-      speeds.observe(reg.key, reg.downloaded, at);
-    }
-    speeds.forget(active);
-  }, [list, now]);
+    for (const reg of active.registrations) speeds.observe(reg.key, reg.downloaded, at);
+    speeds.forget(new Set(active.registrations.map((reg) => reg.key)));
+  }, [active, now]);
 
   const run = useCallback<Run>((work, done) => {
     setStatus(done ? { text: done, error: false } : null);
@@ -48,10 +51,9 @@ export function App() {
   }, []);
 
   const groups = useMemo(() => (list ? groupBySite(list.registrations) : []), [list]);
-  const running = list?.registrations.filter((reg) => reg.active && !reg.paused).length ?? 0;
-  const paused = list?.registrations.filter((reg) => reg.active && reg.paused).length ?? 0;
+  const running = active?.registrations.filter((reg) => !reg.paused).length ?? 0;
+  const paused = active?.registrations.filter((reg) => reg.paused).length ?? 0;
   const totalStored = groups.reduce((sum, group) => sum + group.stored, 0);
-  const finished = groups.reduce((sum, group) => sum + group.finished, 0);
 
   return (
     <>
@@ -81,7 +83,7 @@ export function App() {
       </main>
       <footer class="footer">
         <span class="numbers">{msg('totalStorage', formatBytes(totalStored, locale))}</span>
-        {finished > 0 && (
+        {!!finished?.length && (
           <button type="button" onClick={() => run(() => command('admin.removeFinished', {}))}>
             {msg('freeAll')}
           </button>
