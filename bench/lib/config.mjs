@@ -13,6 +13,9 @@ export const config = {
   bigMiB,
   rounds,
   latencyRounds: Math.max(rounds, 5),
+  // Throughput moves 10–20% from round to round (the disk still writing back the rounds before):
+  // three rounds put Firefox at 0.88× in one run and 1.09× in the next.
+  throughputRounds: Math.max(rounds, 5),
   smallFiles: num('BENCH_SMALL_N', 1000),
   smallBytes: num('BENCH_SMALL_KIB', 10) * 1024,
   // The added time is a few ms at most: 30 loads gave 95% intervals 15–20 ms wide, 150 about 3 ms.

@@ -75,7 +75,7 @@ export class Report {
     const browsers = Object.entries(this.versions).map(([k, v]) => `${k} ${v}`).join(', ');
     console.log(`\nbgfetch benchmarks — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${browsers}; ${seconds} s`);
     console.log(
-      `ratio: bgfetch ÷ baseline for speeds, baseline ÷ bgfetch for times (above 1 = bgfetch better); medians of ${config.rounds} interleaved rounds (latency ${config.latencyRounds}).\n`,
+      `ratio: bgfetch ÷ baseline for speeds, baseline ÷ bgfetch for times (above 1 = bgfetch better); medians of ${config.rounds} interleaved rounds (throughput ${config.throughputRounds}, latency ${config.latencyRounds}).\n`,
     );
     console.log(table);
     for (const note of this.notes) console.log(`note: ${note}`);

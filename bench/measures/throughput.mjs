@@ -13,7 +13,7 @@ export default {
       const { gen, clearLog } = ctx.bench;
       const page = await session.openBg();
       const ms = { bg: [], native: [], cache: [] };
-      for (let round = 0; round < config.rounds; round++) {
+      for (let round = 0; round < config.throughputRounds; round++) {
         for (const which of order(round, 'bg', ...(session.native ? ['native'] : []), 'cache')) {
           const url = gen('big', BIG);
           if (which === 'cache') {
