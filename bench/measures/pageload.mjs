@@ -171,7 +171,7 @@ export default {
           pairedRow(ctx, 'page load added by the extension on a plain http site (not a secure context: no API there)',
             insecure.ext, insecure.a, pairedDiffs(insecure.b, insecure.a));
         }
-        // Firefox puts it into every page; Chromium only into pages of sites switched to bgfetch.
+        // Firefox puts it into every https page; Chromium only into pages of sites switched to bgfetch.
         const scriptMs = ctx.browser === 'firefox' ? await timePageScript(ctx, url) : NaN;
         log(`${ctx.browser} page loads: ext ${fmt(median(ms.ext))}, without ${fmt(median(ms.a))} / ${fmt(median(ms.b))}` +
           `${tabs.empty ? `, empty page script ${fmt(median(ms.empty))}` : ''} ms; page script ${fmt(scriptMs)} ms`);
