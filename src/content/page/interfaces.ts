@@ -15,18 +15,6 @@ import type { Channel } from './channel';
 /** What createInterfaces builds, by name (page.iife.ts stands in for them before they are built). */
 export const INTERFACE_NAMES = ['BackgroundFetchManager', 'BackgroundFetchRegistration', 'BackgroundFetchRecord'] as const;
 
-/** BackgroundFetchRegistration's attributes that mirror the fetch's state as the engine sends it. */
-const STATE_ATTRIBUTES = [
-  'id',
-  'uploadTotal',
-  'uploaded',
-  'downloadTotal',
-  'downloaded',
-  'result',
-  'failureReason',
-  'recordsAvailable',
-] as const satisfies readonly (keyof RegistrationSnapshot)[];
-
 const illegalConstructor = () => new TypeError('Illegal constructor');
 // Nothing is built at load: every page runs this file's top level (see exposeInterfacesLazily).
 const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
@@ -187,8 +175,10 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     }
   }
 
+  // BackgroundFetchRegistration's attributes that mirror the fetch's state as the engine sends it.
   const stateAttributes: PropertyDescriptorMap = {};
-  for (const name of STATE_ATTRIBUTES) {
+  const names = ['id', 'uploadTotal', 'uploaded', 'downloadTotal', 'downloaded', 'result', 'failureReason', 'recordsAvailable'] as const;
+  for (const name of names satisfies readonly (keyof RegistrationSnapshot)[]) {
     stateAttributes[name] = {
       configurable: true,
       get(this: object) {
