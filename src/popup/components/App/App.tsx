@@ -51,8 +51,8 @@ export function App() {
   }, []);
 
   const groups = useMemo(() => (list ? groupBySite(list.registrations) : []), [list]);
-  const running = active?.registrations.filter((reg) => !reg.paused).length ?? 0;
-  const paused = active?.registrations.filter((reg) => reg.paused).length ?? 0;
+  const running = list?.registrations.filter((reg) => reg.active && !reg.paused).length ?? 0;
+  const paused = list?.registrations.filter((reg) => reg.active && reg.paused).length ?? 0;
   const totalStored = groups.reduce((sum, group) => sum + group.stored, 0);
 
   return (
