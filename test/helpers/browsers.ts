@@ -18,6 +18,16 @@ const GECKO_ID = 'bgfetch@bgfetch.dev';
 /** Fixed so tests know the moz-extension:// origin before the add-on installs. */
 const FIREFOX_EXTENSION_UUID = '6c1d5b0e-5a57-4f0f-9f43-1b1e6b7d2a11';
 
+/**
+ * Firefox ESR's own privacy defaults, which puppeteer's profile relaxes. Every launch uses them;
+ * a test that must relax one passes `prefs` and says why in a comment.
+ */
+export const FIREFOX_PRIVACY_DEFAULTS: Record<string, unknown> = {
+  'browser.contentblocking.features.standard': '-tp,tpPrivate,cookieBehavior5,cookieBehaviorPBM5,-cryptoTP,-fp',
+  'network.cookie.cookieBehavior': 5,
+  'network.cookie.cookieBehavior.pbmode': 5,
+};
+
 export interface Launched {
   name: BrowserName;
   browser: Browser;
@@ -70,6 +80,10 @@ async function launchFirefox(options: LaunchOptions): Promise<Launched> {
       'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIREFOX_EXTENSION_UUID }),
       // Test sites live on plain-http loopback origins; they are secure contexts already.
       'dom.serviceWorkers.testing.enabled': true,
+      // A person's Firefox runs Total Cookie Protection (cookie behaviour 5, in private windows
+      // too); puppeteer's profile turns it off (`cookieBehavior0` in the content-blocking
+      // category), which would let tests pass that a person's browser fails. Restore the default.
+      ...FIREFOX_PRIVACY_DEFAULTS,
       'browser.download.folderList': 2,
       'browser.download.useDownloadDir': true,
       ...(options.downloadDir ? { 'browser.download.dir': options.downloadDir } : {}),
