@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { browsersUnderTest, extensionPage, launch, type Launched } from '../helpers/browsers';
+import { browsersUnderTest, extensionPage, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { startTestServer, type TestServer } from '../helpers/site';
 import { storedRegistrations } from '../helpers/store';
 
@@ -68,6 +68,7 @@ if (browsersUnderTest().includes('firefox')) {
     before(async () => {
       server = await startTestServer();
       browser = await launch('firefox', { privateBrowsing: true, prefs: { 'dom.serviceWorkers.privateBrowsing.enabled': true } });
+      await useExtensionFor(browser, [server.originA, server.originB]);
       normal = await browser.browser.newPage();
       await normal.goto(`${server.originA}/site/`);
       await normal.evaluate(() => (window as any).swReady);
