@@ -8,7 +8,7 @@ import { publishProgress } from './progress';
 import { queueClick } from './sw-events';
 import { settle } from './settle';
 import { updateSiteSettings } from './sites';
-import { announcePermissionChange, answerPermission, applySiteChoice } from './consent';
+import { announcePermissionChange, answerPermission, applySiteChoice, privateWaiting } from './consent';
 import { storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 import { writeGlobalSettings } from './settings';
@@ -133,6 +133,7 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
       return next;
     },
     'admin.answer': ({ key, answer }) => answerPermission(key, answer),
+    'admin.privateWaiting': () => privateWaiting(),
     async 'admin.click'({ key }) {
       return queueClick(key);
     },

@@ -5,7 +5,7 @@
 //
 // Private windows ask the same, but their answers live in memory only (like their fetches,
 // stores.ts) and are forgotten when the private session ends; they never change the disk's choice.
-import type { BackgroundFetchPermissionState, PermissionAnswer, SitePermission } from '../shared/protocol';
+import type { BackgroundFetchPermissionState, PermissionAnswer, PrivateWaiting, SitePermission } from '../shared/protocol';
 import { snapshotOf, type StoredRegistration } from '../shared/db';
 import { announceChange, waitForChange } from './changes';
 import type { Caller } from './policy';
@@ -13,7 +13,7 @@ import { publishProgress } from './progress';
 import { readGlobalSettings } from './settings';
 import { settle } from './settle';
 import { siteSettings, updateSiteSettings } from './sites';
-import { everyStore, isPrivateKey, onPrivateSessionEnd, storeOf } from './stores';
+import { everyStore, isPrivateKey, onPrivateSessionEnd, PRIVATE_KEY_PREFIX, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 
 const privateChoices = new Map<string, SitePermission>();
@@ -120,4 +120,16 @@ export async function applySiteChoice(origin: string): Promise<void> {
       else if (permission === 'block') await deny(reg);
     }
   }
+}
+
+/** The private session's fetches waiting for an answer (the popup cannot read the memory store). */
+export async function privateWaiting(): Promise<PrivateWaiting[]> {
+  const store = everyStore().find((candidate) => candidate !== storeOf(''));
+  if (!store) return [];
+  const waiting = await store.registrations
+    .where('active')
+    .equals(1)
+    .filter((reg) => reg.waiting === 'permission' && reg.key.startsWith(PRIVATE_KEY_PREFIX))
+    .toArray();
+  return waiting.map(({ key, origin, title, downloadTotal }) => ({ key, origin, title, downloadTotal }));
 }

@@ -137,6 +137,13 @@ export type BackgroundFetchPermissionState = 'granted' | 'prompt' | 'denied';
 /** The person's choice for a site (or the default for new sites). */
 export type SitePermission = 'allow' | 'ask' | 'block';
 const sitePermission = v.picklist(['allow', 'ask', 'block']);
+/** What a private window's popup shows of a fetch waiting for permission (its prompt). */
+export interface PrivateWaiting {
+  key: string;
+  origin: string;
+  title: string;
+  downloadTotal: number;
+}
 /** The person's answer to "Allow this site to download in the background?". */
 export type PermissionAnswer = 'once' | 'always' | 'block';
 
@@ -174,6 +181,8 @@ export const adminRequestSchema = v.variant('type', [
       v.strictObject({ blocked: v.boolean(), autoSave: v.boolean(), useExtension: v.boolean(), permission: sitePermission }),
     ),
   }),
+  /** A private window's popup: the fetches of the private session waiting for the person (memory only). */
+  v.strictObject({ type: v.literal('admin.privateWaiting') }),
   /** The person answered the prompt for a fetch waiting for permission. */
   v.strictObject({ type: v.literal('admin.answer'), key: fetchKey, answer: v.picklist(['once', 'always', 'block']) }),
   v.strictObject({ type: v.literal('admin.pause'), key: fetchKey }),
@@ -256,6 +265,7 @@ export interface AdminReplies {
   'admin.click': boolean;
   /** How many waiting fetches the answer started (or failed). */
   'admin.answer': number;
+  'admin.privateWaiting': PrivateWaiting[];
 }
 
 /** Choices that apply to every site, kept in `browser.storage.local` under GLOBAL_SETTINGS_KEY. */
