@@ -51,6 +51,8 @@ export function announceStart(reg: StoredRegistration): void {
 
 const keyOf = (id: string) => (id.startsWith(START_NOTIFICATION_PREFIX) ? id.slice(START_NOTIFICATION_PREFIX.length) : undefined);
 
+/** The notifications' buttons (Chromium) and clicks (Firefox); index.ts calls it once at start. */
+export function listenToStartNotices(): void {
 browser.notifications.onButtonClicked?.addListener((id, button) => {
   const key = keyOf(id);
   if (!key) return;
@@ -83,3 +85,4 @@ browser.notifications.onClicked.addListener((id) => {
     await browser.notifications.clear(id);
   })();
 });
+}
