@@ -166,12 +166,13 @@ if (browsersUnderTest().includes('firefox')) {
       assert.equal(privateState, 'granted', 'remembered in the private session');
 
       // Normal windows never learn of it.
-      const normalB = await browser.browser.newPage();
-      await normalB.goto(`${server.originB}/site/`);
-      await normalB.evaluate(() => (window as any).swReady);
-      const normalState = await normalB.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
+      // (The normal window's tab, for sure not private: a new page could open in the private window.)
+      await normal.goto(`${server.originB}/site/`);
+      await normal.evaluate(() => (window as any).swReady);
+      const normalState = await normal.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
       assert.equal(normalState, 'prompt', "a private window's answer is not a normal window's");
-      await normalB.close();
+      await normal.goto(`${server.originA}/site/`);
+      await normal.evaluate(() => (window as any).swReady);
 
       // The session ends: the answer is forgotten.
       await popup.close();
