@@ -59,8 +59,8 @@ export function SitePermissions({ sites, settings, run }: SitePermissionsProps) 
                   value={choiceOf(site)}
                   onChange={(event) => {
                     const value = event.currentTarget.value as SitePermission | '';
-                    // "Default" is Ask or whatever the default is: stored as that choice's absence is not
-                    // expressible in a partial update, so it is written as the default's value.
+                    // A partial update cannot remove the site's choice: "Default" writes the default's
+                    // value as it is now.
                     const permission = value || settings.defaultPermission;
                     run(() => command('admin.setSite', { origin: site.origin, settings: { permission } }));
                   }}
