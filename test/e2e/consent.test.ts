@@ -99,6 +99,8 @@ for (const name of browsersUnderTest()) {
       await answerPromptVisible(popup, new URL(server.originA).host);
       await popup.waitForFunction(() => document.body.textContent?.includes('Waiting for your permission'), { timeout: 15_000 });
       await mkdir(SCREENSHOTS, { recursive: true });
+      // A background tab is not painted (Chromium's screenshot waits for a frame forever).
+      await popup.bringToFront();
       await popup.screenshot({ path: path.join(SCREENSHOTS, `consent-prompt-${name}.png`) });
       const question = await popup.$eval('.permission-prompt .prompt-question', (element) => element.textContent);
       assert.match(question ?? '', new RegExp(`Allow ${new URL(server.originA).host} to download 3\\.1 MB in the background\\?`));
