@@ -18,6 +18,9 @@ export function manifestFor(target: Target) {
       gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
       gecko_android: { strict_min_version: '142.0' },
     };
+    // On the toolbar after install, not inside the Extensions menu: the person sees the badge
+    // (and so that a site is downloading in the background). Firefox only; Chromium lacks the key.
+    manifest.action = { ...sourceManifest.action, default_area: 'navbar' } as never;
     // Only the page API goes into every page; the bridge is registered per site at run time
     // (src/background/bridge-sites.ts): an isolated-world script costs each page load ~2 ms.
     manifest.content_scripts = manifest.content_scripts.filter((script) => !script.js.includes('src/content/bridge.iife.ts'));

@@ -5,7 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 // @ts-expect-error plain JS module with JSDoc types
 import { startDemoServer } from '../demo/server.mjs';
-import { launch, ROOT } from '../test/helpers/browsers';
+import { gotoExtensionPage, launch, ROOT } from '../test/helpers/browsers';
+import { answerPrompt } from '../test/helpers/consent';
 
 const headful = Boolean(process.env.DISPLAY) && !process.env.HEADLESS;
 if (headful) process.env.HEADFUL = '1';
@@ -25,6 +26,26 @@ if (headful) {
 } else {
   await page.waitForSelector('#download:not([disabled])', { timeout: 30_000 });
   await page.click('#download');
+  // A new site is asked first (issue 17): the popup shows the question; the demo answers it as a
+  // person would, and prints what they would see.
+  const popup = await firefox.browser.newPage();
+  await popup.setViewport({ width: 440, height: 560 });
+  await gotoExtensionPage(firefox, popup);
+  const host = new URL(demo.origin).host;
+  await popup.waitForSelector('.permission-prompt', { timeout: 30_000 });
+  const question = await popup.$eval('.permission-prompt', (element) =>
+    [element.querySelector('.prompt-question')?.textContent, element.querySelector('.prompt-title')?.textContent]
+      .filter(Boolean)
+      .join(' — '),
+  );
+  const buttons = await popup.$$eval('.permission-prompt button', (elements) => elements.map((element) => element.textContent).join(' / '));
+  console.log(`popup asks: ${question}`);
+  console.log(`  [${buttons}] → the demo clicks "Always allow"`);
+  const shotsDir = path.join(ROOT, 'test-results');
+  await mkdir(shotsDir, { recursive: true });
+  await popup.screenshot({ path: path.join(shotsDir, 'demo-prompt.png') });
+  await answerPrompt(popup, host, 'always-allow');
+  await popup.close();
   let last = '';
   const deadline = Date.now() + 120_000;
   for (;;) {

@@ -36,6 +36,8 @@ export async function withExtension(ctx, fn, launchOptions) {
   const launched = await launch(ctx.browser, launchOptions);
   try {
     ctx.report.versions[ctx.browser] ??= await launched.browser.version();
+    // New sites are asked before they may fetch in the background (issue 17): the bench site is allowed.
+    await admin(launched, { type: 'admin.setSite', origin: server.originA, settings: { permission: 'allow' } });
     if (engine.native) {
       await admin(launched, { type: 'admin.setSite', origin: server.originA, settings: { useExtension: true } });
       // Chromium asks before a site's second background fetch (a prompt, denied headless).

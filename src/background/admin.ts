@@ -8,6 +8,7 @@ import { publishProgress } from './progress';
 import { queueClick } from './sw-events';
 import { settle } from './settle';
 import { updateSiteSettings } from './sites';
+import { announcePermissionChange, answerPermission, applySiteChoice, privateWaiting } from './consent';
 import { storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 import { writeGlobalSettings } from './settings';
@@ -93,6 +94,7 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
   return {
     async 'admin.setSite'({ origin, settings }) {
       const updated = await updateSiteSettings(new URL(origin).origin, settings);
+      if (settings.permission || settings.blocked !== undefined) await applySiteChoice(updated.origin);
       await onSitesChanged();
       return updated;
     },
@@ -125,7 +127,13 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
       for (const key of keys) if (await remove(key)) removed++;
       return removed;
     },
-    'admin.setGlobal': ({ settings }) => writeGlobalSettings(settings),
+    async 'admin.setGlobal'({ settings }) {
+      const next = await writeGlobalSettings(settings);
+      if (settings.defaultPermission) announcePermissionChange();
+      return next;
+    },
+    'admin.answer': ({ key, answer }) => answerPermission(key, answer),
+    'admin.privateWaiting': () => privateWaiting(),
     async 'admin.click'({ key }) {
       return queueClick(key);
     },

@@ -9,12 +9,14 @@ import { listen } from './router';
 import { onSettled } from './settle';
 import { deliverPending } from './sw-events';
 import { injectShimIntoServiceWorkers } from './sw-inject';
+import { listenToStartNotices } from './start-notice';
 import { resumeAllTransfers } from './transfer';
 import './ui';
 
 const isChromium = __TARGET__ === 'chromium';
 const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;
 
+listenToStartNotices();
 listen(createPageHandlers(), createAdminHandlers(onSitesChanged), {
   siteOpened: (origin) => void deliverPending(origin),
   // Chromium registers the bridge with the page API, per site (chromium-pages.ts).

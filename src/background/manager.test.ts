@@ -2,6 +2,8 @@
 // the network replaced by a `fetch` mock whose bodies the tests control.
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import browser from 'webextension-polyfill';
+import { GLOBAL_SETTINGS_KEY } from '../shared/protocol';
 import { chunkSize, db, type StoredChunk, type StoredRegistration } from '../shared/db';
 import type { PageRequestOf } from '../shared/protocol';
 import { LIMITS, SpecError, type SerializedRequest } from '../shared/spec';
@@ -11,6 +13,7 @@ import { endPrivateSession, PRIVATE_KEY_PREFIX, storeOf } from './stores';
 import { serializedRequest, storedRegistration } from '../../test/unit/fixtures';
 import { CHUNK_BYTES, discardBody } from './chunks';
 import { isRunning, stopTransfers } from './transfer';
+import { answerPermission } from './consent';
 
 const handlers = createPageHandlers();
 const caller: Caller = { origin: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
@@ -176,6 +179,8 @@ async function tableCounts() {
 // ---------------------------------------------------------------------------------------------
 
 beforeEach(() => {
+  // New sites are asked first (consent.ts); these tests are about what happens once allowed.
+  vi.spyOn(browser.storage.local, 'get').mockResolvedValue({ [GLOBAL_SETTINGS_KEY]: { defaultPermission: 'allow', startNotifications: false } });
   hits = [];
   route = () => new Response('ok');
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init = {}) => {
@@ -334,6 +339,36 @@ describe('fetch()', () => {
     route = () => new Response('x');
     const { key } = await start(fetchMessage('fine', [outgoing('https://b.example/f')], 0, 'https://b.example/'), b);
     await settled(key);
+  });
+
+  it('asks (the default for new sites): resolves at once, fetches nothing until the person answers; Always allow is remembered', async () => {
+    vi.spyOn(browser.storage.local, 'get').mockResolvedValue({ [GLOBAL_SETTINGS_KEY]: { startNotifications: false } });
+    route = () => new Response('x');
+    const waiting = await start(fetchMessage('asked'));
+    expect(waiting.result).toBe('');
+    expect((await db.registrations.get(waiting.key))?.waiting).toBe('permission');
+    expect(await handlers.permission(caller, { type: 'permission' })).toBe('prompt');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(hits).toHaveLength(0);
+    expect(await answerPermission(waiting.key, 'always')).toBe(1);
+    expect((await settled(waiting.key)).result).toBe('success');
+    expect(hits).toHaveLength(1);
+    expect(await handlers.permission(caller, { type: 'permission' })).toBe('granted');
+    const next = await start(fetchMessage('next'));
+    expect((await db.registrations.get(next.key))?.waiting ?? null).toBeNull();
+    await settled(next.key);
+  });
+
+  it('Block on a waiting fetch settles it as aborted, and later fetches reject', async () => {
+    vi.spyOn(browser.storage.local, 'get').mockResolvedValue({ [GLOBAL_SETTINGS_KEY]: { startNotifications: false } });
+    const waiting = await start(fetchMessage('to-block'));
+    expect(await answerPermission(waiting.key, 'block')).toBe(1);
+    const reg = await db.registrations.get(waiting.key);
+    expect([reg?.result, reg?.failureReason]).toEqual(['failure', 'aborted']);
+    expect(hits).toHaveLength(0);
+    expect(await handlers.permission(caller, { type: 'permission', known: 'prompt' })).toBe('denied');
+    const error = await rejection(start(fetchMessage('after')));
+    expect(error.message).toBe('This origin does not have permission to start a fetch.');
   });
 
   it("keeps a private window's fetch in memory only, apart from normal windows, until the session ends", async () => {

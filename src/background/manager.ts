@@ -14,7 +14,8 @@ import { waitForChange } from './changes';
 import { chunkSize, RUNNING, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
 import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
 import { settle } from './settle';
-import { siteSettings } from './sites';
+import { permissionFor, permissionState } from './consent';
+import { announceStart } from './start-notice';
 import { isPrivateKey, PRIVATE_BYTES_LIMIT, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 
@@ -30,6 +31,7 @@ export type PageHandlers = {
 export function createPageHandlers(): PageHandlers {
   return {
     fetch: startFetch,
+    permission: (caller, { known }) => permissionState(caller, known),
     async get(caller, { scope, id }) {
       assertScopeOf(caller, scope);
       const reg = await activeRegistration(caller, scope, id);
@@ -100,8 +102,9 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     // than fetched with the normal profile's.
     throw typeError('Background fetch through bgfetch is not available in incognito windows of Chromium.');
   }
-  const settings = await siteSettings(caller.origin);
-  if (settings.blocked) throw typeError('This origin does not have permission to start a fetch.');
+  // Chromium's words for a denied permission. Ask: the fetch resolves, and waits for the person.
+  const permission = await permissionFor(caller.origin, caller.incognito);
+  if (permission === 'block') throw typeError('This origin does not have permission to start a fetch.');
   requests.forEach(assertRequestAllowed);
   const bodies = requests.map((entry) => entry.body);
   const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
@@ -128,7 +131,9 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     ...RUNNING,
     recordCount: requests.length,
     createdAt: now,
+    ...(permission === 'ask' ? { waiting: 'permission' as const } : {}),
   };
+  let firstOfSite = false;
   // One read-write transaction: two concurrent fetch() calls with one id cannot both pass.
   await db.transaction('rw', db.registrations, db.records, db.uploads, async () => {
     const active = await activeRegistrations(caller, scope);
@@ -140,6 +145,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
       .equals([caller.storeId, caller.origin])
       .filter((other) => other.active === 1)
       .count();
+    firstOfSite = sameSite === 0;
     if (sameSite >= LIMITS.activeFetchesPerSite) {
       throw typeError(`A site may run at most ${LIMITS.activeFetchesPerSite} background fetches at once.`);
     }
@@ -162,7 +168,9 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     );
     if (uploads.length) await db.uploads.bulkAdd(uploads);
   });
-  startTransfers(key);
+  if (permission === 'allow') startTransfers(key);
+  // What the person sees: the prompt (Ask), or that a site began downloading in the background.
+  if (!caller.incognito && (permission === 'ask' || firstOfSite)) announceStart(reg);
   return snapshotOf(reg);
 }
 

@@ -2,6 +2,8 @@
 // timers faked: what an unreachable server, a flaky connection and a busy server lead to. The same
 // behaviour in real browsers, with a real server: test/e2e/resilience.test.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import browser from 'webextension-polyfill';
+import { GLOBAL_SETTINGS_KEY } from '../shared/protocol';
 import { db, type StoredRegistration } from '../shared/db';
 import type { PageRequestOf } from '../shared/protocol';
 import { createPageHandlers } from './manager';
@@ -31,6 +33,8 @@ let route: (attempt: number, init: RequestInit) => Response | Promise<Response>;
 const started: string[] = [];
 
 beforeEach(() => {
+  // New sites are asked first (consent.ts); these tests are about what happens once allowed.
+  vi.spyOn(browser.storage.local, 'get').mockResolvedValue({ [GLOBAL_SETTINGS_KEY]: { defaultPermission: 'allow', startNotifications: false } });
   hits = [];
   vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init = {}) => {
     const url = String(input instanceof Request ? input.url : input);

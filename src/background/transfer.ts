@@ -157,7 +157,8 @@ async function runRegistration(regKey: string, signal: AbortSignal): Promise<voi
   await loadSwitches();
   const db = storeOf(regKey);
   const reg = await db.registrations.get(regKey);
-  if (!reg?.active || reg.paused || signal.aborted) return;
+  // Waiting for the person's permission: not one request until they allow (consent.ts).
+  if (!reg?.active || reg.paused || reg.waiting === 'permission' || signal.aborted) return;
   const queue = (await db.records.where('regKey').equals(regKey).toArray()).filter(
     (record) => record.state === 'pending',
   );

@@ -17,6 +17,7 @@ describe('stateOf', () => {
     expect(stateOf(reg({ paused: true, waiting: 'offline' }), undefined)).toBe('paused');
     expect(stateOf(reg({ waiting: 'offline' }), undefined)).toBe('offline');
     expect(stateOf(reg({ waiting: 'retrying' }), undefined)).toBe('retrying');
+    expect(stateOf(reg({ waiting: 'permission' }), undefined)).toBe('permission');
     expect(stateOf(reg({ active: 0, result: 'success' }), undefined)).toBe('succeeded');
     expect(stateOf(reg({ active: 0, result: 'failure', failureReason: 'bad-status' }), undefined)).toBe('failed');
     expect(stateOf(reg({ active: 0, result: 'failure', failureReason: 'aborted' }), undefined)).toBe('aborted');

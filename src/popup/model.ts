@@ -9,6 +9,7 @@ export type RegistrationState =
   | 'paused'
   | 'offline'
   | 'retrying'
+  | 'permission'
   | 'succeeded'
   | 'failed'
   | 'aborted';
@@ -30,6 +31,7 @@ export function stateOf(reg: StoredRegistration, summary: RecordSummary | undefi
   if (reg.paused) return 'paused';
   if (reg.waiting === 'offline') return 'offline';
   if (reg.waiting === 'retrying') return 'retrying';
+  if (reg.waiting === 'permission') return 'permission';
   if (reg.downloaded === 0 && !summary?.started) return 'queued';
   return 'running';
 }

@@ -33,8 +33,11 @@ export interface StoredRegistration {
   /** 1 while unsettled (indexable, unlike booleans). */
   active: 0 | 1;
   paused: boolean;
-  /** Why an active, unpaused fetch is not moving: no network, or a retry is waiting. */
-  waiting?: 'offline' | 'retrying' | null;
+  /**
+   * Why an active, unpaused fetch is not moving: no network, a retry is waiting, or the person
+   * has not yet answered whether the site may fetch in the background (src/background/consent.ts).
+   */
+  waiting?: 'offline' | 'retrying' | 'permission' | null;
   recordCount: number;
   createdAt: number;
   settledAt: number;

@@ -86,6 +86,11 @@ export const pageRequestSchema = v.variant('type', [
     options: cacheQueryOptions,
   }),
   v.strictObject({ type: v.literal('responseHead'), scope, key: fetchKey, index: count }),
+  /**
+   * navigator.permissions.query({ name: 'background-fetch' }): the site's state now, or (with
+   * `known`) once it differs from `known` (a long poll, so `change` fires when the person changes it).
+   */
+  v.strictObject({ type: v.literal('permission'), known: v.optional(v.picklist(['granted', 'prompt', 'denied'])) }),
   v.strictObject({
     type: v.literal('readBody'),
     scope,
@@ -124,7 +129,23 @@ export interface PageReplies {
    * the way to the page), or none yet when the reply waited long enough; `done` once they end it.
    */
   readBody: { parts: Blob[]; done: boolean };
+  permission: BackgroundFetchPermissionState;
 }
+
+/** What `navigator.permissions.query({ name: 'background-fetch' })` answers. */
+export type BackgroundFetchPermissionState = 'granted' | 'prompt' | 'denied';
+/** The person's choice for a site (or the default for new sites). */
+export type SitePermission = 'allow' | 'ask' | 'block';
+const sitePermission = v.picklist(['allow', 'ask', 'block']);
+/** What a private window's popup shows of a fetch waiting for permission (its prompt). */
+export interface PrivateWaiting {
+  key: string;
+  origin: string;
+  title: string;
+  downloadTotal: number;
+}
+/** The person's answer to "Allow this site to download in the background?". */
+export type PermissionAnswer = 'once' | 'always' | 'block';
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
@@ -142,7 +163,10 @@ export const pagePortMessageSchema = v.variant('type', [
 /** Per-site choices the person makes in the popup. */
 export interface SiteSettings {
   origin: string;
+  /** Kept for rows written before `permission`: true reads as 'block'. */
   blocked: boolean;
+  /** Allow / Ask / Block; absent: the global default (src/background/consent.ts). */
+  permission?: SitePermission;
   autoSave: boolean;
   /** Chromium: use bgfetch instead of the browser's own Background Fetch. */
   useExtension: boolean;
@@ -154,9 +178,13 @@ export const adminRequestSchema = v.variant('type', [
     type: v.literal('admin.setSite'),
     origin: text(LIMITS.urlLength),
     settings: v.partial(
-      v.strictObject({ blocked: v.boolean(), autoSave: v.boolean(), useExtension: v.boolean() }),
+      v.strictObject({ blocked: v.boolean(), autoSave: v.boolean(), useExtension: v.boolean(), permission: sitePermission }),
     ),
   }),
+  /** A private window's popup: the fetches of the private session waiting for the person (memory only). */
+  v.strictObject({ type: v.literal('admin.privateWaiting') }),
+  /** The person answered the prompt for a fetch waiting for permission. */
+  v.strictObject({ type: v.literal('admin.answer'), key: fetchKey, answer: v.picklist(['once', 'always', 'block']) }),
   v.strictObject({ type: v.literal('admin.pause'), key: fetchKey }),
   v.strictObject({ type: v.literal('admin.resume'), key: fetchKey }),
   v.strictObject({ type: v.literal('admin.abort'), key: fetchKey }),
@@ -174,6 +202,8 @@ export const adminRequestSchema = v.variant('type', [
       v.strictObject({
         concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
         notifications: v.boolean(),
+        defaultPermission: sitePermission,
+        startNotifications: v.boolean(),
       }),
     ),
   }),
@@ -233,6 +263,9 @@ export interface AdminReplies {
   'admin.setGlobal': GlobalSettings;
   'admin.seen': boolean;
   'admin.click': boolean;
+  /** How many waiting fetches the answer started (or failed). */
+  'admin.answer': number;
+  'admin.privateWaiting': PrivateWaiting[];
 }
 
 /** Choices that apply to every site, kept in `browser.storage.local` under GLOBAL_SETTINGS_KEY. */
@@ -241,14 +274,26 @@ export interface GlobalSettings {
   concurrency: number;
   /** A notification when a fetch succeeds or fails. */
   notifications: boolean;
+  /** For sites the person has not decided about (issue 17: Ask). */
+  defaultPermission: SitePermission;
+  /** A notification when a site's first fetch starts. */
+  startNotifications: boolean;
 }
 export const GLOBAL_SETTINGS_KEY = 'bgfetch:settings';
-export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = { concurrency: 8, notifications: true };
+export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = {
+  concurrency: 8,
+  notifications: true,
+  defaultPermission: 'ask',
+  startNotifications: true,
+};
 
 /** Whatever storage holds (maybe nothing, maybe an older shape) as complete settings. */
 export function globalSettingsFrom(stored: unknown): GlobalSettings {
   const partial = v.safeParse(
-    v.partial(v.object({ concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)), notifications: v.boolean() })),
+    v.partial(v.object({ concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)), notifications: v.boolean(),
+      defaultPermission: sitePermission,
+      startNotifications: v.boolean(),
+    })),
     stored,
   );
   return { ...DEFAULT_GLOBAL_SETTINGS, ...(partial.success ? partial.output : {}) };

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { browsersUnderTest, launch, type Launched } from '../helpers/browsers';
+import { browsersUnderTest, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 
 /** Runs in the page: whether a bridge takes a port offered now, within `ms`. */
@@ -24,6 +24,7 @@ for (const name of browsersUnderTest().filter((browser) => browser === 'firefox'
     before(async () => {
       server = await startTestServer();
       browser = await launch(name);
+      await useExtensionFor(browser, [server.originA, server.originB]);
     });
     after(async () => {
       await browser?.close();

@@ -9,7 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { admin, browsersUnderTest, gotoExtensionPage, launch, ROOT, type Launched } from '../helpers/browsers';
+import { admin, browsersUnderTest, gotoExtensionPage, launch, ROOT, useExtensionFor, type Launched } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 import { evaluateInContentScript } from '../helpers/bridge';
 
@@ -204,11 +204,7 @@ for (const name of browsersUnderTest()) {
       server = await startTestServer();
       downloadDir = await mkdtemp(path.join(tmpdir(), 'bgfetch-dl-'));
       browser = await launch(name, { downloadDir });
-      if (name === 'chromium') {
-        for (const origin of [server.originA, server.originB]) {
-          await admin(browser, { type: 'admin.setSite', origin, settings: { useExtension: true } });
-        }
-      }
+      await useExtensionFor(browser, [server.originA, server.originB]);
       page = await openSite(browser, server.originA);
       popup = await browser.browser.newPage();
       await popup.setViewport({ width: 440, height: 720 });
@@ -521,9 +517,7 @@ for (const variant of variants) {
     before(async () => {
       server = await startTestServer();
       browser = await launch(variant.browser, variant.options);
-      if (variant.browser === 'chromium') {
-        await admin(browser, { type: 'admin.setSite', origin: server.originA, settings: { useExtension: true } });
-      }
+      await useExtensionFor(browser, [server.originA]);
       page = await openSite(browser, server.originA);
       popup = await browser.browser.newPage();
       await popup.setViewport({ width: 440, height: 560 });

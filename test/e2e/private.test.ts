@@ -6,7 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { browsersUnderTest, extensionPage, launch, type Launched } from '../helpers/browsers';
+import { browsersUnderTest, extensionPage, launch, useExtensionFor, type Launched } from '../helpers/browsers';
+import { answerPrompt, setSitePermission } from '../helpers/consent';
 import { startTestServer, type TestServer } from '../helpers/site';
 import { storedRegistrations } from '../helpers/store';
 
@@ -56,6 +57,30 @@ async function openPrivateSite(launched: Launched, origin: string): Promise<Page
   }
 }
 
+/** The popup's page in a private window, as the person opens it from that window's toolbar. */
+async function openPrivatePopup(launched: Launched): Promise<Page> {
+  const url = `${launched.extensionBase}src/popup/index.html`;
+  const existing = new Set(await launched.browser.pages());
+  const ext = await extensionPage(launched);
+  try {
+    await ext.evaluate(async (url) => {
+      await (globalThis as any).browser.windows.create({ incognito: true, url });
+    }, url);
+  } finally {
+    await ext.close();
+  }
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    for (const page of await launched.browser.pages()) {
+      if (existing.has(page)) continue;
+      const ready = await page.evaluate((url) => location.href === url && document.readyState === 'complete', url).catch(() => false);
+      if (ready) return page;
+    }
+    if (Date.now() > deadline) throw new Error('the private popup did not open');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 const cookieOf = (server: TestServer, pathname: string) =>
   server.log.filter((entry) => entry.pathname === pathname).map((entry) => entry.cookies.jar ?? '(none)');
 
@@ -68,6 +93,7 @@ if (browsersUnderTest().includes('firefox')) {
     before(async () => {
       server = await startTestServer();
       browser = await launch('firefox', { privateBrowsing: true, prefs: { 'dom.serviceWorkers.privateBrowsing.enabled': true } });
+      await useExtensionFor(browser, [server.originA, server.originB]);
       normal = await browser.browser.newPage();
       await normal.goto(`${server.originA}/site/`);
       await normal.evaluate(() => (window as any).swReady);
@@ -118,6 +144,47 @@ if (browsersUnderTest().includes('firefox')) {
       assert.deepEqual(await idsIn(again), [], 'a new private session starts empty');
       await again.close();
       await normal.bringToFront();
+    });
+
+    test('a private window asks too: the prompt shows in its popup, the answer lives in memory only and ends with the session', async () => {
+      await setSitePermission(browser, server.originB, 'ask');
+      const inPrivate = await openPrivateSite(browser, server.originB);
+      const url = '/gen/private-ask?size=3000&seed=65';
+      await inPrivate.evaluate(async (url) => {
+        const reg = await t.reg();
+        (window as any).asked = await reg.backgroundFetch.fetch('private-ask', url);
+        t.settled((window as any).asked);
+      }, url);
+      const popup = await openPrivatePopup(browser);
+      const host = new URL(server.originB).host;
+      await popup.waitForFunction((host) => document.querySelector('.permission-prompt')?.textContent?.includes(host), { timeout: 15_000 }, host);
+      assert.equal(server.log.filter((entry) => entry.pathname === '/gen/private-ask').length, 0, 'nothing fetched before the answer');
+      await answerPrompt(popup, host, 'always-allow');
+      const result = await inPrivate.evaluate(async () => (await t.settled((window as any).asked)).result);
+      assert.equal(result, 'success');
+      const privateState = await inPrivate.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
+      assert.equal(privateState, 'granted', 'remembered in the private session');
+
+      // Normal windows never learn of it.
+      // (The normal window's tab, for sure not private: a new page could open in the private window.)
+      await normal.goto(`${server.originB}/site/`);
+      await normal.evaluate(() => (window as any).swReady);
+      const normalState = await normal.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
+      assert.equal(normalState, 'prompt', "a private window's answer is not a normal window's");
+      await normal.goto(`${server.originA}/site/`);
+      await normal.evaluate(() => (window as any).swReady);
+
+      // The session ends: the answer is forgotten.
+      await popup.close();
+      await inPrivate.close();
+      // As above: the background sees the last private window go (windows.onRemoved) first.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const again = await openPrivateSite(browser, server.originB);
+      const stateAgain = await again.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
+      assert.equal(stateAgain, 'prompt', 'a new private session is asked again');
+      await again.close();
+      await normal.bringToFront();
+      await setSitePermission(browser, server.originB, 'allow');
     });
 
     test("a container's fetch: that container's cookies, invisible outside it", async () => {

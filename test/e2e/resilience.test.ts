@@ -207,6 +207,7 @@ for (const name of browsersUnderTest()) {
       // (every 2.4 s / 1.2 s) starts the background again: the site's tab stays open but idle.
       // 2 s: long enough that a busy machine still writes something in each life of the background.
       const own = isFirefox ? await launch('firefox', { prefs: { 'extensions.background.idle.timeout': 2000 } }) : browser;
+      if (own !== browser) await useExtensionFor(own, [server.originA]);
       const key = `stops-${name}`;
       try {
         await setEngineSwitches(own, isFirefox ? { keepAlive: false, wakeMinutes: 0.04 } : { wakeMinutes: 0.02 });
@@ -584,7 +585,7 @@ for (const name of browsersUnderTest()) {
       let current: Launched | undefined;
       try {
         current = await launch(name, { profileDir, keepProfile: true, prefs: FIREFOX_PREFS });
-        if (!isFirefox) await admin(current, { type: 'admin.setSite', origin: server.originB, settings: { useExtension: true } });
+        await useExtensionFor(current, [server.originB]);
         const size = 24 * MiB;
         const url = `/gen/restart-${name}?size=${size}&seed=14&throttle=${2 * MiB}`;
         const first = await openSite(current, server.originB);

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { admin, browsersUnderTest, launch, type Launched } from '../helpers/browsers';
+import { admin, browsersUnderTest, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
 import { registrationKey, storedBodyBytes, storedRegistrations } from '../helpers/store';
 
@@ -45,6 +45,7 @@ if (browsersUnderTest().includes('firefox')) {
     before(async () => {
       server = await startTestServer();
       browser = await launch('firefox');
+      await useExtensionFor(browser, [server.originA, server.originB]);
       page = await openWorkerSite(browser, server.originA);
     });
     after(async () => {
@@ -197,7 +198,7 @@ if (browsersUnderTest().includes('chromium')) {
     before(async () => {
       server = await startTestServer();
       browser = await launch('chromium');
-      await admin(browser, { type: 'admin.setSite', origin: server.originA, settings: { useExtension: true } });
+      await useExtensionFor(browser, [server.originA]);
     });
     after(async () => {
       await browser?.close();

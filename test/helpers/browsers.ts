@@ -201,10 +201,13 @@ export async function admin(launched: Launched, request: Record<string, unknown>
 }
 
 /**
- * Chromium has its own Background Fetch: tests switch their sites to the extension (the
- * per-site setting a person would flip in the popup). Nothing to do in Firefox.
+ * The shared setup of suites that fetch: the person allows the sites (new sites are asked first,
+ * test/helpers/consent.ts), and, since Chromium has its own Background Fetch, switches them to
+ * the extension there (the per-site settings a person would change in the popup).
  */
 export async function useExtensionFor(launched: Launched, origins: string[]): Promise<void> {
+  const { allowSites } = await import('./consent');
+  await allowSites(launched, origins);
   if (launched.name !== 'chromium') return;
   for (const origin of origins) await admin(launched, { type: 'admin.setSite', origin, settings: { useExtension: true } });
 }

@@ -2,14 +2,16 @@
 // before the page's first script so feature detection works. Builds them, and does anything else,
 // only when the page first reads one of them.
 import { CONNECT_MESSAGE } from '../../shared/channels';
-import { bridgePort, portChannel } from './channel';
+import { bridgePort, portChannel, type Channel } from './channel';
 import { exposeInterfacesLazily } from './expose';
 import { createInterfaces, INTERFACE_NAMES } from './interfaces';
+import { answerPermissionQueries } from './permission';
 
 // Service workers (and so Background Fetch) exist only in secure contexts.
 if (typeof ServiceWorkerRegistration === 'function') {
-  exposeInterfacesLazily(INTERFACE_NAMES, () => {
-    const channel = portChannel(() =>
+  let channel: Channel | undefined;
+  const line = () =>
+    (channel ??= portChannel(() =>
       bridgePort(
         (port) => window.postMessage({ type: CONNECT_MESSAGE }, '/', [port]),
         // The site's worker script passes the background on its way (see bridgePort).
@@ -19,8 +21,10 @@ if (typeof ServiceWorkerRegistration === 'function') {
             () => undefined,
           ),
       ),
-    );
-    const { interfaces, managerFor } = createInterfaces(channel, () => document.baseURI);
+    ));
+  exposeInterfacesLazily(INTERFACE_NAMES, () => {
+    const { interfaces, managerFor } = createInterfaces(line(), () => document.baseURI);
     return [interfaces, managerFor];
   });
+  answerPermissionQueries(line);
 }

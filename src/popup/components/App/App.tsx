@@ -3,7 +3,9 @@ import { command, loadActive, loadFinished, loadSites, useGlobalSettings, useLiv
 import { formatBytes } from '../../format';
 import { msg, uiLocale } from '../../i18n';
 import { groupBySite, SpeedSampler } from '../../model';
+import { PermissionPrompt } from '../PermissionPrompt/PermissionPrompt';
 import { SiteGroup } from '../SiteGroup/SiteGroup';
+import { SitePermissions } from '../SitePermissions/SitePermissions';
 import { Toolbar } from '../Toolbar/Toolbar';
 
 /** Runs a command; its failure (or `done` note) is announced in the status line. */
@@ -62,6 +64,7 @@ export function App() {
         <p class={`status${status?.error ? ' error' : ''}`} role="status">
           {status?.text ?? ''}
         </p>
+        <PermissionPrompt registrations={active?.registrations} locale={locale} run={run} />
         {!list ? (
           <p class="muted empty">{msg('loading')}</p>
         ) : groups.length === 0 ? (
@@ -80,6 +83,7 @@ export function App() {
             />
           ))
         )}
+        <SitePermissions sites={sites} settings={settings} run={run} />
       </main>
       <footer class="footer">
         <span class="numbers">{msg('totalStorage', formatBytes(totalStored, locale))}</span>
