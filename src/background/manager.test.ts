@@ -13,7 +13,7 @@ import { CHUNK_BYTES, discardBody } from './chunks';
 import { isRunning, stopTransfers } from './transfer';
 
 const handlers = createPageHandlers();
-const caller: Caller = { origin: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
+const caller: Caller = { origin: 'https://a.example', topLevelSite: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
 const scope = 'https://a.example/';
 const MiB = 1 << 20;
 

@@ -12,7 +12,8 @@ import {
 } from '../shared/spec';
 import { waitForChange } from './changes';
 import { chunkSize, RUNNING, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
-import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
+import { assertRequestAllowed, assertScopeOf, sendsCredentials, type Caller } from './policy';
+import { siteOf } from './site';
 import { settle } from './settle';
 import { siteSettings } from './sites';
 import { isPrivateKey, PRIVATE_BYTES_LIMIT, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
@@ -103,6 +104,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   const settings = await siteSettings(caller.origin);
   if (settings.blocked) throw typeError('This origin does not have permission to start a fetch.');
   requests.forEach(assertRequestAllowed);
+  if (__TARGET__ === 'chromium') requests.forEach((entry) => assertCredentialsSendable(caller, entry));
   const bodies = requests.map((entry) => entry.body);
   const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
   if (uploadTotal > LIMITS.uploadBytesPerFetch) {
@@ -117,6 +119,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     key,
     storeId: caller.storeId,
     origin: caller.origin,
+    topLevelSite: caller.topLevelSite,
     scope,
     id,
     title: options.title,
@@ -164,6 +167,22 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   });
   startTransfers(key);
   return snapshotOf(reg);
+}
+
+/**
+ * Chromium gives an extension no way to send a partitioned cookie jar, nor to keep the target's
+ * first-party cookies off a request it makes: a request the page would send with credentials in
+ * a cross-site context (a cross-site URL, or any URL from a third-party frame) is refused, rather
+ * than sent with more cookies than the page's own fetch() could send.
+ */
+function assertCredentialsSendable(caller: Caller, request: PageRequestOf<'fetch'>['requests'][number]): void {
+  if (!sendsCredentials(caller.origin, request)) return;
+  const crossSite = siteOf(request.url) !== caller.topLevelSite || siteOf(caller.origin) !== caller.topLevelSite;
+  if (crossSite) {
+    throw typeError(
+      `bgfetch cannot send ${new URL(request.url).origin} the cookies this page's fetch() would in this browser: use credentials "omit" or "same-origin" for cross-site requests.`,
+    );
+  }
 }
 
 async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {

@@ -371,6 +371,7 @@ async function transferOnce(
           signal,
         },
         reg.storeId,
+        reg.topLevelSite,
       );
     } catch (error) {
       if (outer.aborted) throw error;
