@@ -215,17 +215,39 @@ const ownCookiesOf = (flight: Flight) => flight.cookieStoreId !== 'default' || f
  */
 async function cookiesOf(flight: Flight, url: string): Promise<string> {
   try {
-    const query = { url, storeId: flight.cookieStoreId, ...(flight.crossSite ? { partitionKey: { topLevelSite: flight.topLevelSite } } : {}) };
+    // Not by `url`: Firefox's cookies API then leaves out Secure cookies of http://localhost,
+    // which the page's own fetch() sends (a potentially trustworthy origin). Matched here instead.
+    const target = new URL(url);
+    const query = {
+      domain: target.hostname.replace(/^\[|\]$/g, ''),
+      ...(flight.cookieStoreId !== 'default' ? { storeId: flight.cookieStoreId } : {}),
+      ...(flight.crossSite ? { partitionKey: { topLevelSite: flight.topLevelSite } } : {}),
+    };
     const cookies = await browser.cookies.getAll(query as Parameters<typeof browser.cookies.getAll>[0]);
     const crossOrigin = isCrossOrigin(flight.siteOrigin, url) || flight.crossSite;
     return cookies
+      .filter((cookie) => cookieMatches(cookie, target))
       .filter((cookie) => !flight.crossSite || (cookie as { partitionKey?: { topLevelSite?: string } }).partitionKey?.topLevelSite === flight.topLevelSite)
+      .filter((cookie) => flight.crossSite || !(cookie as { partitionKey?: unknown }).partitionKey)
       .filter((cookie) => !crossOrigin || cookie.sameSite === 'no_restriction')
       .map((cookie) => `${cookie.name}=${cookie.value}`)
       .join('; ');
   } catch {
     return ''; // No access to that jar: send nothing rather than the wrong cookies.
   }
+}
+
+const TRUSTWORTHY_HTTP_HOST = /^(localhost|.+\.localhost|127(\.\d+){3}|\[::1\])$/;
+
+/** RFC 6265 §5.4's domain, path and secure matching (what `getAll({url})` would do, with localhost secure). */
+function cookieMatches(cookie: { domain: string; hostOnly: boolean; path: string; secure: boolean }, url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const domain = cookie.domain.replace(/^\./, '');
+  const domainOk = cookie.hostOnly ? host === domain : host === domain || host.endsWith(`.${domain}`);
+  const path = cookie.path || '/';
+  const pathOk = url.pathname === path || (url.pathname.startsWith(path) && (path.endsWith('/') || url.pathname[path.length] === '/'));
+  const secureOk = !cookie.secure || url.protocol === 'https:' || TRUSTWORTHY_HTTP_HOST.test(url.hostname);
+  return domainOk && pathOk && secureOk;
 }
 
 function headersReceived(details: WebRequest.OnHeadersReceivedDetailsType): WebRequest.BlockingResponse {
