@@ -13,8 +13,6 @@ import { openSite, startTestServer, type LogRecord, type TestServer } from '../h
 
 declare const t: any;
 
-const SEC_FETCH = ['sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest'];
-
 /** A raw fetch message, as page.iife.ts sends it, without the page API's own checks. */
 const rawFetch = (scope: string, id: string, url: string, method = 'GET') => ({
   type: 'fetch',
@@ -84,7 +82,7 @@ for (const name of browsersUnderTest()) {
       return { pageOk, ext, pageRec: await logged(pagePath), extRec: await logged(extPath) };
     }
     const names = (rec: LogRecord | undefined) => Object.keys(rec?.cookies ?? {}).sort();
-    const secFetch = (rec: LogRecord | undefined) => Object.fromEntries(SEC_FETCH.map((h) => [h, rec?.headers[h] ?? null]));
+    const secFetch = (rec: LogRecord | undefined) => rec?.secFetch ?? null;
 
     test('cross-site cookies: only what the page\'s own fetch() sends (the partitioned jar), Sec-Fetch-* as fetch() says', async () => {
       // A cookie of B set through A's page: under Total Cookie Protection it lives in B's jar partitioned by A.
