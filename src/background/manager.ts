@@ -201,11 +201,17 @@ async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
   }
 }
 
+/**
+ * The top-level site a registration belongs to: a third-party frame's registrations are its own,
+ * as Firefox partitions the frame's storage. Rows from before partitioning were made first-party.
+ */
+export const partitionOf = (reg: Pick<StoredRegistration, 'origin' | 'topLevelSite'>) => reg.topLevelSite ?? siteOf(reg.origin);
+
 function activeRegistrations(caller: Caller, scope: string): Promise<StoredRegistration[]> {
   return storeFor(caller).registrations
     .where('[storeId+origin]')
     .equals([caller.storeId, caller.origin])
-    .filter((reg) => reg.active === 1 && reg.scope === scope)
+    .filter((reg) => reg.active === 1 && reg.scope === scope && partitionOf(reg) === caller.topLevelSite)
     .sortBy('createdAt');
 }
 
@@ -219,7 +225,7 @@ async function ownRegistration(caller: Caller, scope: string, key: string): Prom
   assertScopeOf(caller, scope);
   // A private window's keys open the memory store, others the disk: neither reaches the other.
   const reg = isPrivateKey(key) === caller.incognito ? await storeOf(key).registrations.get(key) : undefined;
-  if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== scope) {
+  if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== scope || partitionOf(reg) !== caller.topLevelSite) {
     throw new SpecError('InvalidStateError', 'No such background fetch for this service worker registration.');
   }
   return reg;

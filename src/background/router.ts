@@ -13,7 +13,7 @@ import { ADMIN_CHANNEL, EVENTS_PORT, OFFSCREEN_CHANNEL, PAGE_CHANNEL, SITE_OPENE
 import { SpecError, type WireError } from '../shared/spec';
 import { snapshotOf } from '../shared/db';
 import { isPrivateKey, storeOf } from './stores';
-import type { PageHandlers } from './manager';
+import { partitionOf, type PageHandlers } from './manager';
 import { callerOf, opaqueOrigin, opaqueOriginError, type Caller } from './policy';
 import { addWatcher, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './progress';
 import type { AdminHandlers } from './admin';
@@ -120,6 +120,7 @@ function servePagePort(port: Runtime.Port): void {
     if (isPrivateKey(message.key) !== caller.incognito) return;
     const reg = await storeOf(message.key).registrations.get(message.key);
     if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== message.scope) return;
+    if (partitionOf(reg) !== caller.topLevelSite) return;
     addWatcher(message.key, watcher);
     // Catch up on what happened while the port was closed (e.g. the background restarted).
     watcher.post({ type: 'progress', snapshot: snapshotOf(reg) });

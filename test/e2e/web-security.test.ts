@@ -189,6 +189,46 @@ for (const name of browsersUnderTest()) {
       await page.evaluate(() => (window as any).victim.abort());
     });
 
+    test('a third-party frame is partitioned: site B inside A\'s tab sees only (B, top-level A) registrations', async () => {
+      const topB = await pageB.evaluate(async (url) => {
+        const reg = await t.reg();
+        (window as any).topFetch = await reg.backgroundFetch.fetch('b-top', url);
+        return reg.backgroundFetch.getIds();
+      }, `${B}/gen/b-top?size=${2 * 1024 * 1024}&throttle=${256 * 1024}`);
+      assert.ok(topB.includes('b-top'));
+      const host = await browser.browser.newPage();
+      await host.goto(`${A}/plain/?host`);
+      await host.evaluate((src) => {
+        const frame = document.createElement('iframe');
+        frame.src = src;
+        document.body.append(frame);
+      }, `${B}/site/?third-party-frame`);
+      const frame = await waitFor('the frame of B', () => host.frames().find((f) => f.url().includes('third-party-frame')), 10_000);
+      await waitFor('its worker', () => frame.evaluate(() => (window as any).swReady?.then(() => true)).catch(() => false), 20_000);
+      await frame.evaluate('window.__name = (f) => f');
+      const inFrame = await frame.evaluate(async (url) => {
+        const reg = await t.reg();
+        const before = await reg.backgroundFetch.getIds();
+        const got = String(await reg.backgroundFetch.get('b-top'));
+        const bf = await reg.backgroundFetch.fetch('b-third', url, {});
+        await t.settled(bf, 30_000);
+        const ids = await reg.backgroundFetch.getIds();
+        (window as any).mine = await reg.backgroundFetch.fetch('b-third-running', url.replace('size=100', 'size=4000000&throttle=200000'));
+        return { before, got, result: bf.result, ids, mine: await reg.backgroundFetch.getIds() };
+      }, `${B}/gen/b-third?size=100`);
+      const topAfter = await pageB.evaluate(async () => (await t.reg()).backgroundFetch.getIds());
+      const third = await logged('/gen/b-third');
+      console.log(`  frame of B in A: ${JSON.stringify(inFrame)}; top-level B then lists ${JSON.stringify(topAfter)}; the frame's fetch sent ${names(third)}`);
+      assert.deepEqual(inFrame.before, [], 'the frame does not see top-level B\'s fetches');
+      assert.equal(inFrame.got, 'undefined');
+      assert.ok(!topAfter.includes('b-third-running'), 'top-level B does not see the frame\'s fetches');
+      if (third) assert.ok(!names(third).some((n) => n.startsWith('first')), `A-partitioned cookies only: ${names(third)}`);
+      assert.deepEqual(inFrame.mine, ['b-third-running'], 'the frame sees its own');
+      await frame.evaluate(() => (window as any).mine.abort());
+      await host.close();
+      await pageB.evaluate(() => (window as any).topFetch.abort());
+    });
+
     test('what is not a network failure fails at once: forbidden method, bad port, redirect to another scheme', async () => {
       const scope = `${A}/site/`;
       const [forbidden] = (await page.evaluate(rawBridge, [rawFetch(scope, `ff-method-${seq++}`, `${A}/gen/ff?size=1`, 'TRACE')], 8_000)) as any[];
