@@ -206,16 +206,19 @@ for (const name of browsersUnderTest()) {
       const frame = await waitFor('the frame of B', () => host.frames().find((f) => f.url().includes('third-party-frame')), 10_000);
       await waitFor('its worker', () => frame.evaluate(() => (window as any).swReady?.then(() => true)).catch(() => false), 20_000);
       await frame.evaluate('window.__name = (f) => f');
-      const inFrame = await frame.evaluate(async (url) => {
+      // Chromium: a third-party frame's credentialed request is refused (no partitioned jar to send).
+      const credentials = name === 'chromium' ? 'omit' : 'same-origin';
+      const inFrame = await frame.evaluate(async (url, credentials) => {
         const reg = await t.reg();
         const before = await reg.backgroundFetch.getIds();
         const got = String(await reg.backgroundFetch.get('b-top'));
-        const bf = await reg.backgroundFetch.fetch('b-third', url, {});
+        const refused = await reg.backgroundFetch.fetch('b-cred', `${url}&cred`).then((bf: any) => (bf.abort(), 'started'), (error: Error) => error.name);
+        const bf = await reg.backgroundFetch.fetch('b-third', new Request(url, { credentials }));
         await t.settled(bf, 30_000);
         const ids = await reg.backgroundFetch.getIds();
-        (window as any).mine = await reg.backgroundFetch.fetch('b-third-running', url.replace('size=100', 'size=4000000&throttle=200000'));
-        return { before, got, result: bf.result, ids, mine: await reg.backgroundFetch.getIds() };
-      }, `${B}/gen/b-third?size=100`);
+        (window as any).mine = await reg.backgroundFetch.fetch('b-third-running', new Request(url.replace('size=100', 'size=4000000&throttle=200000'), { credentials }));
+        return { before, got, refused, result: bf.result, ids, mine: await reg.backgroundFetch.getIds() };
+      }, `${B}/gen/b-third?size=100`, credentials);
       const topAfter = await pageB.evaluate(async () => (await t.reg()).backgroundFetch.getIds());
       const third = await logged('/gen/b-third');
       console.log(`  frame of B in A: ${JSON.stringify(inFrame)}; top-level B then lists ${JSON.stringify(topAfter)}; the frame's fetch sent ${names(third)}`);
@@ -224,6 +227,7 @@ for (const name of browsersUnderTest()) {
       assert.ok(!topAfter.includes('b-third-running'), 'top-level B does not see the frame\'s fetches');
       if (third) assert.ok(!names(third).some((n) => n.startsWith('first')), `A-partitioned cookies only: ${names(third)}`);
       assert.deepEqual(inFrame.mine, ['b-third-running'], 'the frame sees its own');
+      if (name === 'chromium') assert.equal(inFrame.refused, 'TypeError', 'Chromium refuses a credentialed request from a third-party frame');
       await frame.evaluate(() => (window as any).mine.abort());
       await host.close();
       await pageB.evaluate(() => (window as any).topFetch.abort());
