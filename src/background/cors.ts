@@ -12,6 +12,7 @@
 import browser, { type WebRequest } from 'webextension-polyfill';
 import type { HeaderList, SerializedRequest } from '../shared/spec';
 import { corsAllows, isBadPort, isCrossOrigin } from './policy';
+import { localNetworkRefusal } from './address-space';
 import { secFetchSite, siteOf } from './site';
 
 const TAG_HEADER = 'x-bgfetch-cors-tag';
@@ -198,12 +199,14 @@ function beforeSendHeaders(
       headers.push({ name: 'Access-Control-Request-Headers', value: flight.preflight.headers.join(',') });
     }
   }
-  if (ownCookiesOf(flight) && !flight.preflight && includesCredentials(flight)) {
-    return cookiesOf(flight, url).then((cookie) => ({
-      requestHeaders: cookie ? [...headers, { name: 'Cookie', value: cookie }] : headers,
-    }));
-  }
-  return { requestHeaders: headers };
+  return localNetworkRefusal(flight.siteOrigin, url).then(async (refusal) => {
+    if (refusal) return refuse(flight, refusal);
+    if (ownCookiesOf(flight) && !flight.preflight && includesCredentials(flight)) {
+      const cookie = await cookiesOf(flight, url);
+      return { requestHeaders: cookie ? [...headers, { name: 'Cookie', value: cookie }] : headers };
+    }
+    return { requestHeaders: headers };
+  });
 }
 
 /** bgfetch writes the Cookie header itself: a container's or private jar, or a partition. */
