@@ -33,6 +33,8 @@ export function manifestFor(target: Target) {
       'webRequestFilterResponse.serviceWorkerScript',
       // A container's or private window's fetch sends that jar's cookies (src/background/cors.ts).
       'cookies',
+      // Local Network Access: the address space of every hop (src/background/address-space.ts).
+      'dns',
     ];
   } else {
     // Chromium: the page API and its bridge are registered per site at run time

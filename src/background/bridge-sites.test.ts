@@ -6,7 +6,7 @@ import { BRIDGE_SCRIPT_PATH } from '../shared/channels';
 import { injectBridge, rememberApiSite, syncBridgeRegistration } from './bridge-sites';
 import type { Caller } from './policy';
 
-const caller = (origin: string, incognito = false): Caller => ({ origin, storeId: 'default', incognito, tabId: 1 });
+const caller = (origin: string, incognito = false): Caller => ({ origin, topLevelSite: origin, storeId: 'default', incognito, tabId: 1 });
 
 let stored: Record<string, unknown>;
 let registered: { id: string; matches?: string[] }[];

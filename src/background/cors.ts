@@ -11,7 +11,9 @@
 //   unless start and end are both checked (fail closed), see `corsVerdict`.
 import browser, { type WebRequest } from 'webextension-polyfill';
 import type { HeaderList, SerializedRequest } from '../shared/spec';
-import { corsAllows, isCrossOrigin } from './policy';
+import { corsAllows, isBadPort, isCrossOrigin } from './policy';
+import { localNetworkRefusal } from './address-space';
+import { secFetchSite, siteOf } from './site';
 
 const TAG_HEADER = 'x-bgfetch-cors-tag';
 /** Blocking webRequest is there (Firefox); elsewhere (Chromium, unit tests) the fallback path. */
@@ -24,6 +26,16 @@ export class CorsRefusal extends Error {}
 
 interface Flight {
   siteOrigin: string;
+  /** The calling document's top-level site: cookies come from its partition (site.ts). */
+  topLevelSite: string;
+  /** Every URL the request has been at, for Sec-Fetch-Site. */
+  chain: string[];
+  /**
+   * A hop was cross-site to the top-level site, or the caller is a third-party frame: the page's
+   * fetch() would send only that partition's SameSite=None cookies and store none in the
+   * target's first-party jar (Total Cookie Protection).
+   */
+  crossSite: boolean;
   /** The site's cookie jar: "default", a container's or "firefox-private". */
   cookieStoreId: string;
   credentials: RequestCredentials;
@@ -151,6 +163,9 @@ function beforeSendHeaders(
     if (from !== to && flight.siteOrigin !== from) flight.taintedOrigin = true;
   }
   flight.currentUrl = url;
+  if (isBadPort(new URL(url))) return refuse(flight, `port ${new URL(url).port} is a bad port`);
+  if (flight.chain.at(-1) !== url) flight.chain.push(url);
+  if (siteOf(url) !== flight.topLevelSite) flight.crossSite = true;
   if (isCrossOrigin(flight.siteOrigin, url)) {
     if (flight.mode === 'same-origin') return refuse(flight, `mode "same-origin" refuses ${url}`);
     if (flight.needs && !flight.preflight && new URL(url).origin !== flight.preflightedOrigin) {
@@ -161,9 +176,10 @@ function beforeSendHeaders(
   }
   const headers = (details.requestHeaders ?? []).filter((header) => {
     const name = header.name.toLowerCase();
-    if (name === TAG_HEADER || name === 'origin') return false;
-    // The background's own jar is the default one: another jar's request never carries it.
-    if (name === 'cookie' && (flight.preflight || !includesCredentials(flight) || flight.cookieStoreId !== 'default')) return false;
+    if (name === TAG_HEADER || name === 'origin' || name.startsWith('sec-fetch-')) return false;
+    // The background's own jar is the default one's first-party part: another jar's request, or
+    // a cross-site one (which uses a partition), never carries it.
+    if (name === 'cookie' && (flight.preflight || !includesCredentials(flight) || ownCookiesOf(flight))) return false;
     if (flight.preflight && name.startsWith('access-control-request-')) return false;
     return true;
   });
@@ -171,19 +187,30 @@ function beforeSendHeaders(
   if (flight.tainting === 'cors' || (method !== 'GET' && method !== 'HEAD')) {
     headers.push({ name: 'Origin', value: serializedOrigin(flight) });
   }
+  // What the page's fetch() says (the background's own would say it came from the extension).
+  headers.push(
+    { name: 'Sec-Fetch-Dest', value: 'empty' },
+    { name: 'Sec-Fetch-Mode', value: flight.preflight ? 'cors' : flight.mode },
+    { name: 'Sec-Fetch-Site', value: secFetchSite(flight.siteOrigin, flight.chain) },
+  );
   if (flight.preflight) {
     headers.push({ name: 'Access-Control-Request-Method', value: flight.preflight.method });
     if (flight.preflight.headers.length) {
       headers.push({ name: 'Access-Control-Request-Headers', value: flight.preflight.headers.join(',') });
     }
   }
-  if (flight.cookieStoreId !== 'default' && !flight.preflight && includesCredentials(flight)) {
-    return cookiesOf(flight, url).then((cookie) => ({
-      requestHeaders: cookie ? [...headers, { name: 'Cookie', value: cookie }] : headers,
-    }));
-  }
-  return { requestHeaders: headers };
+  return localNetworkRefusal(flight.siteOrigin, url).then(async (refusal) => {
+    if (refusal) return refuse(flight, refusal);
+    if (ownCookiesOf(flight) && !flight.preflight && includesCredentials(flight)) {
+      const cookie = await cookiesOf(flight, url);
+      return { requestHeaders: cookie ? [...headers, { name: 'Cookie', value: cookie }] : headers };
+    }
+    return { requestHeaders: headers };
+  });
 }
+
+/** bgfetch writes the Cookie header itself: a container's or private jar, or a partition. */
+const ownCookiesOf = (flight: Flight) => flight.cookieStoreId !== 'default' || flight.crossSite;
 
 /**
  * The Cookie header the site's own fetch() would send from its jar. Cross-origin to the site,
@@ -191,9 +218,20 @@ function beforeSendHeaders(
  */
 async function cookiesOf(flight: Flight, url: string): Promise<string> {
   try {
-    const cookies = await browser.cookies.getAll({ url, storeId: flight.cookieStoreId });
-    const crossOrigin = isCrossOrigin(flight.siteOrigin, url);
+    // Not by `url`: Firefox's cookies API then leaves out Secure cookies of http://localhost,
+    // which the page's own fetch() sends (a potentially trustworthy origin). Matched here instead.
+    const target = new URL(url);
+    const query = {
+      domain: target.hostname.replace(/^\[|\]$/g, ''),
+      ...(flight.cookieStoreId !== 'default' ? { storeId: flight.cookieStoreId } : {}),
+      ...(flight.crossSite ? { partitionKey: { topLevelSite: flight.topLevelSite } } : {}),
+    };
+    const cookies = await browser.cookies.getAll(query as Parameters<typeof browser.cookies.getAll>[0]);
+    const crossOrigin = isCrossOrigin(flight.siteOrigin, url) || flight.crossSite;
     return cookies
+      .filter((cookie) => cookieMatches(cookie, target))
+      .filter((cookie) => !flight.crossSite || (cookie as { partitionKey?: { topLevelSite?: string } }).partitionKey?.topLevelSite === flight.topLevelSite)
+      .filter((cookie) => flight.crossSite || !(cookie as { partitionKey?: unknown }).partitionKey)
       .filter((cookie) => !crossOrigin || cookie.sameSite === 'no_restriction')
       .map((cookie) => `${cookie.name}=${cookie.value}`)
       .join('; ');
@@ -202,10 +240,35 @@ async function cookiesOf(flight: Flight, url: string): Promise<string> {
   }
 }
 
+const TRUSTWORTHY_HTTP_HOST = /^(localhost|.+\.localhost|127(\.\d+){3}|\[::1\])$/;
+
+/** RFC 6265 §5.4's domain, path and secure matching (what `getAll({url})` would do, with localhost secure). */
+function cookieMatches(cookie: { domain: string; hostOnly: boolean; path: string; secure: boolean }, url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const domain = cookie.domain.replace(/^\./, '');
+  const domainOk = cookie.hostOnly ? host === domain : host === domain || host.endsWith(`.${domain}`);
+  const path = cookie.path || '/';
+  const pathOk = url.pathname === path || (url.pathname.startsWith(path) && (path.endsWith('/') || url.pathname[path.length] === '/'));
+  const secureOk = !cookie.secure || url.protocol === 'https:' || TRUSTWORTHY_HTTP_HOST.test(url.hostname);
+  return domainOk && pathOk && secureOk;
+}
+
 function headersReceived(details: WebRequest.OnHeadersReceivedDetailsType): WebRequest.BlockingResponse {
   const flight = byRequestId.get(details.requestId);
   if (!flight || flight.preflight) return {};
   const responseHeaders = details.responseHeaders ?? [];
+  const location = headerValue(responseHeaders, 'location');
+  if (location !== undefined && details.statusCode >= 300 && details.statusCode < 400) {
+    // fetch() fails at once on these (https://fetch.spec.whatwg.org/#http-redirect-fetch step 5,
+    // and the bad-port check of the next hop): not a network that went away, so no retries.
+    try {
+      const next = new URL(location, details.url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') return refuse(flight, `redirect to a ${next.protocol} URL`);
+      if (isBadPort(next)) return refuse(flight, `redirect to the bad port ${next.port}`);
+    } catch {
+      return refuse(flight, 'redirect to an invalid URL');
+    }
+  }
   if (flight.tainting === 'cors') {
     const headers = new Headers();
     for (const header of responseHeaders) if (header.value !== undefined) headers.append(header.name, header.value);
@@ -222,9 +285,10 @@ function headersReceived(details: WebRequest.OnHeadersReceivedDetailsType): WebR
       }
     }
   }
-  if (!includesCredentials(flight) || flight.cookieStoreId !== 'default') {
+  if (!includesCredentials(flight) || ownCookiesOf(flight)) {
     // Where fetch() would not send cookies, it does not store the ones a response sets either.
-    // Another jar's cookies would land in the default jar here: dropped (a known gap).
+    // Another jar's or a partition's cookies would land in the default first-party jar here:
+    // dropped (a known gap: the page's fetch() would keep them in its partition).
     return { responseHeaders: responseHeaders.filter((header) => !/^set-cookie2?$/i.test(header.name)) };
   }
   return {};
@@ -289,12 +353,16 @@ export async function corsFetch(
   request: SerializedRequest,
   init: RequestInit,
   cookieStoreId = 'default',
+  topLevelSite = siteOf(siteOrigin),
 ): Promise<Response> {
   const needs = preflightNeeds(request.method, request.headers);
   const crossAtStart = isCrossOrigin(siteOrigin, request.url);
   if (request.mode === 'same-origin' && crossAtStart) throw new CorsRefusal(`mode "same-origin" refuses ${request.url}`);
   const flight = (): Flight => ({
     siteOrigin,
+    topLevelSite,
+    chain: [],
+    crossSite: siteOf(siteOrigin) !== topLevelSite,
     cookieStoreId,
     credentials: request.credentials,
     mode: request.mode,

@@ -16,7 +16,7 @@ import { isRunning, stopTransfers } from './transfer';
 import { answerPermission } from './consent';
 
 const handlers = createPageHandlers();
-const caller: Caller = { origin: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
+const caller: Caller = { origin: 'https://a.example', topLevelSite: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
 const scope = 'https://a.example/';
 const MiB = 1 << 20;
 

@@ -12,7 +12,8 @@ import {
 } from '../shared/spec';
 import { waitForChange } from './changes';
 import { chunkSize, RUNNING, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
-import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
+import { assertRequestAllowed, assertScopeOf, sendsCredentials, type Caller } from './policy';
+import { siteOf } from './site';
 import { settle } from './settle';
 import { permissionFor, permissionState } from './consent';
 import { announceStart } from './start-notice';
@@ -106,6 +107,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   const permission = await permissionFor(caller.origin, caller.incognito);
   if (permission === 'block') throw typeError('This origin does not have permission to start a fetch.');
   requests.forEach(assertRequestAllowed);
+  if (__TARGET__ === 'chromium') requests.forEach((entry) => assertCredentialsSendable(caller, entry));
   const bodies = requests.map((entry) => entry.body);
   const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
   if (uploadTotal > LIMITS.uploadBytesPerFetch) {
@@ -120,6 +122,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     key,
     storeId: caller.storeId,
     origin: caller.origin,
+    topLevelSite: caller.topLevelSite,
     scope,
     id,
     title: options.title,
@@ -174,6 +177,22 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   return snapshotOf(reg);
 }
 
+/**
+ * Chromium gives an extension no way to send a partitioned cookie jar, nor to keep the target's
+ * first-party cookies off a request it makes: a request the page would send with credentials in
+ * a cross-site context (a cross-site URL, or any URL from a third-party frame) is refused, rather
+ * than sent with more cookies than the page's own fetch() could send.
+ */
+function assertCredentialsSendable(caller: Caller, request: PageRequestOf<'fetch'>['requests'][number]): void {
+  if (!sendsCredentials(caller.origin, request)) return;
+  const crossSite = siteOf(request.url) !== caller.topLevelSite || siteOf(caller.origin) !== caller.topLevelSite;
+  if (crossSite) {
+    throw typeError(
+      `bgfetch cannot send ${new URL(request.url).origin} the cookies this page's fetch() would in this browser: use credentials "omit" or "same-origin" for cross-site requests.`,
+    );
+  }
+}
+
 async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
   if (caller.incognito) {
     if (bytes > PRIVATE_BYTES_LIMIT) {
@@ -190,11 +209,17 @@ async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
   }
 }
 
+/**
+ * The top-level site a registration belongs to: a third-party frame's registrations are its own,
+ * as Firefox partitions the frame's storage. Rows from before partitioning were made first-party.
+ */
+export const partitionOf = (reg: Pick<StoredRegistration, 'origin' | 'topLevelSite'>) => reg.topLevelSite ?? siteOf(reg.origin);
+
 function activeRegistrations(caller: Caller, scope: string): Promise<StoredRegistration[]> {
   return storeFor(caller).registrations
     .where('[storeId+origin]')
     .equals([caller.storeId, caller.origin])
-    .filter((reg) => reg.active === 1 && reg.scope === scope)
+    .filter((reg) => reg.active === 1 && reg.scope === scope && partitionOf(reg) === caller.topLevelSite)
     .sortBy('createdAt');
 }
 
@@ -208,7 +233,7 @@ async function ownRegistration(caller: Caller, scope: string, key: string): Prom
   assertScopeOf(caller, scope);
   // A private window's keys open the memory store, others the disk: neither reaches the other.
   const reg = isPrivateKey(key) === caller.incognito ? await storeOf(key).registrations.get(key) : undefined;
-  if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== scope) {
+  if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== scope || partitionOf(reg) !== caller.topLevelSite) {
     throw new SpecError('InvalidStateError', 'No such background fetch for this service worker registration.');
   }
   return reg;

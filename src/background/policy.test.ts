@@ -6,13 +6,14 @@ import {
   assertScopeOf,
   callerOf,
   corsAllows,
+  opaqueOrigin,
   exposedHeaders,
   sendsCredentials,
   type Caller,
 } from './policy';
 
 const site = 'https://a.example';
-const caller: Caller = { origin: site, storeId: 'default', incognito: false, tabId: 1 };
+const caller: Caller = { origin: site, topLevelSite: site, storeId: 'default', incognito: false, tabId: 1 };
 
 function expectTypeError(run: () => unknown) {
   let thrown: unknown;
@@ -42,6 +43,7 @@ describe('callerOf', () => {
   it('takes http and https origins from the sender url', () => {
     expect(callerOf({ url: 'https://a.example/app/page?x=1#y', tab: { id: 7 } })).toEqual({
       origin: 'https://a.example',
+      topLevelSite: 'https://a.example',
       storeId: 'default',
       incognito: false,
       tabId: 7,
@@ -75,17 +77,27 @@ describe('callerOf', () => {
     expect(callerOf({ url: 'https://a.example/', origin: 'chrome-extension://abc' })).toBeUndefined();
   });
 
-  it('falls back to the url when sender.origin is the opaque "null"', () => {
-    expect(callerOf({ url: 'https://a.example/x', origin: 'null' })?.origin).toBe('https://a.example');
+  it('an opaque origin ("null") is nobody, whatever its url says', () => {
+    expect(callerOf({ url: 'https://a.example/x', origin: 'null' })).toBeUndefined();
     expect(callerOf({ url: 'about:srcdoc', origin: 'null' })).toBeUndefined();
+    expect(opaqueOrigin({ url: 'https://a.example/x' }, true)).toBe(true);
+    expect(opaqueOrigin({ url: 'https://a.example/x' }, 'yes')).toBe(false);
+  });
+
+  it("a frame's top-level site is its tab's", () => {
+    const frame = { url: 'https://b.example/f', frameId: 5, tab: { id: 1, url: 'https://www.a.co.uk/page' } };
+    expect(callerOf(frame)?.topLevelSite).toBe('https://a.co.uk');
+    expect(callerOf({ ...frame, frameId: 0 })?.topLevelSite).toBe('https://b.example');
+    expect(callerOf({ url: 'https://b.example/f', frameId: 3 })?.topLevelSite).toBe('https://b.example');
   });
 
   it('carries the container and private-window flags', () => {
     expect(
       callerOf({ url: 'https://a.example/', tab: { id: 3, incognito: true, cookieStoreId: 'firefox-container-2' } }),
-    ).toEqual({ origin: site, storeId: 'firefox-container-2', incognito: true, tabId: 3 });
+    ).toEqual({ origin: site, topLevelSite: site, storeId: 'firefox-container-2', incognito: true, tabId: 3 });
     expect(callerOf({ url: 'https://a.example/' })).toEqual({
       origin: site,
+      topLevelSite: site,
       storeId: 'default',
       incognito: false,
       tabId: undefined,
@@ -135,6 +147,16 @@ describe('assertFetchableUrl', () => {
     '',
   ])('rejects %j with TypeError', (url) => {
     expectTypeError(() => assertFetchableUrl(url));
+  });
+
+  it('assertRequestAllowed refuses what fetch() refuses at once: bad ports, forbidden methods', () => {
+    expectTypeError(() => assertRequestAllowed(request('http://127.0.0.1:6000/x', 'omit')));
+    expectTypeError(() => assertRequestAllowed(request('https://b.example:25/', 'omit')));
+    expect(() => assertRequestAllowed(request('https://b.example:8443/', 'omit'))).not.toThrow();
+    for (const method of ['TRACE', 'connect', 'Track', 'GET POST', '']) {
+      expectTypeError(() => assertRequestAllowed({ ...request('https://b.example/', 'omit'), method }));
+    }
+    expect(() => assertRequestAllowed({ ...request('https://b.example/', 'omit'), method: 'PROPFIND' })).not.toThrow();
   });
 
   it('assertRequestAllowed also refuses no-cors', () => {

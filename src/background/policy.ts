@@ -1,9 +1,15 @@
 // Who is calling, and what they may do: the rules that keep a page from borrowing the
 // extension's host permissions. The caller's origin always comes from the browser (`sender`).
-import { typeError, type HeaderList, type SerializedRequest } from '../shared/spec';
+import { SpecError, typeError, type HeaderList, type SerializedRequest } from '../shared/spec';
+import { siteOf } from './site';
 
 export interface Caller {
   origin: string;
+  /**
+   * The site of the tab's top-level document: a third-party frame's requests use that partition's
+   * cookies, as its own fetch() does. A frame without a tab (the background's own) is first-party.
+   */
+  topLevelSite: string;
   /** Firefox container or "default". */
   storeId: string;
   /** Private-browsing tab: its registrations must never reach the disk. */
@@ -14,8 +20,20 @@ export interface Caller {
 interface SenderLike {
   url?: string;
   origin?: string;
-  tab?: { id?: number; incognito?: boolean; cookieStoreId?: string };
+  frameId?: number;
+  tab?: { id?: number; incognito?: boolean; cookieStoreId?: string; url?: string };
 }
+
+/**
+ * The caller's origin is opaque (a sandboxed frame, a `Content-Security-Policy: sandbox`
+ * document): it has no storage, so the page API rejects as storage does there (SecurityError).
+ * Chromium says so in `sender.origin`; Firefox gives only the URL, so the relay (the extension's
+ * own content script, not the page) reports what `self.origin` is in that document.
+ */
+export const opaqueOrigin = (sender: SenderLike, relayedOpaque: unknown) => sender.origin === 'null' || relayedOpaque === true;
+
+export const opaqueOriginError = () =>
+  new SpecError('SecurityError', 'Background fetch is not available to a document with an opaque origin (a sandboxed document).');
 
 /** A tab's cookie jar as registrations record it: "default" for the normal one, in either browser. */
 export const jarOf = (cookieStoreId: string | undefined) =>
@@ -26,13 +44,17 @@ export function callerOf(sender: SenderLike): Caller | undefined {
   let origin: string;
   try {
     // Chromium reports `sender.origin` (right for sandboxed and blob frames); Firefox only `url`.
-    origin = sender.origin && sender.origin !== 'null' ? sender.origin : new URL(sender.url ?? '').origin;
+    if (sender.origin === 'null') return undefined;
+    origin = sender.origin ? sender.origin : new URL(sender.url ?? '').origin;
   } catch {
     return undefined;
   }
   if (!/^https?:\/\//.test(origin)) return undefined;
+  let topLevelSite = siteOf(origin);
+  if (sender.frameId !== 0 && sender.tab?.url && /^https?:/.test(sender.tab.url)) topLevelSite = siteOf(sender.tab.url);
   return {
     origin,
+    topLevelSite,
     storeId: jarOf(sender.tab?.cookieStoreId),
     incognito: sender.tab?.incognito ?? false,
     tabId: sender.tab?.id,
@@ -69,8 +91,24 @@ export function assertFetchableUrl(raw: string): URL {
   return url;
 }
 
+/** https://fetch.spec.whatwg.org/#bad-port: fetch() fails on these at once, so does bgfetch. */
+const BAD_PORTS = new Set([
+  0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109,
+  110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531,
+  532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060,
+  5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+export const isBadPort = (url: URL) => url.port !== '' && BAD_PORTS.has(Number(url.port));
+
+/** https://fetch.spec.whatwg.org/#forbidden-method */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 export function assertRequestAllowed(request: SerializedRequest): void {
-  assertFetchableUrl(request.url);
+  const url = assertFetchableUrl(request.url);
+  if (isBadPort(url)) throw typeError(`Fetching ${url.host} is blocked: port ${url.port} is a bad port.`);
+  if (FORBIDDEN_METHODS.has(request.method.toUpperCase()) || !/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(request.method)) {
+    throw typeError(`'${request.method}' HTTP method is unsupported.`);
+  }
   if (request.mode === 'no-cors') {
     throw typeError('Background fetch requests cannot use the "no-cors" mode.');
   }

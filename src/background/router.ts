@@ -13,8 +13,8 @@ import { ADMIN_CHANNEL, EVENTS_PORT, OFFSCREEN_CHANNEL, PAGE_CHANNEL, SITE_OPENE
 import { SpecError, type WireError } from '../shared/spec';
 import { snapshotOf } from '../shared/db';
 import { isPrivateKey, storeOf } from './stores';
-import type { PageHandlers } from './manager';
-import { callerOf, type Caller } from './policy';
+import { partitionOf, type PageHandlers } from './manager';
+import { callerOf, opaqueOrigin, opaqueOriginError, type Caller } from './policy';
 import { addWatcher, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './progress';
 import type { AdminHandlers } from './admin';
 
@@ -52,14 +52,17 @@ export interface SiteHooks {
 export function listen(page: PageHandlers, admin: AdminHandlers, hooks: SiteHooks): void {
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     if (sender.id !== browser.runtime.id || typeof message !== 'object' || message === null) return;
-    const { channel, request } = message as { channel?: unknown; request?: unknown };
-    if (channel === PAGE_CHANNEL) return handlePage(page, request, sender, hooks);
+    const { channel, request, opaque } = message as { channel?: unknown; request?: unknown; opaque?: unknown };
+    if (channel === PAGE_CHANNEL) {
+      if (opaqueOrigin(sender, opaque)) return Promise.resolve({ ok: false, error: opaqueOriginError().toWire() });
+      return handlePage(page, request, sender, hooks);
+    }
     if (channel === ADMIN_CHANNEL) return handleAdmin(admin, request, sender);
     // The worker's own requests to its offscreen document are answered there; whoever else
     // sends on that channel gets no answer from here either.
     if (channel === OFFSCREEN_CHANNEL) return;
     if (channel === SITE_OPENED_CHANNEL) {
-      const caller = callerOf(sender);
+      const caller = opaqueOrigin(sender, opaque) ? undefined : callerOf(sender);
       if (caller) hooks.siteOpened(caller.origin);
       return Promise.resolve(true);
     }
@@ -117,6 +120,7 @@ function servePagePort(port: Runtime.Port): void {
     if (isPrivateKey(message.key) !== caller.incognito) return;
     const reg = await storeOf(message.key).registrations.get(message.key);
     if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== message.scope) return;
+    if (partitionOf(reg) !== caller.topLevelSite) return;
     addWatcher(message.key, watcher);
     // Catch up on what happened while the port was closed (e.g. the background restarted).
     watcher.post({ type: 'progress', snapshot: snapshotOf(reg) });

@@ -22,6 +22,8 @@ export interface Switches {
   unreachableGiveUpMs: number;
   /** An attempt that receives nothing for this long (headers or body) is cut and retried. */
   stallMs: number;
+  /** "host:port,..." treated as public addresses, as Firefox's `network.lna.address_space.public.override` (address-space.ts). */
+  publicAddressOverride: string;
 }
 
 export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
@@ -33,6 +35,7 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
   maxRetries: 5,
   unreachableGiveUpMs: 30 * 60_000,
   stallMs: 60_000,
+  publicAddressOverride: '',
 });
 
 let current: Switches = { ...DEFAULT_SWITCHES };
@@ -46,6 +49,7 @@ function apply(raw: unknown): Switches {
     const value = given[name];
     const fallback = DEFAULT_SWITCHES[name];
     if (typeof fallback === 'boolean' && typeof value === 'boolean') (next as unknown as Record<string, unknown>)[name] = value;
+    else if (typeof fallback === 'string' && typeof value === 'string') (next as unknown as Record<string, unknown>)[name] = value.slice(0, 4096);
     else if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
       (next as unknown as Record<string, unknown>)[name] = value;
     }

@@ -13,7 +13,7 @@ import { DEFAULT_SWITCHES } from './switches';import { serializedRequest } from 
 
 
 const handlers = createPageHandlers();
-const caller: Caller = { origin: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
+const caller: Caller = { origin: 'https://a.example', topLevelSite: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
 const scope = 'https://a.example/';
 
 function fetchMessage(id: string, url = 'https://a.example/file'): PageRequestOf<'fetch'> {

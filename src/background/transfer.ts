@@ -372,6 +372,7 @@ async function transferOnce(
           signal,
         },
         reg.storeId,
+        reg.topLevelSite,
       );
     } catch (error) {
       if (outer.aborted) throw error;

@@ -85,7 +85,10 @@ async function relay(request: Extract<PageToBridge, { rid: number }>['request'])
   // The background may be starting up (or restarting): try again briefly before giving up.
   for (let attempt = 0; ; attempt++) {
     try {
-      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request })) as Reply<unknown> | undefined;
+      // Firefox reports no `sender.origin`: the relay (extension code, not the page) says when this
+      // document's origin is opaque, so a sandboxed document never acts as its URL's origin.
+      const opaque = self.origin === 'null';
+      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request, opaque })) as Reply<unknown> | undefined;
       if (!reply) throw new Error('no reply');
       return reply;
     } catch (error) {

@@ -6,4 +6,4 @@ import { SITE_OPENED_CHANNEL } from '../shared/channels';
 const api = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as {
   runtime: { sendMessage(message: unknown): Promise<unknown> };
 };
-void api.runtime.sendMessage({ channel: SITE_OPENED_CHANNEL }).catch(() => undefined);
+void api.runtime.sendMessage({ channel: SITE_OPENED_CHANNEL, opaque: self.origin === 'null' }).catch(() => undefined);

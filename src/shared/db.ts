@@ -17,6 +17,11 @@ export interface StoredRegistration {
   /** Firefox container (cookieStoreId) or "default": containers never see each other's fetches. */
   storeId: string;
   origin: string;
+  /**
+   * The site of the top-level document that started it (src/background/site.ts): its requests
+   * use that partition's cookies. Absent in rows older than partitioning: the origin's own site.
+   */
+  topLevelSite?: string;
   scope: string;
   id: string;
   title: string;

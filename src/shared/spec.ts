@@ -106,6 +106,8 @@ export const ERROR_NAMES = [
   'QuotaExceededError',
   'NotAllowedError',
   'NotSupportedError',
+  // An opaque origin (sandboxed document): no storage, as the page's own storage APIs say.
+  'SecurityError',
 ] as const;
 export type ErrorName = (typeof ERROR_NAMES)[number];
 

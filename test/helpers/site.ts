@@ -26,6 +26,10 @@ export interface LogRecord {
   pathname: string;
   headers: Record<string, string>;
   cookies: Record<string, string>;
+  secFetch: { site: string | null; mode: string | null; dest: string | null };
+  /** The local address the request came in on. */
+  reachedOn: { address: string; port: number };
+  remoteAddress: string | null;
   range: string | null;
   status: number;
   bytesSent: number;

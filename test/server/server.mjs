@@ -28,6 +28,9 @@ const FIXED_DATE_MS = Date.UTC(2024, 0, 1);
  * @property {string | null} origin
  * @property {Record<string, string | string[] | undefined>} headers
  * @property {Record<string, string>} cookies
+ * @property {{ site: string | null, mode: string | null, dest: string | null }} secFetch  the Sec-Fetch-* request headers
+ * @property {{ address: string, port: number }} reachedOn  the local address the request came in on (127.0.0.1 or ::1)
+ * @property {string | null} remoteAddress  where it came from
  * @property {string | null} range
  * @property {number | null} status
  * @property {number} bytesSent  body bytes handed to the OS
@@ -214,6 +217,9 @@ function track(state, req, res, url) {
     path: url.pathname + url.search, pathname: url.pathname,
     host: req.headers.host ?? null, origin: req.headers.origin ?? null,
     headers: { ...req.headers }, cookies: parseCookies(req.headers.cookie),
+    secFetch: { site: one(req.headers['sec-fetch-site']), mode: one(req.headers['sec-fetch-mode']), dest: one(req.headers['sec-fetch-dest']) },
+    reachedOn: { address: req.socket.localAddress ?? '', port: req.socket.localPort ?? 0 },
+    remoteAddress: req.socket.remoteAddress ?? null,
     range: req.headers.range ?? null, status: null, bytesSent: 0, completed: false, closedEarly: false,
   };
   state.log.push(rec);
@@ -229,6 +235,9 @@ function track(state, req, res, url) {
   });
   return rec;
 }
+
+/** A header's value as one string (null when absent). @param {string | string[] | undefined} value */
+const one = (value) => (value === undefined ? null : Array.isArray(value) ? value.join(', ') : value);
 
 /** Empty the log but keep spans of requests still in flight: they still overlap new ones. @param {State} state */
 function clearLog(state) {

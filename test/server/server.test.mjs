@@ -371,6 +371,21 @@ test('/set-cookie sets the cookie, and the log parses cookies sent back', async 
   assert.deepEqual((await lastRecord('/gen/cookie-check')).cookies, { sid: 'abc', other: 'x y' });
 });
 
+test('the log says what a request carried about where it came from: Sec-Fetch-*, Origin, the address it reached', async () => {
+  await raw(`${base}/gen/provenance?size=1`, {
+    headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty', Origin: 'http://o.example', Cookie: 'a=1' },
+  });
+  const rec = await lastRecord('/gen/provenance');
+  assert.deepEqual(rec.secFetch, { site: 'cross-site', mode: 'cors', dest: 'empty' });
+  assert.equal(rec.origin, 'http://o.example');
+  assert.deepEqual(rec.cookies, { a: '1' });
+  assert.equal(rec.reachedOn.address, '127.0.0.1');
+  assert.equal(rec.reachedOn.port, server.port);
+  assert.match(rec.remoteAddress ?? '', /127\.0\.0\.1/);
+  await raw(`${base}/gen/provenance-none?size=1`);
+  assert.deepEqual((await lastRecord('/gen/provenance-none')).secFetch, { site: null, mode: null, dest: null });
+});
+
 test('/upload hashes the streamed body', async () => {
   const body = generatedBytes(3 * 1024 * 1024 + 7, 'up');
   const res = await fetch(`${base}/upload/file?cors=star`, { method: 'POST', body: new Blob([new Uint8Array(body)]) });
