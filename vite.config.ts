@@ -4,12 +4,14 @@ import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import sourceManifest from './manifest.json' with { type: 'json' };
+import packageJson from './package.json' with { type: 'json' };
 
 export type Target = 'firefox' | 'chromium';
 export const GECKO_ID = 'bgfetch@bgfetch.dev';
 
 export function manifestFor(target: Target) {
-  const manifest = structuredClone(sourceManifest) as typeof sourceManifest & Record<string, unknown>;
+  // The version lives in package.json only (`npm version` bumps it there and in the lockfile).
+  const manifest = { ...structuredClone(sourceManifest), version: packageJson.version } as typeof sourceManifest & { version: string } & Record<string, unknown>;
   if (target === 'firefox') {
     // crxjs needs the event-page shape here to build for Firefox (TESTING.md).
     manifest.background = { scripts: [sourceManifest.background.service_worker], type: 'module' } as never;

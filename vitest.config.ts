@@ -9,7 +9,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['src/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
     environment: 'node',
     setupFiles: ['./test/unit/setup.ts'],
     testTimeout: 10_000,

@@ -49,7 +49,7 @@ if (headful) {
   let last = '';
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const [state, status] = await page.evaluate(() => [document.body.dataset.state, document.getElementById('status')?.textContent ?? '']);
+    const [state, status] = await page.evaluate(() => [document.body.dataset.state, document.getElementById('status')?.textContent ?? ''] as const);
     if (status !== last) console.log(`  ${status}`);
     last = status;
     if (state === 'done' || state === 'failed') break;

@@ -99,7 +99,8 @@ async function deliver(event: StoredSwEvent): Promise<void> {
       await db.swEvents.delete(event.id);
       return;
     }
-    const tabs = await browser.tabs.query({});
+    // Only the site's tabs: without the `tabs` permission a query by URL needs the host permission alone.
+    const tabs = await browser.tabs.query({ url: hostPattern(event.origin) });
     const siteTabs = tabs.filter(
       (tab) => tab.id !== undefined && !tab.discarded && originOf(tab.url) === event.origin && jarOf(tab.cookieStoreId) === event.storeId &&
         tab.incognito === isPrivateKey(event.regKey),

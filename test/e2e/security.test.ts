@@ -100,7 +100,7 @@ for (const name of browsersUnderTest()) {
     async function probe(label: string, url: string, init: Record<string, unknown> = {}, on: Page = page) {
       // tsx keeps function names with a `__name` helper the page lacks.
       await on.evaluate('window.__name = (f) => f');
-      const result = (await on.evaluate(runProbe, `probe-${seq++}`, url, init as RequestInit)) as ProbeResult;
+      const result = (await on.evaluate(runProbe, `probe-${seq++}`, url, init as RequestInit & { body?: string })) as ProbeResult;
       ran++;
       const hidden = (result.ext.headers ?? []).filter((header) => !(result.page.headers ?? []).includes(header));
       const leak = (result.ext.ok && !result.page.ok) || (result.ext.ok && hidden.length > 0);
@@ -180,7 +180,7 @@ for (const name of browsersUnderTest()) {
           await fetch(url, init).then((r) => r.arrayBuffer()).catch(() => undefined);
         }, url(pagePath), init);
         await page.evaluate('window.__name = (f) => f');
-        const result = (await page.evaluate(runProbe, `cookie-${seq++}`, url(extPath), init as RequestInit)) as ProbeResult;
+        const result = (await page.evaluate(runProbe, `cookie-${seq++}`, url(extPath), init as RequestInit & { body?: string })) as ProbeResult;
         await server.idle();
         const rec = (p: string) => server.log.find((r) => r.pathname === `/gen/${p}` && r.method === 'GET');
         const pageRec = rec(pagePath);

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type Extension from 'webextension-polyfill';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 
 export type BrowserName = 'firefox' | 'chromium';
@@ -189,7 +190,8 @@ export async function admin(launched: Launched, request: Record<string, unknown>
   const page = await extensionPage(launched);
   try {
     const reply = await page.evaluate(async (request) => {
-      const api = (globalThis as { browser?: typeof chrome }).browser ?? chrome;
+      const { browser, chrome } = globalThis as unknown as { browser?: Extension.Browser; chrome: Extension.Browser };
+      const api = browser ?? chrome;
       return api.runtime.sendMessage({ channel: 'bgfetch:admin', request });
     }, request);
     const typed = reply as { ok: boolean; value?: unknown; error?: { message: string } };

@@ -2,6 +2,7 @@
 // a raw look at its store from an extension page, and what the test server's log says about the
 // byte ranges a transfer fetched.
 import type { Page } from 'puppeteer-core';
+import type Extension from 'webextension-polyfill';
 import { extensionPage, type Launched } from './browsers';
 import type { LogRecord } from './site';
 
@@ -23,7 +24,8 @@ export async function setEngineSwitches(launched: Launched, switches: Partial<En
   await inExtensionPage(launched, (page) =>
     page.evaluate(
       async (key, switches) => {
-        const api = (globalThis as unknown as { browser?: typeof chrome }).browser ?? chrome;
+        const { browser, chrome } = globalThis as unknown as { browser?: Extension.Browser; chrome: Extension.Browser };
+        const api = browser ?? chrome;
         if (switches) await api.storage.local.set({ [key]: switches });
         else await api.storage.local.remove(key);
       },
