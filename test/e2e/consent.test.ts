@@ -144,7 +144,7 @@ for (const name of browsersUnderTest()) {
         const ext = await extensionPage(browser);
         try {
           return await ext.evaluate(async () => {
-            const api = (globalThis as { browser?: typeof chrome }).browser ?? chrome;
+            const api = ((globalThis as { browser?: unknown; chrome?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as any;
             return Object.keys(await api.notifications.getAll());
           });
         } finally {
@@ -165,7 +165,7 @@ for (const name of browsersUnderTest()) {
       await admin(browser, { type: 'admin.setGlobal', settings: { startNotifications: false } });
       const ext = await extensionPage(browser);
       await ext.evaluate(async () => {
-        const api = (globalThis as { browser?: typeof chrome }).browser ?? chrome;
+        const api = ((globalThis as { browser?: unknown; chrome?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as any;
         for (const id of Object.keys(await api.notifications.getAll())) await api.notifications.clear(id);
       });
       await ext.close();

@@ -213,10 +213,10 @@ for (const name of browsersUnderTest()) {
         const before = await reg.backgroundFetch.getIds();
         const got = String(await reg.backgroundFetch.get('b-top'));
         const refused = await reg.backgroundFetch.fetch('b-cred', `${url}&cred`).then((bf: any) => (bf.abort(), 'started'), (error: Error) => error.name);
-        const bf = await reg.backgroundFetch.fetch('b-third', new Request(url, { credentials }));
+        const bf = await reg.backgroundFetch.fetch('b-third', new Request(url, { credentials: credentials as RequestCredentials }));
         await t.settled(bf, 30_000);
         const ids = await reg.backgroundFetch.getIds();
-        (window as any).mine = await reg.backgroundFetch.fetch('b-third-running', new Request(url.replace('size=100', 'size=4000000&throttle=200000'), { credentials }));
+        (window as any).mine = await reg.backgroundFetch.fetch('b-third-running', new Request(url.replace('size=100', 'size=4000000&throttle=200000'), { credentials: credentials as RequestCredentials }));
         return { before, got, refused, result: bf.result, ids, mine: await reg.backgroundFetch.getIds() };
       }, `${B}/gen/b-third?size=100`, credentials);
       const topAfter = await pageB.evaluate(async () => (await t.reg()).backgroundFetch.getIds());
