@@ -8,7 +8,7 @@ import { RELAY_PATH, SITE_OPENED_PATH } from '../shared/channels';
 import { db, snapshotOf, type StoredSwEvent } from '../shared/db';
 import { jarOf } from './policy';
 import { everyStore, isPrivateKey, storeOf } from './stores';
-import type { DeliverEvent, DeliveryOutcome, SwEventType } from '../shared/protocol';
+import { deliveryOutcomeFrom, type DeliverEvent, type DeliveryOutcome, type SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
 import { releaseBodies } from './disposal';
 import { hostPattern, registerForSites } from './registered-scripts';
@@ -113,7 +113,8 @@ async function deliver(event: StoredSwEvent): Promise<void> {
           func: deliverInTab,
           args: [RELAY_PATH, message],
         });
-        outcome = injection?.result as DeliveryOutcome | undefined;
+        // What the tab and the site's worker report is checked like a page's fetch() options.
+        outcome = deliveryOutcomeFrom(injection?.result);
       } catch {
         continue; // Not a page the extension may enter (still loading, an error page).
       }

@@ -284,6 +284,36 @@ export type DeliveryOutcome =
   /** The worker runs no shim (Chromium without the opt-in import): nobody can handle it. */
   | { outcome: 'no-shim' };
 
+/**
+ * What a site's worker asked with updateUI(), as it comes back through the tab: the site's to
+ * make, so held to the limits of fetch()'s options (strings only, title ≤ 1,024 characters,
+ * ≤ 32 icons).
+ */
+export const uiUpdateSchema = v.strictObject({
+  title: v.optional(fetchOptions.entries.title),
+  icons: v.optional(fetchOptions.entries.icons),
+});
+const deliveryOutcomeSchema = v.variant('outcome', [
+  v.strictObject({ outcome: v.literal('handled'), ui: v.nullable(uiUpdateSchema), listened: v.boolean() }),
+  v.strictObject({ outcome: v.literal('no-worker') }),
+  v.strictObject({ outcome: v.literal('no-shim') }),
+]);
+
+/**
+ * A delivery's outcome as the tab reported it, checked (the tab and the site's worker are not
+ * trusted), or undefined when it is not one. A handler that ran but reported a UI outside the
+ * limits still counts as run; its UI is dropped.
+ */
+export function deliveryOutcomeFrom(raw: unknown): DeliveryOutcome | undefined {
+  const parsed = v.safeParse(deliveryOutcomeSchema, raw);
+  if (parsed.success) return parsed.output as DeliveryOutcome;
+  const given = raw as { outcome?: unknown; listened?: unknown } | null;
+  if (typeof given === 'object' && given !== null && given.outcome === 'handled') {
+    return { outcome: 'handled', ui: null, listened: given.listened === true };
+  }
+  return undefined;
+}
+
 /** Bridge → shim (postMessage to the worker, with the port the shim uses to reach the extension). */
 export interface ShimEventMessage {
   type: typeof SHIM_EVENT;
