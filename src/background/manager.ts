@@ -17,6 +17,7 @@ import { settle } from './settle';
 import { siteSettings } from './sites';
 import { isPrivateKey, PRIVATE_BYTES_LIMIT, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
+import { withoutFormatCharacters } from '../shared/text';
 
 /** How long one reply may wait for a response head or body bytes before the page asks again. */
 const LONG_POLL_MS = 10_000;
@@ -119,7 +120,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     origin: caller.origin,
     scope,
     id,
-    title: options.title,
+    title: withoutFormatCharacters(options.title),
     icons: options.icons,
     downloadTotal: options.downloadTotal,
     uploadTotal,

@@ -10,6 +10,7 @@ import { jarOf } from './policy';
 import { everyStore, isPrivateKey, storeOf } from './stores';
 import { deliveryOutcomeFrom, type DeliverEvent, type DeliveryOutcome, type SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
+import { withoutFormatCharacters } from '../shared/text';
 import { releaseBodies } from './disposal';
 import { hostPattern, registerForSites } from './registered-scripts';
 
@@ -141,7 +142,7 @@ async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome,
     // is the site's only reader then, so its records stay available.
     if (outcome.outcome === 'handled' && event.type !== 'click') change.recordsAvailable = false;
     if (outcome.outcome === 'handled' && outcome.ui) {
-      if (outcome.ui.title !== undefined) change.title = outcome.ui.title;
+      if (outcome.ui.title !== undefined) change.title = withoutFormatCharacters(outcome.ui.title);
       if (outcome.ui.icons !== undefined) change.icons = outcome.ui.icons;
     }
     await db.registrations.update(event.regKey, change);

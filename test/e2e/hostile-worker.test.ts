@@ -170,5 +170,22 @@ if (browsersUnderTest().includes('firefox')) {
         await popup.close().catch(() => undefined);
       }
     });
+  
+    // Issue 16 item 13: a worker script that starts with `#!` (test/fixtures/sw-site/sw-hashbang.js).
+    test('a worker starting with a #! line still gets its events (the shim goes after that line)', async () => {
+      const page = await openWorkerSite(browser, server.originA, 'hashbang');
+      try {
+        const result = await page.evaluate(async () => {
+          const reg = await t.reg();
+          const bgFetch = await t.settled(await reg.backgroundFetch.fetch('hashbang', '/gen/hashbang?size=1000&seed=3'));
+          return bgFetch.result;
+        });
+        assert.equal(result, 'success');
+        const entries = await waitFor('the success event in the worker', () => page.evaluate(() => (window as any).workerLog()), (log: any[]) => log.some((e) => e.id === 'hashbang'));
+        assert.equal(entries.find((e: any) => e.id === 'hashbang').type, 'backgroundfetchsuccess');
+      } finally {
+        await page.close();
+      }
+    });
   });
 }
