@@ -15,9 +15,10 @@ import { chunkSize, RUNNING, snapshotOf, type StoredRecord, type StoredRegistrat
 import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
 import { settle } from './settle';
 import { siteSettings } from './sites';
-import { isPrivateKey, PRIVATE_BYTES_LIMIT, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
+import { isPrivateKey, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 import { withoutFormatCharacters } from '../shared/text';
+import { whyNeverFits } from './quota';
 
 /** How long one reply may wait for a response head or body bytes before the page asks again. */
 const LONG_POLL_MS = 10_000;
@@ -168,19 +169,8 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
 }
 
 async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
-  if (caller.incognito) {
-    if (bytes > PRIVATE_BYTES_LIMIT) {
-      throw new SpecError('QuotaExceededError', `A private window keeps at most ${PRIVATE_BYTES_LIMIT} bytes in memory.`);
-    }
-    return;
-  }
-  const { quota, usage } = await navigator.storage.estimate();
-  if (quota !== undefined && bytes > quota - (usage ?? 0)) {
-    throw new SpecError(
-      'QuotaExceededError',
-      `The fetch needs ${bytes} bytes but only ${quota - (usage ?? 0)} are available.`,
-    );
-  }
+  const why = await whyNeverFits(bytes, caller.incognito);
+  if (why) throw new SpecError('QuotaExceededError', why);
 }
 
 function activeRegistrations(caller: Caller, scope: string): Promise<StoredRegistration[]> {

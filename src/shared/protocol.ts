@@ -148,6 +148,14 @@ export interface SiteSettings {
   useExtension: boolean;
 }
 
+/** What each global setting may be (GlobalSettings). */
+const globalSettingsEntries = {
+  concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
+  notifications: v.boolean(),
+  siteSharePercent: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)),
+  storageCapBytes: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1 << 20), v.maxValue(Number.MAX_SAFE_INTEGER))),
+};
+
 /** Messages only extension pages (popup, tests' extension-page hooks) may send. */
 export const adminRequestSchema = v.variant('type', [
   v.strictObject({
@@ -171,10 +179,7 @@ export const adminRequestSchema = v.variant('type', [
   v.strictObject({
     type: v.literal('admin.setGlobal'),
     settings: v.partial(
-      v.strictObject({
-        concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
-        notifications: v.boolean(),
-      }),
+      v.strictObject(globalSettingsEntries),
     ),
   }),
   /** The popup opened: the person saw the failures the badge marked. */
@@ -241,14 +246,27 @@ export interface GlobalSettings {
   concurrency: number;
   /** A notification when a fetch succeeds or fails. */
   notifications: boolean;
+  /**
+   * The most one site (origin) may hold, in percent of what the extension may store (the
+   * browser's quota for it, or `storageCapBytes` if smaller): one site's kept bodies cannot make
+   * another's fetch fail with quota-exceeded.
+   */
+  siteSharePercent: number;
+  /** The most the extension stores in all (bytes, at least 1 MiB); null: only the browser's quota. */
+  storageCapBytes: number | null;
 }
 export const GLOBAL_SETTINGS_KEY = 'bgfetch:settings';
-export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = { concurrency: 8, notifications: true };
+export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = {
+  concurrency: 8,
+  notifications: true,
+  siteSharePercent: 50,
+  storageCapBytes: null,
+};
 
 /** Whatever storage holds (maybe nothing, maybe an older shape) as complete settings. */
 export function globalSettingsFrom(stored: unknown): GlobalSettings {
   const partial = v.safeParse(
-    v.partial(v.object({ concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)), notifications: v.boolean() })),
+    v.partial(v.object(globalSettingsEntries)),
     stored,
   );
   return { ...DEFAULT_GLOBAL_SETTINGS, ...(partial.success ? partial.output : {}) };
