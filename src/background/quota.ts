@@ -135,8 +135,8 @@ export async function whyNeverFits(bytes: number, incognito: boolean): Promise<s
   const available = now.free + HEADROOM_BYTES;
   if (bytes > available) return `The fetch needs ${bytes} bytes but only ${Math.max(0, available)} are available.`;
   // Bodies a site keeps can be removed; more than its whole share can never be held.
-  if (bytes > siteLimit(now.quota)) return `The fetch needs ${bytes} bytes; one site may hold at most ${siteLimit(now.quota)}.`;
   if (bytes > extensionLimit(now.quota)) return `The fetch needs ${bytes} bytes; the store may hold at most ${extensionLimit(now.quota)}.`;
+  if (bytes > siteLimit(now.quota)) return `The fetch needs ${bytes} bytes; one site may hold at most ${siteLimit(now.quota)}.`;
   return null;
 }
 
