@@ -3,7 +3,7 @@
 // flight.
 // Writes of one fetch are batched: see `enqueue`.
 import { snapshotOf, type StoredChunk, type StoredRecord } from '../shared/db';
-import { storeOf } from './stores';
+import { isPrivateKey, storeOf } from './stores';
 import type { ResponseHead } from '../shared/spec';
 import { announceChange } from './changes';
 import { ChunkBuffer, readerOf } from './body-reader';
@@ -66,7 +66,7 @@ export async function streamBody(
     if (pending.size === 0 && !last) return;
     const size = pending.size;
     // A copy, made now: the chunk buffer takes the next bytes at once.
-    const data = chunkData(pending.drain());
+    const data = chunkData(pending.drain(), isPrivateKey(regKey));
     lastFlush = Date.now();
     const start = scheduled;
     scheduled += size;
@@ -171,9 +171,12 @@ export const BLOB_BYTES = 1 << 20;
  * them behind (extension process +731 MiB for 1 GiB). A Blob made by `Response.blob()` goes to a
  * temporary file once past 1 MiB (the browser's MutableBlobStorage). Chromium: `new Blob`, see
  * `collectorHint`.
+ *
+ * A private window's chunk stays an ArrayBuffer whatever its size: it lives in the in-memory
+ * store (stores.ts) and must never become a temporary file, which `Response.blob()` makes.
  */
-function chunkData(bytes: Uint8Array): ArrayBuffer | Blob | Promise<Blob> {
-  if (bytes.byteLength < BLOB_BYTES) return bytes.slice().buffer;
+function chunkData(bytes: Uint8Array, inMemory: boolean): ArrayBuffer | Blob | Promise<Blob> {
+  if (inMemory || bytes.byteLength < BLOB_BYTES) return bytes.slice().buffer;
   // Fetch's "extract a body" copies the bytes when the Response is constructed.
   if (__TARGET__ === 'firefox') return new Response(bytes as BodyInit).blob();
   collectorHint = new ArrayBuffer(bytes.byteLength);
@@ -259,7 +262,11 @@ const chunkRow = (regKey: string, write: Extract<Write, { data: unknown }>): Sto
   regKey,
   index: write.index,
   start: write.start,
-  data: write.data instanceof ArrayBuffer && write.data.byteLength >= BLOB_BYTES ? new Blob([write.data]) : write.data,
+  // A private window's chunks stay ArrayBuffers (see `chunkData`).
+  data:
+    write.data instanceof ArrayBuffer && write.data.byteLength >= BLOB_BYTES && !isPrivateKey(regKey)
+      ? new Blob([write.data])
+      : write.data,
 });
 const hasBytes = (write: Write): write is Extract<Write, { data: unknown }> => 'data' in write && sizeOf(write.data) > 0;
 

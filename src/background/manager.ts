@@ -17,8 +17,10 @@ import { siteOf } from './site';
 import { settle } from './settle';
 import { permissionFor, permissionState } from './consent';
 import { announceStart } from './start-notice';
-import { isPrivateKey, PRIVATE_BYTES_LIMIT, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
+import { isPrivateKey, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
+import { withoutFormatCharacters } from '../shared/text';
+import { whyNeverFits } from './quota';
 
 /** How long one reply may wait for a response head or body bytes before the page asks again. */
 const LONG_POLL_MS = 10_000;
@@ -125,7 +127,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     topLevelSite: caller.topLevelSite,
     scope,
     id,
-    title: options.title,
+    title: withoutFormatCharacters(options.title),
     icons: options.icons,
     downloadTotal: options.downloadTotal,
     uploadTotal,
@@ -194,19 +196,8 @@ function assertCredentialsSendable(caller: Caller, request: PageRequestOf<'fetch
 }
 
 async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
-  if (caller.incognito) {
-    if (bytes > PRIVATE_BYTES_LIMIT) {
-      throw new SpecError('QuotaExceededError', `A private window keeps at most ${PRIVATE_BYTES_LIMIT} bytes in memory.`);
-    }
-    return;
-  }
-  const { quota, usage } = await navigator.storage.estimate();
-  if (quota !== undefined && bytes > quota - (usage ?? 0)) {
-    throw new SpecError(
-      'QuotaExceededError',
-      `The fetch needs ${bytes} bytes but only ${quota - (usage ?? 0)} are available.`,
-    );
-  }
+  const why = await whyNeverFits(bytes, caller.incognito);
+  if (why) throw new SpecError('QuotaExceededError', why);
 }
 
 /**

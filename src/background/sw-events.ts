@@ -8,8 +8,9 @@ import { RELAY_PATH, SITE_OPENED_PATH } from '../shared/channels';
 import { db, snapshotOf, type StoredSwEvent } from '../shared/db';
 import { jarOf } from './policy';
 import { everyStore, isPrivateKey, storeOf } from './stores';
-import type { DeliverEvent, DeliveryOutcome, SwEventType } from '../shared/protocol';
+import { deliveryOutcomeFrom, type DeliverEvent, type DeliveryOutcome, type SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
+import { withoutFormatCharacters } from '../shared/text';
 import { releaseBodies } from './disposal';
 import { hostPattern, registerForSites } from './registered-scripts';
 
@@ -114,7 +115,8 @@ async function deliver(event: StoredSwEvent): Promise<void> {
           func: deliverInTab,
           args: [RELAY_PATH, message],
         });
-        outcome = injection?.result as DeliveryOutcome | undefined;
+        // What the tab and the site's worker report is checked like a page's fetch() options.
+        outcome = deliveryOutcomeFrom(injection?.result);
       } catch {
         continue; // Not a page the extension may enter (still loading, an error page).
       }
@@ -141,7 +143,7 @@ async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome,
     // is the site's only reader then, so its records stay available.
     if (outcome.outcome === 'handled' && event.type !== 'click') change.recordsAvailable = false;
     if (outcome.outcome === 'handled' && outcome.ui) {
-      if (outcome.ui.title !== undefined) change.title = outcome.ui.title;
+      if (outcome.ui.title !== undefined) change.title = withoutFormatCharacters(outcome.ui.title);
       if (outcome.ui.icons !== undefined) change.icons = outcome.ui.icons;
     }
     await db.registrations.update(event.regKey, change);

@@ -37,4 +37,17 @@ describe('where the service-worker shim goes', () => {
     const source = bytes('"use strict";\na();\nb();\n');
     expect(text(withShim(source, SHIM)).split('\n').length).toBe(text(source).split('\n').length);
   });
+
+  it('keeps a #! line first and starts the shim on the next line (line numbers kept)', () => {
+    expect(text(withShim(bytes('#!/usr/bin/env node\nself.x = 1;\n'), SHIM))).toBe('#!/usr/bin/env node\n;SHIM();self.x = 1;\n');
+    expect(text(withShim(bytes('#!x\r\n"use strict";\nfoo();'), SHIM))).toBe('#!x\r\n"use strict";;SHIM();\nfoo();');
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes('#!x\nfoo();')]);
+    expect(text(withShim(bom, SHIM).subarray(3))).toBe('#!x\n;SHIM();foo();');
+    expect(text(withShim(bytes('#!x\u2028foo();\n'), SHIM))).toBe('#!x\u2028;SHIM();foo();\n');
+  });
+
+  it('waits for the end of a #! line; a script of one #! line gets the shim on a new line', () => {
+    expect(insertionPoint(bytes('#!' + 'x'.repeat(5000)))).toBeNull();
+    expect(text(withShim(bytes('#!x'), SHIM))).toBe('#!x\n;SHIM();');
+  });
 });

@@ -38,25 +38,40 @@ export function injectShimIntoServiceWorkers(onWorkerScript: (url: string) => vo
   );
 }
 
-/** Where the shim goes: after a BOM and a directive prologue, which must stay first. */
-export function insertionPoint(head: Uint8Array): number {
+/**
+ * Where the shim goes: after a BOM, a `#!` line (hashbang grammar: only first in the script)
+ * and a directive prologue, which must stay first. Null while `head` ends inside the `#!` line.
+ */
+export function insertionPoint(head: Uint8Array): number | null {
   let start = 0;
   if (UTF8_BOM.every((byte, i) => head[i] === byte)) start = UTF8_BOM.length;
   // Directives are ASCII; latin1 keeps byte offsets equal to string offsets.
-  const text = new TextDecoder('latin1').decode(head.subarray(start));
+  let text = new TextDecoder('latin1').decode(head.subarray(start));
+  if (text.startsWith('#!')) {
+    // The shim starts the next line: the site's code keeps its line numbers. U+2028 and U+2029
+    // end the line too: their UTF-8 bytes, read as latin1.
+    const end = /\r\n?|\n|\xe2\x80[\xa8\xa9]/.exec(text);
+    if (!end) return null;
+    const skipped = end.index + end[0].length;
+    start += skipped;
+    text = text.slice(skipped);
+  }
   const directive = DIRECTIVE.exec(text);
   return start + (directive ? directive[0].length : 0);
 }
 
 export function withShim(head: Uint8Array, shim: Uint8Array): Uint8Array {
-  const at = insertionPoint(head);
-  const separator = new TextEncoder().encode(';');
-  const out = new Uint8Array(head.length + shim.length + 2 * separator.length);
+  const found = insertionPoint(head);
+  // A script that is one `#!` line and nothing else: the shim goes on a line of its own.
+  const at = found ?? head.length;
+  const before = new TextEncoder().encode(found === null ? '\n;' : ';');
+  const after = new TextEncoder().encode(';');
+  const out = new Uint8Array(head.length + shim.length + before.length + after.length);
   out.set(head.subarray(0, at), 0);
-  out.set(separator, at);
-  out.set(shim, at + 1);
-  out.set(separator, at + 1 + shim.length);
-  out.set(head.subarray(at), at + 2 + shim.length);
+  out.set(before, at);
+  out.set(shim, at + before.length);
+  out.set(after, at + before.length + shim.length);
+  out.set(head.subarray(at), at + before.length + shim.length + after.length);
   return out;
 }
 
@@ -78,7 +93,8 @@ function prependShim(requestId: string): void {
       next.set(head);
       next.set(new Uint8Array(data), head.length);
       head = next;
-      if (head.length >= HEAD_BYTES) await flushHead();
+      // A `#!` line longer than the head: wait for its end (or the script's).
+      if (head.length >= HEAD_BYTES && insertionPoint(head) !== null) await flushHead();
     });
   };
   filter.onstop = () => {

@@ -12,8 +12,6 @@ export interface Switches {
   keepAlive: boolean;
   /** Period of the alarm that restarts a background stopped mid-transfer. */
   wakeMinutes: number;
-  /** Cap on the body bytes the store may hold (all records' `stored`), on top of the browser's quota. */
-  storeLimitBytes: number | null;
   /** First retry delay; doubles per failed attempt (capped at RETRY_CAP_MS in transfer.ts). */
   retryBaseMs: number;
   /** Failed attempts in a row (without a byte stored) before a record fails with fetch-error. */
@@ -30,7 +28,6 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
   keepAlive: true,
   // Chromium fires alarms at most every 30 s for packed extensions; Firefox has no minimum.
   wakeMinutes: 0.5,
-  storeLimitBytes: null,
   retryBaseMs: 1000,
   maxRetries: 5,
   unreachableGiveUpMs: 30 * 60_000,

@@ -149,7 +149,13 @@ export function pickIcon(icons: readonly ImageResource[], base: string, size = 3
 /** A site's icon: one of its fetches' icons, else its favicon. */
 export function siteIcon(group: SiteGroup): string {
   for (const reg of group.registrations) {
-    const icon = pickIcon(reg.icons, reg.scope, 16);
+    // A row whose icons cannot be read shows its own fallback (RowBoundary); the site keeps its icon.
+    let icon: string | null = null;
+    try {
+      icon = pickIcon(reg.icons, reg.scope, 16);
+    } catch {
+      continue;
+    }
     if (icon) return icon;
   }
   return `${group.origin}/favicon.ico`;

@@ -12,6 +12,18 @@ describe('safeSegment', () => {
     expect(safeSegment('CON')).toBe('_CON');
     expect(safeSegment('nul.txt')).toBe('_nul.txt');
   });
+  test('device names with superscript digits and the console ones are device names too', () => {
+    for (const name of ['COM¹', 'com².txt', 'LPT³', 'lpt¹.tar.gz', 'CONIN$', 'conout$.log', 'CONIN$.txt']) {
+      expect(safeSegment(name)).toBe(`_${name}`);
+    }
+    expect(safeSegment('COM⁴')).toBe('COM⁴');
+    expect(safeSegment('CONIN')).toBe('CONIN');
+  });
+  test('format characters (bidi overrides) are removed: the name reads as what it is', () => {
+    expect(safeSegment('photo\u202egpj.exe')).toBe('photogpj.exe');
+    expect(fileNameFromUrl('https://a.example/x%E2%80%AEfdp.exe')).toBe('xfdp.exe');
+    expect(safeSegment('\u202e\u2066')).toBe('download');
+  });
   test('long names keep their extension', () => {
     const long = safeSegment(`${'a'.repeat(300)}.mp3`);
     expect(long.length).toBeLessThanOrEqual(100);

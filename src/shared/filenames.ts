@@ -1,14 +1,17 @@
 // Where a saved file lands under the Downloads folder: `<site>/<fetch>/<file>`. Every part is
 // made safe for Windows, macOS and Linux file systems and for the downloads API, which refuses
 // absolute paths, `..` and some characters outright.
+import { withoutFormatCharacters } from './text';
 
 const UNSAFE = /[\u0000-\u001f\u007f"*/:<>?\\|]/g;
-const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)(\..*)?$/i;
+// Windows' device names, with or without an extension: COM and LPT take a digit or a
+// superscript one (¹ ² ³ are device names too), and the console's CONIN$ and CONOUT$.
+const RESERVED = /^(con|prn|aux|nul|com[\d¹²³]|lpt[\d¹²³]|conin\$|conout\$)(\..*)?$/i;
 const MAX_PART = 100;
 
 /** One path segment: never empty, never hidden, never a device name. */
 export function safeSegment(raw: string, fallback = 'download'): string {
-  let part = raw.normalize('NFC').replace(UNSAFE, '_').replace(/\s+/g, ' ');
+  let part = withoutFormatCharacters(raw.normalize('NFC')).replace(UNSAFE, '_').replace(/\s+/g, ' ');
   // Leading dots hide a file (or mean `..`); trailing dots and spaces vanish on Windows.
   part = part.replace(/^[\s.]+|[\s.]+$/g, '');
   if (part.length > MAX_PART) {

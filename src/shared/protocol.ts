@@ -172,6 +172,16 @@ export interface SiteSettings {
   useExtension: boolean;
 }
 
+/** What each global setting may be (GlobalSettings). */
+const globalSettingsEntries = {
+  concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
+  notifications: v.boolean(),
+  siteSharePercent: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)),
+  storageCapBytes: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1 << 20), v.maxValue(Number.MAX_SAFE_INTEGER))),
+  defaultPermission: sitePermission,
+  startNotifications: v.boolean(),
+};
+
 /** Messages only extension pages (popup, tests' extension-page hooks) may send. */
 export const adminRequestSchema = v.variant('type', [
   v.strictObject({
@@ -199,12 +209,7 @@ export const adminRequestSchema = v.variant('type', [
   v.strictObject({
     type: v.literal('admin.setGlobal'),
     settings: v.partial(
-      v.strictObject({
-        concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
-        notifications: v.boolean(),
-        defaultPermission: sitePermission,
-        startNotifications: v.boolean(),
-      }),
+      v.strictObject(globalSettingsEntries),
     ),
   }),
   /** The popup opened: the person saw the failures the badge marked. */
@@ -278,6 +283,14 @@ export interface GlobalSettings {
   defaultPermission: SitePermission;
   /** A notification when a site's first fetch starts. */
   startNotifications: boolean;
+  /**
+   * The most one site (origin) may hold, in percent of what the extension may store (the
+   * browser's quota for it, or `storageCapBytes` if smaller): one site's kept bodies cannot make
+   * another's fetch fail with quota-exceeded.
+   */
+  siteSharePercent: number;
+  /** The most the extension stores in all (bytes, at least 1 MiB); null: only the browser's quota. */
+  storageCapBytes: number | null;
 }
 export const GLOBAL_SETTINGS_KEY = 'bgfetch:settings';
 export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = {
@@ -285,15 +298,14 @@ export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = {
   notifications: true,
   defaultPermission: 'ask',
   startNotifications: true,
+  siteSharePercent: 50,
+  storageCapBytes: null,
 };
 
 /** Whatever storage holds (maybe nothing, maybe an older shape) as complete settings. */
 export function globalSettingsFrom(stored: unknown): GlobalSettings {
   const partial = v.safeParse(
-    v.partial(v.object({ concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)), notifications: v.boolean(),
-      defaultPermission: sitePermission,
-      startNotifications: v.boolean(),
-    })),
+    v.partial(v.object(globalSettingsEntries)),
     stored,
   );
   return { ...DEFAULT_GLOBAL_SETTINGS, ...(partial.success ? partial.output : {}) };
@@ -328,6 +340,36 @@ export type DeliveryOutcome =
   | { outcome: 'no-worker' }
   /** The worker runs no shim (Chromium without the opt-in import): nobody can handle it. */
   | { outcome: 'no-shim' };
+
+/**
+ * What a site's worker asked with updateUI(), as it comes back through the tab: the site's to
+ * make, so held to the limits of fetch()'s options (strings only, title ≤ 1,024 characters,
+ * ≤ 32 icons).
+ */
+export const uiUpdateSchema = v.strictObject({
+  title: v.optional(fetchOptions.entries.title),
+  icons: v.optional(fetchOptions.entries.icons),
+});
+const deliveryOutcomeSchema = v.variant('outcome', [
+  v.strictObject({ outcome: v.literal('handled'), ui: v.nullable(uiUpdateSchema), listened: v.boolean() }),
+  v.strictObject({ outcome: v.literal('no-worker') }),
+  v.strictObject({ outcome: v.literal('no-shim') }),
+]);
+
+/**
+ * A delivery's outcome as the tab reported it, checked (the tab and the site's worker are not
+ * trusted), or undefined when it is not one. A handler that ran but reported a UI outside the
+ * limits still counts as run; its UI is dropped.
+ */
+export function deliveryOutcomeFrom(raw: unknown): DeliveryOutcome | undefined {
+  const parsed = v.safeParse(deliveryOutcomeSchema, raw);
+  if (parsed.success) return parsed.output as DeliveryOutcome;
+  const given = raw as { outcome?: unknown; listened?: unknown } | null;
+  if (typeof given === 'object' && given !== null && given.outcome === 'handled') {
+    return { outcome: 'handled', ui: null, listened: given.listened === true };
+  }
+  return undefined;
+}
 
 /** Bridge → shim (postMessage to the worker, with the port the shim uses to reach the extension). */
 export interface ShimEventMessage {

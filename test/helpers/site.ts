@@ -70,7 +70,7 @@ export async function openSite(launched: Launched, origin: string): Promise<Page
 export async function openWorkerSite(
   launched: Launched,
   origin: string,
-  worker: 'plain' | 'module' | 'classic' | 'optin' = 'plain',
+  worker: 'plain' | 'module' | 'classic' | 'optin' | 'hostile' | 'hashbang' = 'plain',
 ): Promise<Page> {
   const page = await launched.browser.newPage();
   await page.goto(`${origin}/sw-site/?worker=${worker}`);

@@ -5,6 +5,7 @@ import { formatBytes } from '../../format';
 import { msg } from '../../i18n';
 import { siteIcon, type SiteGroup as Group, type SpeedSampler } from '../../model';
 import { RegistrationRow } from '../RegistrationRow/RegistrationRow';
+import { RowBoundary } from '../RowBoundary/RowBoundary';
 import type { Run } from '../App/App';
 import type { ListData } from '../../data';
 
@@ -86,14 +87,15 @@ export function SiteGroup({ group, settings, summaries, speeds, now, locale, run
       </details>
       <ul class="regs">
         {shown.map((reg) => (
-          <RegistrationRow
-            key={reg.key}
-            reg={reg}
-            summary={summaries.get(reg.key)}
-            speed={reg.active ? speeds.speed(reg.key, now) : null}
-            locale={locale}
-            run={run}
-          />
+          <RowBoundary key={reg.key} reg={reg} run={run}>
+            <RegistrationRow
+              reg={reg}
+              summary={summaries.get(reg.key)}
+              speed={reg.active ? speeds.speed(reg.key, now) : null}
+              locale={locale}
+              run={run}
+            />
+          </RowBoundary>
         ))}
       </ul>
       {hidden > 0 && (

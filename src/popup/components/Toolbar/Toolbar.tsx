@@ -3,6 +3,7 @@ import type { GlobalSettings } from '../../../shared/protocol';
 import { command } from '../../data';
 import { msg } from '../../i18n';
 import type { Run } from '../App/App';
+import { StorageSettings } from '../StorageSettings/StorageSettings';
 
 export interface ToolbarProps {
   running: number;
@@ -69,6 +70,7 @@ export function Toolbar({ running, paused, settings, run }: ToolbarProps) {
             />
             {msg('globalNotifications')}
           </label>
+          <StorageSettings settings={settings} run={run} />
         </div>
       )}
     </header>

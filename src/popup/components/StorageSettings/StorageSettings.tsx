@@ -1,0 +1,47 @@
+// The store's limits the person sets (GlobalSettings): one site's share of it, and a cap on all
+// of it. Enforced by the engine's one quota rule (src/background/quota.ts).
+import type { GlobalSettings } from '../../../shared/protocol';
+import { command } from '../../data';
+import { msg } from '../../i18n';
+import type { Run } from '../App/App';
+
+const MB = 1_000_000;
+/** The smallest cap the settings take is 1 MiB: 2 MB in whole megabytes. */
+const MIN_CAP_MB = 2;
+
+export function StorageSettings({ settings, run }: { settings: GlobalSettings; run: Run }) {
+  return (
+    <>
+      <label>
+        {msg('globalSiteShare')}
+        <input
+          type="number"
+          name="siteSharePercent"
+          min={1}
+          max={100}
+          value={settings.siteSharePercent}
+          onChange={(event) => {
+            const value = Math.round(Number(event.currentTarget.value));
+            if (value >= 1 && value <= 100) run(() => command('admin.setGlobal', { settings: { siteSharePercent: value } }));
+          }}
+        />
+      </label>
+      <label>
+        {msg('globalStorageCap')}
+        <input
+          type="number"
+          name="storageCapMB"
+          min={MIN_CAP_MB}
+          placeholder={msg('globalStorageCapNone')}
+          value={settings.storageCapBytes === null ? '' : Math.round(settings.storageCapBytes / MB)}
+          onChange={(event) => {
+            const raw = event.currentTarget.value.trim();
+            const value = Math.round(Number(raw));
+            if (raw === '') run(() => command('admin.setGlobal', { settings: { storageCapBytes: null } }));
+            else if (value >= MIN_CAP_MB) run(() => command('admin.setGlobal', { settings: { storageCapBytes: value * MB } }));
+          }}
+        />
+      </label>
+    </>
+  );
+}
