@@ -22,6 +22,8 @@ export interface Switches {
   unreachableGiveUpMs: number;
   /** An attempt that receives nothing for this long (headers or body) is cut and retried. */
   stallMs: number;
+  /** How long a service-worker event delivered through a frame may take, waitUntil() included (frame-delivery.ts). */
+  swEventLimitMs: number;
 }
 
 export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
@@ -33,6 +35,9 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
   maxRetries: 5,
   unreachableGiveUpMs: 30 * 60_000,
   stallMs: 60_000,
+  // Firefox ends a worker whose waitUntil() promises outlive dom.serviceWorkers.idle_timeout +
+  // idle_extended_timeout (30 s + 30 s by default); after that nothing can come of the event.
+  swEventLimitMs: 75_000,
 });
 
 let current: Switches = { ...DEFAULT_SWITCHES };

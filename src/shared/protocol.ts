@@ -295,3 +295,20 @@ export interface ShimEventMessage {
 export type ShimEventReply =
   | { type: 'bgfetch:sw-event-received' }
   | { type: 'bgfetch:sw-event-done'; ui: Partial<UIOptions> | null; listened: boolean };
+
+/** content/frame-delivery.js → background (src/background/frame-delivery.ts). */
+export const frameDeliveryMessageSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('ready') }),
+  v.strictObject({
+    type: v.literal('done'),
+    outcome: v.variant('outcome', [
+      v.strictObject({
+        outcome: v.literal('handled'),
+        ui: v.nullable(v.partial(v.pick(fetchOptions, ['title', 'icons']))),
+        listened: v.boolean(),
+      }),
+      v.strictObject({ outcome: v.literal('no-worker') }),
+      v.strictObject({ outcome: v.literal('no-shim') }),
+    ]),
+  }),
+]);
