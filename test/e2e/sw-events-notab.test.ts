@@ -51,6 +51,12 @@ async function queuedEvents(launched: Launched): Promise<{ id: string; attempts:
   }
 }
 
+/** The fetch settled (its event is queued in the same transaction) and no event of it waits any more. */
+async function delivered(launched: Launched, key: string): Promise<boolean> {
+  const reg = (await storedRegistrations(launched)).find((r) => r.key === key);
+  return Boolean(reg?.result) && !(await queuedEvents(launched)).some((e) => e.id.startsWith(key));
+}
+
 async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -107,7 +113,7 @@ if (browsersUnderTest().includes('firefox')) {
       const key = await registrationKey(browser, server.originA, 'notab-ok');
       // The fetch finishes with no tab of the site; the event leaves the queue once the handler ran.
       await until('transfers finished', async () => urls.every((url) => server.log.some((e) => e.path === url && e.completed)), 30_000);
-      await until('event delivered', async () => !(await queuedEvents(browser)).some((e) => e.id.startsWith(key)), 30_000);
+      await until('event delivered', () => delivered(browser, key), 30_000);
       const stored = (await storedRegistrations(browser)).find((reg) => reg.key === key)!;
       assert.equal(stored.title, 'Done: notab-ok', "updateUI() from the worker's handler reached the popup");
       assert.equal(stored.recordsAvailable, false, 'recorded as handled, as the tab path does');
@@ -137,7 +143,7 @@ if (browsersUnderTest().includes('firefox')) {
     test('backgroundfetchfail after a 404, with every tab closed: the worker reads the failing record', async () => {
       await startThenCloseSite(browser, server.originA, 'notab-fail', ['/gen/notab-missing?size=10&seed=1&status=404&delay=1500']);
       const key = await registrationKey(browser, server.originA, 'notab-fail');
-      await until('event delivered', async () => !(await queuedEvents(browser)).some((e) => e.id.startsWith(key)), 30_000);
+      await until('event delivered', () => delivered(browser, key), 30_000);
       const openedAt = Date.now();
       const page = await openWorkerSite(browser, server.originA);
       const [dispatch, ...more] = (await dispatches(page)).filter((d) => d.id === 'notab-fail');
@@ -153,7 +159,7 @@ if (browsersUnderTest().includes('firefox')) {
       await startThenCloseSite(browser, server.originA, 'notab-abort', [`/gen/notab-stop?size=${4 * MiB}&seed=2&throttle=${256 * KiB}`]);
       const key = await registrationKey(browser, server.originA, 'notab-abort');
       await admin(browser, { type: 'admin.abort', key });
-      await until('event delivered', async () => !(await queuedEvents(browser)).some((e) => e.id.startsWith(key)), 30_000);
+      await until('event delivered', () => delivered(browser, key), 30_000);
       const openedAt = Date.now();
       const page = await openWorkerSite(browser, server.originA);
       const [dispatch, ...more] = (await dispatches(page)).filter((d) => d.id === 'notab-abort');
