@@ -13,6 +13,7 @@ import { announceChange } from './changes';
 import { releaseBodies } from './disposal';
 import { hostPattern, registerForSites } from './registered-scripts';
 import { deliverThroughFrame, framesAvailable } from './frame-delivery';
+import { loadSwitches } from './switches';
 
 /**
  * Deliveries through a frame (no tab of the site open) that may fail before only a tab of the
@@ -117,11 +118,13 @@ async function deliver(event: StoredSwEvent): Promise<void> {
       const message: DeliverEvent = { scope: event.scope, event: event.type, snapshot: snapshotOf(reg) };
       let outcome: DeliveryOutcome | undefined;
       try {
-        const [injection] = await browser.scripting.executeScript({
-          target: { tabId: tab.id!, frameIds: [0] },
-          func: deliverInTab,
-          args: [RELAY_PATH, message],
-        });
+        const [injection] = await withinLimit(
+          browser.scripting.executeScript({
+            target: { tabId: tab.id!, frameIds: [0] },
+            func: deliverInTab,
+            args: [RELAY_PATH, message],
+          }),
+        );
         outcome = injection?.result as DeliveryOutcome | undefined;
       } catch {
         continue; // Not a page the extension may enter (still loading, an error page).
@@ -144,6 +147,21 @@ async function deliver(event: StoredSwEvent): Promise<void> {
     console.error('bgfetch: event delivery failed', event.id, error);
   } finally {
     inFlight.delete(event.id);
+  }
+}
+
+/**
+ * A worker whose waitUntil() never settles must not hold the event (and every later one, through
+ * `inFlight`) forever: past Firefox's own limit the tab's delivery counts as none.
+ */
+async function withinLimit<T>(work: Promise<T[]>): Promise<(T | undefined)[]> {
+  const { swEventLimitMs } = await loadSwitches();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<undefined[]>((resolve) => (timer = setTimeout(() => resolve([undefined]), swEventLimitMs)));
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -12,6 +12,7 @@ import { generatedSha256 } from '../server/server.mjs';
 import { admin, browsersUnderTest, extensionPage, launch, type Launched } from '../helpers/browsers';
 import { openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
 import { registrationKey, storedRegistrations } from '../helpers/store';
+import { inExtensionPage, setEngineSwitches } from '../helpers/engine';
 
 declare const t: any;
 declare const workerLog: () => Promise<any[]>;
@@ -199,6 +200,57 @@ if (browsersUnderTest().includes('firefox')) {
       assert.equal(delivered.length, 1, 'exactly one event');
       assert.equal(delivered[0]!.windowClients, 1, 'delivered through the open tab');
       await page.close();
+    });
+  });
+
+  describe('[firefox] a worker that never settles its waitUntil(), or throws, with every tab closed', () => {
+    let server: TestServer;
+    let browser: Launched;
+    /** Stands in for Firefox's 30 s + 30 s (dom.serviceWorkers.idle_timeout + idle_extended_timeout). */
+    const LIMIT_MS = 3000;
+
+    before(async () => {
+      server = await startTestServer();
+      browser = await launch('firefox');
+      await setEngineSwitches(browser, { swEventLimitMs: LIMIT_MS });
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    /** The frames the event page holds now (the extension page reads its background's document). */
+    const framesInBackground = () =>
+      inExtensionPage(browser, (page) =>
+        page.evaluate(async () => {
+          const api = (globalThis as unknown as { browser: typeof chrome }).browser;
+          const background = (await (api.runtime as any).getBackgroundPage()) as Window;
+          return background.document.querySelectorAll('iframe').length;
+        }),
+      );
+
+    test('waitUntil() never settles: bounded, the frame removed, recorded as a failed delivery, retried later, kept for a tab', async () => {
+      await startThenCloseSite(browser, server.originA, 'hang-1', ['/gen/hang?size=1000&seed=8&delay=500']);
+      const key = await registrationKey(browser, server.originA, 'hang-1');
+      const first = await until('first attempt recorded as failed', async () => (await queuedEvents(browser)).find((e) => e.id.startsWith(key) && e.attempts >= 1), 30_000);
+      assert.equal(first.lastFailure?.reason, 'timed-out');
+      assert.equal(await framesInBackground(), 0, 'the frame is gone');
+      const second = await until('retried', async () => (await queuedEvents(browser)).find((e) => e.id.startsWith(key) && e.attempts >= 2), 40_000);
+      assert.equal(second.lastFailure?.reason, 'timed-out');
+      const reg = (await storedRegistrations(browser)).find((r) => r.key === key)!;
+      assert.equal(reg.recordsAvailable, true, 'not recorded as handled: the records stay for the site');
+      const page = await openWorkerSite(browser, server.originA);
+      const got = (await dispatches(page)).filter((d) => d.id === 'hang-1');
+      assert.ok(got.length >= 2 && got.every((d) => d.windowClients === 0), 'the worker got each attempt, with no window open');
+      await page.close();
+    });
+
+    test('a handler that throws: the event counts as handled (its listener ran), the frame removed', async () => {
+      await startThenCloseSite(browser, server.originA, 'throw-1', ['/gen/throw?size=1000&seed=9&delay=500']);
+      const key = await registrationKey(browser, server.originA, 'throw-1');
+      await until('event delivered', () => delivered(browser, key), 30_000);
+      assert.equal((await storedRegistrations(browser)).find((r) => r.key === key)!.recordsAvailable, false);
+      assert.equal(await framesInBackground(), 0, 'the frame is gone');
     });
   });
 }
