@@ -13,7 +13,7 @@ import { FRAME_DELIVERY_CHANNEL, FRAME_DELIVERY_MARKER, FRAME_DELIVERY_PATH, SEC
 import { frameDeliveryMessageSchema, type DeliverEvent, type DeliveryOutcome } from '../shared/protocol';
 import { holdAlive } from './keepalive';
 import { registerForSites } from './registered-scripts';
-import { loadSwitches } from './switches';
+import { loadSwitches, switches } from './switches';
 
 /** Why a frame delivery came to nothing; the event stays queued (sw-events.ts retries). */
 export type FrameFailure =
@@ -95,7 +95,8 @@ browser.runtime.onMessage.addListener((raw: unknown, sender: Runtime.MessageSend
  */
 export async function deliverThroughFrame(message: DeliverEvent): Promise<DeliveryOutcome | FrameFailure> {
   const release = holdAlive();
-  const { swEventLimitMs } = await loadSwitches();
+  await loadSwitches();
+  const { swEventLimitMs } = switches(); // the values now, not those first read
   const token = randomToken();
   const frame = document.createElement('iframe');
   const timers: ReturnType<typeof setTimeout>[] = [];

@@ -13,7 +13,7 @@ import { announceChange } from './changes';
 import { releaseBodies } from './disposal';
 import { hostPattern, registerForSites } from './registered-scripts';
 import { deliverThroughFrame, framesAvailable } from './frame-delivery';
-import { loadSwitches } from './switches';
+import { loadSwitches, switches } from './switches';
 
 /**
  * Deliveries through a frame (no tab of the site open) that may fail before only a tab of the
@@ -136,7 +136,7 @@ async function deliver(event: StoredSwEvent): Promise<void> {
     // No tab took it: a frame of the site in the event page, for the normal store only (the
     // event page is in no container and not private, so its frame reaches only the default
     // partition's worker; those events wait for a tab of theirs).
-    if (!framesAvailable() || event.storeId !== 'default' || isPrivateKey(event.regKey) || event.attempts >= FRAME_ATTEMPTS) return;
+    if (!framesAvailable() || !(await loadSwitches(), switches().frameDelivery) || event.storeId !== 'default' || isPrivateKey(event.regKey) || event.attempts >= FRAME_ATTEMPTS) return;
     const result = await deliverThroughFrame({ scope: event.scope, event: event.type, snapshot: snapshotOf(reg) });
     if (typeof result === 'object' && result.outcome !== 'no-worker') {
       await completed(event, result);
@@ -155,7 +155,8 @@ async function deliver(event: StoredSwEvent): Promise<void> {
  * `inFlight`) forever: past Firefox's own limit the tab's delivery counts as none.
  */
 async function withinLimit<T>(work: Promise<T[]>): Promise<(T | undefined)[]> {
-  const { swEventLimitMs } = await loadSwitches();
+  await loadSwitches();
+  const { swEventLimitMs } = switches(); // the values now, not those first read
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise<undefined[]>((resolve) => (timer = setTimeout(() => resolve([undefined]), swEventLimitMs)));
   try {
