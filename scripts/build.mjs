@@ -20,6 +20,7 @@ for (const target of targets) {
   await standalone(target, 'src/content/bridge.iife.ts', 'content', 'bridge.js');
   await standalone(target, 'src/content/relay.ts', 'content', 'relay.js', 'es');
   await standalone(target, 'src/content/site-opened.ts', 'content', 'site-opened.js');
+  if (target === 'firefox') await standalone(target, 'src/content/frame-delivery.ts', 'content', 'frame-delivery.js');
   webAccessible(target, 'content/relay.js');
   console.log(`built dist/${target}`);
 }

@@ -13,6 +13,16 @@ import { announceChange } from './changes';
 import { withoutFormatCharacters } from '../shared/text';
 import { releaseBodies } from './disposal';
 import { hostPattern, registerForSites } from './registered-scripts';
+import { deliverThroughFrame, framesAvailable } from './frame-delivery';
+import { loadSwitches, switches } from './switches';
+
+/**
+ * Deliveries through a frame (no tab of the site open) that may fail before only a tab of the
+ * site is tried: the site forbids framing, is unreachable, or its worker never finishes. Retried
+ * after 10 s, 40 s; the event then waits for a tab (site-opened), as before.
+ */
+export const FRAME_ATTEMPTS = 3;
+const FRAME_RETRY_MS = 10_000;
 
 const inFlight = new Set<string>();
 
@@ -110,11 +120,13 @@ async function deliver(event: StoredSwEvent): Promise<void> {
       const message: DeliverEvent = { scope: event.scope, event: event.type, snapshot: snapshotOf(reg) };
       let outcome: DeliveryOutcome | undefined;
       try {
-        const [injection] = await browser.scripting.executeScript({
-          target: { tabId: tab.id!, frameIds: [0] },
-          func: deliverInTab,
-          args: [RELAY_PATH, message],
-        });
+        const [injection] = await withinLimit(
+          browser.scripting.executeScript({
+            target: { tabId: tab.id!, frameIds: [0] },
+            func: deliverInTab,
+            args: [RELAY_PATH, message],
+          }),
+        );
         // What the tab and the site's worker report is checked like a page's fetch() options.
         outcome = deliveryOutcomeFrom(injection?.result);
       } catch {
@@ -124,10 +136,46 @@ async function deliver(event: StoredSwEvent): Promise<void> {
       await completed(event, outcome);
       return;
     }
+    // No tab took it: a frame of the site in the event page, for the normal store only (the
+    // event page is in no container and not private, so its frame reaches only the default
+    // partition's worker; those events wait for a tab of theirs).
+    if (!framesAvailable() || !(await loadSwitches(), switches().frameDelivery) || event.storeId !== 'default' || isPrivateKey(event.regKey) || event.attempts >= FRAME_ATTEMPTS) return;
+    const result = await deliverThroughFrame({ scope: event.scope, event: event.type, snapshot: snapshotOf(reg) });
+    if (typeof result === 'object' && result.outcome !== 'no-worker') {
+      await completed(event, result);
+      return;
+    }
+    await frameFailed(event, typeof result === 'object' ? result.outcome : result);
   } catch (error) {
     console.error('bgfetch: event delivery failed', event.id, error);
   } finally {
     inFlight.delete(event.id);
+  }
+}
+
+/**
+ * A worker whose waitUntil() never settles must not hold the event (and every later one, through
+ * `inFlight`) forever: past Firefox's own limit the tab's delivery counts as none.
+ */
+async function withinLimit<T>(work: Promise<T[]>): Promise<(T | undefined)[]> {
+  await loadSwitches();
+  const { swEventLimitMs } = switches(); // the values now, not those first read
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<undefined[]>((resolve) => (timer = setTimeout(() => resolve([undefined]), swEventLimitMs)));
+  try {
+    return await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Recorded on the event; retried later while attempts are left (a tab of the site may come first). */
+async function frameFailed(event: StoredSwEvent, reason: string): Promise<void> {
+  const attempts = event.attempts + 1;
+  const updated = await storeOf(event.regKey).swEvents.update(event.id, { attempts, lastFailure: { reason, at: Date.now() } });
+  console.warn('bgfetch: delivery through a frame failed', event.id, reason, `attempt ${attempts}/${FRAME_ATTEMPTS}`);
+  if (updated && attempts < FRAME_ATTEMPTS) {
+    setTimeout(() => void deliverPending(event.origin).catch(() => undefined), FRAME_RETRY_MS * 4 ** (attempts - 1));
   }
 }
 

@@ -22,6 +22,10 @@ export interface Switches {
   stallMs: number;
   /** "host:port,..." treated as public addresses, as Firefox's `network.lna.address_space.public.override` (address-space.ts). */
   publicAddressOverride: string;
+  /** How long a service-worker event delivered through a frame may take, waitUntil() included (frame-delivery.ts). */
+  swEventLimitMs: number;
+  /** Deliver service-worker events through a frame when no tab of the site is open (frame-delivery.ts). */
+  frameDelivery: boolean;
 }
 
 export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
@@ -33,6 +37,10 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
   unreachableGiveUpMs: 30 * 60_000,
   stallMs: 60_000,
   publicAddressOverride: '',
+  // Firefox ends a worker whose waitUntil() promises outlive dom.serviceWorkers.idle_timeout +
+  // idle_extended_timeout (30 s + 30 s by default); after that nothing can come of the event.
+  swEventLimitMs: 75_000,
+  frameDelivery: true,
 });
 
 let current: Switches = { ...DEFAULT_SWITCHES };

@@ -41,3 +41,14 @@ export const SITE_OPENED_PATH = 'content/site-opened.js';
 export const SECURE_CONTEXT_MATCHES = ['https://*/*', 'http://*.localhost/*', 'http://127.0.0.1/*', 'http://[::1]/*'];
 /** storage.local key of the transfer engine's test-only switches (src/background/switches.ts). */
 export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';
+/**
+ * runtime messages from content/frame-delivery.js, the script of the frame the Firefox event page
+ * appends to deliver a service-worker event when no tab of the site is open
+ * (src/background/frame-delivery.ts): `{ channel, request: { type: 'ready' } }` gets the event,
+ * `{ channel, request: { type: 'done', outcome } }` reports what the worker did.
+ */
+export const FRAME_DELIVERY_CHANNEL = 'bgfetch:frame-delivery';
+/** That script, built at this path (scripts/build.mjs). */
+export const FRAME_DELIVERY_PATH = 'content/frame-delivery.js';
+/** The frame's URL holds this marker and a random token; the script is registered for such URLs only. */
+export const FRAME_DELIVERY_MARKER = 'bgfetch-event-';

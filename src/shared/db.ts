@@ -101,7 +101,10 @@ export interface StoredSwEvent {
   scope: string;
   type: SwEventType;
   createdAt: number;
+  /** Deliveries through a frame that came to nothing (src/background/frame-delivery.ts). */
   attempts: number;
+  /** The last of those: why and when. */
+  lastFailure?: { reason: string; at: number };
 }
 
 export interface StoredSetting {

@@ -382,3 +382,13 @@ export interface ShimEventMessage {
 export type ShimEventReply =
   | { type: 'bgfetch:sw-event-received' }
   | { type: 'bgfetch:sw-event-done'; ui: Partial<UIOptions> | null; listened: boolean };
+
+/** content/frame-delivery.js → background (src/background/frame-delivery.ts). */
+export const frameDeliveryMessageSchema = v.variant('type', [
+  v.strictObject({ type: v.literal('ready') }),
+  v.strictObject({
+    type: v.literal('done'),
+    // Checked by deliveryOutcomeFrom, as the tab path's report is (a bad updateUI is dropped).
+    outcome: v.unknown(),
+  }),
+]);

@@ -8,6 +8,7 @@ import { generatedSha256 } from '../server/server.mjs';
 import { admin, browsersUnderTest, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
 import { registrationKey, storedBodyBytes, storedRegistrations } from '../helpers/store';
+import { setEngineSwitches } from '../helpers/engine';
 
 declare const t: any;
 declare const workerLog: () => Promise<any[]>;
@@ -91,6 +92,10 @@ if (browsersUnderTest().includes('firefox')) {
     });
 
     test('the event waits for the site: delivered exactly once when a tab opens again', async () => {
+      // With every tab closed the event page now delivers through a frame of the site
+      // (sw-events-notab.test.ts); switched off here, this shows the path it falls back on
+      // (a site that forbids framing, a container, a private window).
+      await setEngineSwitches(browser, { frameDelivery: false });
       const url = `/gen/later?size=${2 * MiB}&seed=41&throttle=${MiB}`;
       const first = await openWorkerSite(browser, server.originA);
       await first.evaluate(async (url) => {
@@ -119,6 +124,7 @@ if (browsersUnderTest().includes('firefox')) {
       assert.equal(entries.filter((e: any) => e.id === 'later').length, 1, 'exactly one event');
       const bodies = await page.evaluate(() => cachedBodies());
       assert.equal(bodies.find((b: any) => b.url.endsWith(url))?.sha256, generatedSha256(2 * MiB, 41));
+      await setEngineSwitches(browser, null);
     });
 
     test('backgroundfetchfail after a 404, with the failing record readable', async () => {

@@ -46,8 +46,9 @@ export interface LogRecord {
   uploadSha256?: string;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(everyResponse: Record<string, string> = {}): Promise<TestServer> {
   return startServer({
+    everyResponse,
     staticDirs: {
       '/site/': path.join(ROOT, 'test/fixtures/site'),
       '/sw-site/': path.join(ROOT, 'test/fixtures/sw-site'),

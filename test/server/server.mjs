@@ -55,9 +55,10 @@ const FIXED_DATE_MS = Date.UTC(2024, 0, 1);
 
 /**
  * Start the server on 127.0.0.1 and ::1 (same port).
- * @param {{ port?: number, staticDirs?: Record<string, string>, routes?: Record<string, RouteHandler> }} [options]
+ * `everyResponse`: headers set on every response (e.g. a site that forbids framing everywhere).
+ * @param {{ port?: number, staticDirs?: Record<string, string>, routes?: Record<string, RouteHandler>, everyResponse?: Record<string, string> }} [options]
  */
-export async function startServer({ port = 0, staticDirs = {}, routes = {} } = {}) {
+export async function startServer({ port = 0, staticDirs = {}, routes = {}, everyResponse = {} } = {}) {
   /** @type {State} */
   const state = { log: [], spans: new Map(), seq: 0, nextId: 0, inFlight: 0, idleWaiters: [], counters: new Map(), changing: 0 };
   const mounts = Object.entries(staticDirs)
@@ -66,6 +67,7 @@ export async function startServer({ port = 0, staticDirs = {}, routes = {} } = {
 
   /** @type {http.RequestListener} */
   const listener = (req, res) => {
+    for (const [name, value] of Object.entries(everyResponse)) res.setHeader(name, value);
     handle(req, res, state, mounts, routes).catch((err) => {
       console.error('[test server]', err);
       if (!res.headersSent) res.writeHead(500).end(String(err));
