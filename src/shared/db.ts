@@ -35,9 +35,25 @@ export interface StoredRegistration {
   paused: boolean;
   /** Why an active, unpaused fetch is not moving: no network, or a retry is waiting. */
   waiting?: 'offline' | 'retrying' | null;
+  /** While `waiting`: the host tried, the next try's number and time, the status it answered (popup). */
+  retry?: RetryInfo | null;
+  /** Removed by the person, undoable until this time; then deleted (src/background/removal.ts). */
+  removeAt?: number;
+  /** Cancelled from the popup: the unfinished files' bytes were deleted at once; this many remain. */
+  keptBytes?: number;
   recordCount: number;
   createdAt: number;
   settledAt: number;
+}
+
+export interface RetryInfo {
+  host: string;
+  /** The number of the next try (2 = the first retry). */
+  attempt: number;
+  /** Epoch ms of the next try. */
+  retryAt: number;
+  /** The HTTP status that made it retry, if the server answered. */
+  status?: number;
 }
 
 export type RecordState = 'pending' | 'done' | 'failed' | 'aborted';
