@@ -26,7 +26,7 @@ export function ListControls({ query, counts, origins, selected, shownKeys, onQu
   const each = (type: 'admin.pause' | 'admin.resume' | 'admin.abort', keys: string[]) =>
     run(() => Promise.all(keys.map((key) => command(type, { key }))));
   return (
-    <div class="list-controls">
+    <div class="list-controls" role="search">
       <div class="controls-row">
         <input
           type="search"
