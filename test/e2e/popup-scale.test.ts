@@ -104,6 +104,9 @@ for (const name of browsersUnderTest()) {
       }
       site = await openSite(browser, server.originA);
       popup = await browser.browser.newPage();
+      // A render error would otherwise show only as rows that never come.
+      popup.on('pageerror', (error) => console.error('popup error:', error));
+      popup.on('console', (message) => message.type() === 'error' && console.error('popup console:', message.text()));
       await popup.setViewport({ width: 440, height: 720 });
       await gotoExtensionPage(browser, popup);
       await mkdir(SCREENSHOTS, { recursive: true });
@@ -184,8 +187,9 @@ for (const name of browsersUnderTest()) {
     test('Open site delivers backgroundfetchclick to the site\'s worker', async () => {
       const workerSite = await openWorkerSite(browser, server.originA);
       await start(workerSite, 'clickme', [`/gen/clickme.bin?size=${20 * KB}&seed=6`], { title: 'Click me' });
-      await row(popup, 'Click me', (r) => r.state === 'succeeded');
-      await press(popup, 'Open site', 'Click me');
+      // This worker retitles its fetch when it succeeds (updateUI): "Done: clickme".
+      const done = await waitFor('Click me settled', () => rows(popup), (list) => list.some((r) => /Click me|clickme/.test(r.title) && r.state === 'succeeded'));
+      await press(popup, 'Open site', done.find((r) => /Click me|clickme/.test(r.title))!.title);
       const log = await waitFor('click event', () => workerSite.evaluate(() => workerLog()), (all) => all.some((e) => e.id === 'clickme' && e.type === 'backgroundfetchclick'));
       assert.equal(log.find((e) => e.type === 'backgroundfetchclick').isEvent, true);
       await workerSite.close();
@@ -253,13 +257,11 @@ for (const name of browsersUnderTest()) {
       await popup.click('.toolbar-row button[aria-expanded]');
       await popup.$eval('section.site details.site-settings', (el) => el.setAttribute('open', ''));
       const small = await popup.evaluate(() => {
+        // No helper functions in here: tsx's keepNames would reference a __name the page lacks.
         const out: string[] = [];
-        const visible = (el: Element) => {
-          const r = el.getBoundingClientRect();
-          return r.width > 0 && r.height > 0;
-        };
         for (const el of document.querySelectorAll('button, select, input, summary')) {
-          if (!visible(el)) continue;
+          const box = el.getBoundingClientRect();
+          if (box.width === 0 || box.height === 0) continue;
           // A checkbox's target is its label when it has one.
           const target = el instanceof HTMLInputElement && el.type === 'checkbox' ? (el.closest('label') ?? el) : el;
           const r = target.getBoundingClientRect();
@@ -268,7 +270,9 @@ for (const name of browsersUnderTest()) {
         const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
           const el = node.parentElement;
-          if (!el || !node.textContent?.trim() || !visible(el) || el.closest('.visually-hidden')) continue;
+          if (!el || !node.textContent?.trim() || el.closest('.visually-hidden')) continue;
+          const box = el.getBoundingClientRect();
+          if (box.width === 0 || box.height === 0) continue;
           const size = parseFloat(getComputedStyle(el).fontSize);
           if (size < 14) out.push(`text "${node.textContent.trim().slice(0, 30)}" ${size}px`);
         }
