@@ -8,7 +8,8 @@ import { publishProgress } from './progress';
 import { queueClick } from './sw-events';
 import { settle } from './settle';
 import { updateSiteSettings } from './sites';
-import { storeOf } from './stores';
+import { isPrivateKey, storeOf } from './stores';
+import browser from 'webextension-polyfill';
 import { startTransfers, stopTransfers } from './transfer';
 import { writeGlobalSettings } from './settings';
 import { markFailuresSeen } from './ui';
@@ -77,6 +78,20 @@ async function retry(key: string): Promise<boolean> {
   return true;
 }
 
+async function openSiteIfClosed(key: string): Promise<void> {
+  const reg = await storeOf(key).registrations.get(key);
+  if (!reg) return;
+  const tabs = await browser.tabs.query({});
+  const open = tabs.some((tab) => {
+    try {
+      return !!tab.url && new URL(tab.url).origin === reg.origin && tab.incognito === isPrivateKey(key);
+    } catch {
+      return false;
+    }
+  });
+  if (!open) await browser.tabs.create({ url: reg.scope });
+}
+
 export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminHandlers {
   // Removals a stop interrupted inside their undo window are finished now.
   void sweepRemovals().catch((error: unknown) => console.error('bgfetch: removal sweep failed', error));
@@ -125,8 +140,12 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
       return (await markRemoved(keys)).removed.length;
     },
     'admin.setGlobal': ({ settings }) => writeGlobalSettings(settings),
+    // "Open site" in the popup: the worker gets backgroundfetchclick in a tab of its site (a new
+    // one when none is open; the event waits for it, as after a notification click).
     async 'admin.click'({ key }) {
-      return queueClick(key);
+      const queued = await queueClick(key);
+      if (queued) await openSiteIfClosed(key);
+      return queued;
     },
     async 'admin.seen'() {
       await markFailuresSeen();

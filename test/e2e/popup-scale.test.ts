@@ -3,11 +3,12 @@
 // filters and the keyboard, and the narrow (touch) layout, in both browsers.
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 import { admin, browsersUnderTest, gotoExtensionPage, launch, ROOT, type Launched } from '../helpers/browsers';
-import { openSite, openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
+import { openSite, startTestServer, type TestServer } from '../helpers/site';
 import { registrationKey, storedBodyBytes, storedRegistrations } from '../helpers/store';
 // @ts-expect-error plain JS module, shared with the bench
 import { removeSeeded, seedRegistrations } from '../../bench/lib/popup-store.mjs';
@@ -80,6 +81,15 @@ async function start(page: Page, id: string, urls: string[], options: Record<str
     urls,
     options,
   );
+}
+
+/** A loopback port nothing listens on. */
+async function deadPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 async function clickUndo(popup: Page): Promise<void> {
@@ -168,34 +178,63 @@ for (const name of browsersUnderTest()) {
       assert.equal(await storedBodyBytes(browser, key), 0);
     });
 
-    test('clear a site: its settled fetches go (undoable), the other site keeps its own', async () => {
-      const other = await openSite(browser, server.originB);
-      await start(other, 'b1', [`/gen/b1.bin?size=${50 * KB}&seed=4`], { title: 'Other site' });
+    test('clear a site: its settled fetches go (undoable), another site keeps its own', async () => {
+      // Another site's history, written straight into the store (seen on the popup's next load).
+      await popup.evaluate(seedRegistrations, 'other-', 0, 10, 10);
       for (const id of ['a1', 'a2']) await start(site, id, [`/gen/${id}.bin?size=${50 * KB}&seed=5`], { title: `Site A ${id}` });
+      await gotoExtensionPage(browser, popup);
+      await row(popup, 'Site A a1', (r) => r.state === 'succeeded');
       await row(popup, 'Site A a2', (r) => r.state === 'succeeded');
-      await row(popup, 'Other site', (r) => r.state === 'succeeded');
       const group = `section.site[data-origin="${server.originA}"]`;
+      const otherGroup = 'section.site[data-origin="https://site000.example"]';
+      const otherRows = await popup.$$eval(`${otherGroup} li.reg`, (els) => els.length);
+      assert.equal(otherRows, 10);
       await popup.$eval(`${group} details.site-settings`, (el) => el.setAttribute('open', ''));
       await popup.click(`${group} details.site-settings button`);
       await waitFor('site A cleared', () => popup.$(group), (el) => el === null);
-      assert.ok((await rows(popup)).some((r) => r.title === 'Other site'));
+      assert.equal(await popup.$$eval(`${otherGroup} li.reg`, (els) => els.length), 10, 'the other site keeps every fetch');
       await clickUndo(popup);
       await row(popup, 'Site A a1');
-      await other.close();
+      await popup.evaluate(removeSeeded, 'other-');
+      await gotoExtensionPage(browser, popup);
+    });
+
+    test('an unreachable server while online: "Can\'t reach <host>", when the next try is and which; "Offline" only offline', async () => {
+      const dead = await deadPort();
+      await start(site, 'unreachable', [`http://127.0.0.1:${dead}/gone.bin`], { title: 'Unreachable' });
+      const waiting = await row(popup, 'Unreachable', (r) => r.state === 'offline' && /attempt [2-9]/.test(r.stateText));
+      assert.match(waiting.stateText, new RegExp(`^Can't reach 127\\.0\\.0\\.1:${dead} — retrying (in \\d+ sec|now) \\(attempt \\d+\\)$`));
+      if (name === 'chromium') {
+        // Only the popup's own navigator.onLine changes: the engine keeps trying.
+        await popup.setOfflineMode(true);
+        await row(popup, 'Unreachable', (r) => r.stateText === 'Offline');
+        await popup.setOfflineMode(false);
+        await row(popup, 'Unreachable', (r) => r.stateText.startsWith("Can't reach"));
+      }
+      await press(popup, 'Cancel', 'Unreachable');
+      await row(popup, 'Unreachable', (r) => r.state === 'aborted');
     });
 
     test('Open site delivers backgroundfetchclick to the site\'s worker', async () => {
-      const workerSite = await openWorkerSite(browser, server.originA);
+      // The same tab as the other tests' site: a second site tab stalls Chromium's scripts here.
+      const workerSite = site;
+      // Chromium: a worker reaches bgfetch's events through the opt-in import (as in sw-events).
+      await workerSite.goto(`${server.originA}/sw-site/?worker=${name === 'chromium' ? 'optin' : 'plain'}`);
+      await workerSite.evaluate(() => (window as any).swReady);
       await start(workerSite, 'clickme', [`/gen/clickme.bin?size=${20 * KB}&seed=6`], { title: 'Click me' });
       // This worker retitles its fetch when it succeeds (updateUI): "Done: clickme".
       const done = await waitFor('Click me settled', () => rows(popup), (list) => list.some((r) => /Click me|clickme/.test(r.title) && r.state === 'succeeded'));
       await press(popup, 'Open site', done.find((r) => /Click me|clickme/.test(r.title))!.title);
       const log = await waitFor('click event', () => workerSite.evaluate(() => workerLog()), (all) => all.some((e) => e.id === 'clickme' && e.type === 'backgroundfetchclick'));
-      assert.equal(log.find((e) => e.type === 'backgroundfetchclick').isEvent, true);
-      await workerSite.close();
+      // In Firefox bgfetch builds the worker's event classes itself; the opt-in shim has its own.
+      if (name === 'firefox') assert.equal(log.find((e) => e.type === 'backgroundfetchclick').isEvent, true);
+      await site.goto(`${server.originA}/site/`);
+      await site.evaluate(() => (window as any).swReady);
+      await popup.bringToFront();
     });
 
     test('1,000 registrations: one page of rows, search finds one, filters work, the keyboard moves, opens and removes with undo', async () => {
+      await popup.bringToFront();
       await popup.evaluate(seedRegistrations, SEEDED, 0, 1000, 10);
       await gotoExtensionPage(browser, popup);
       const total = await waitFor('list of 1,000+', () => popup.$eval('.list', (el) => Number(el.getAttribute('data-total'))).catch(() => 0), (n) => n >= 1000);

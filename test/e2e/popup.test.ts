@@ -341,6 +341,8 @@ for (const name of browsersUnderTest()) {
       );
       const failed = await rowOf(popup, 'Flaky', (row) => row.state === 'failed');
       assert.equal(failed.failure, 'The server refused one of the files.');
+      const failedFile = await waitFor('the failed file named', () => popup.$$eval('li.reg .reg-failure-file', (els) => els.map((el) => el.textContent)), (texts) => texts.some((text) => text?.startsWith('flaky.bin')));
+      assert.ok(failedFile.includes(`flaky.bin from ${new URL(server.originA).host}: the server answered 500.`), JSON.stringify(failedFile));
       assert.match(await waitFor('badge error mark', () => badgeText(popup), (text) => text.endsWith('!')), /^\d*!$/);
 
       await press(popup, 'Retry', 'Flaky');

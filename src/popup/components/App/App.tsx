@@ -133,7 +133,7 @@ export function App() {
         runRemoval={runRemoval}
         locale={locale}
       />
-      <main onKeyDown={(event) => onListKey(event, { byKey, setCurrent, run, runRemoval })}>
+      <main onKeyDown={(event) => onListKey(event, { byKey, setCurrent, toggle: (key) => toggle(key, !selected.has(key)), run, runRemoval })}>
         <p class={`status${status?.error ? ' error' : ''}`} role="status">
           {status?.text ?? ''}
         </p>

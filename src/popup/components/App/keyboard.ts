@@ -1,5 +1,6 @@
 // The list by keyboard: one row is the Tab stop; arrow keys (and Home/End) move between rows,
-// Enter opens the fetch's site (backgroundfetchclick), Delete removes a settled fetch (undoable).
+// Enter opens the fetch's site (backgroundfetchclick), Space selects it, Delete removes a settled
+// fetch (undoable).
 import type { StoredRegistration } from '../../../shared/db';
 import { command } from '../../data';
 import type { Run, RunRemoval } from './App';
@@ -7,11 +8,12 @@ import type { Run, RunRemoval } from './App';
 export interface ListKeyContext {
   byKey: ReadonlyMap<string, StoredRegistration>;
   setCurrent: (key: string) => void;
+  toggle: (key: string) => void;
   run: Run;
   runRemoval: RunRemoval;
 }
 
-export function onListKey(event: KeyboardEvent, { byKey, setCurrent, run, runRemoval }: ListKeyContext): void {
+export function onListKey(event: KeyboardEvent, { byKey, setCurrent, toggle, run, runRemoval }: ListKeyContext): void {
   const target = event.target as HTMLElement;
   const row = target.closest<HTMLElement>('li.reg');
   if (!row) return;
@@ -33,7 +35,10 @@ export function onListKey(event: KeyboardEvent, { byKey, setCurrent, run, runRem
   if (!onRow) return;
   const reg = byKey.get(row.dataset.key ?? '');
   if (!reg) return;
-  if (event.key === 'Enter') {
+  if (event.key === ' ') {
+    event.preventDefault();
+    toggle(reg.key);
+  } else if (event.key === 'Enter') {
     event.preventDefault();
     run(() => command('admin.click', { key: reg.key }));
   } else if ((event.key === 'Delete' || event.key === 'Backspace') && !reg.active) {
