@@ -25,11 +25,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function waitFor<T>(what: string, get: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: T | undefined;
+  let error: unknown;
   while (Date.now() < until) {
-    last = await get();
-    if (ok(last)) return last;
+    try {
+      last = await get();
+      if (ok(last)) return last;
+    } catch (caught) {
+      // A page that is just reloading (Firefox: "dead object"): look again.
+      error = caught;
+    }
     await sleep(150);
   }
+  if (last === undefined && error) throw error;
   throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
 }
 
@@ -187,13 +194,15 @@ for (const name of browsersUnderTest()) {
       await row(popup, 'Site A a2', (r) => r.state === 'succeeded');
       const group = `section.site[data-origin="${server.originA}"]`;
       const otherGroup = 'section.site[data-origin="https://site000.example"]';
-      const otherRows = await popup.$$eval(`${otherGroup} li.reg`, (els) => els.length);
-      assert.equal(otherRows, 10);
-      await popup.$eval(`${group} details.site-settings`, (el) => el.setAttribute('open', ''));
-      // Clicked in the page: a live-query re-render between finding and clicking loses a handle.
-      await popup.$eval(`${group} details.site-settings button`, (button) => (button as HTMLButtonElement).click());
-      await waitFor('site A cleared', () => popup.$(group), (el) => el === null);
-      assert.equal(await popup.$$eval(`${otherGroup} li.reg`, (els) => els.length), 10, 'the other site keeps every fetch');
+      // Everything in the page by selector: Firefox loses element handles across live re-renders.
+      const count = (selector: string) => popup.evaluate((selector) => document.querySelectorAll(selector).length, selector);
+      assert.equal(await count(`${otherGroup} li.reg`), 10);
+      await popup.evaluate((group) => {
+        document.querySelector(`${group} details.site-settings`)!.setAttribute('open', '');
+        (document.querySelector(`${group} details.site-settings button`) as HTMLButtonElement).click();
+      }, group);
+      await waitFor('site A cleared', () => count(group), (n) => n === 0);
+      assert.equal(await count(`${otherGroup} li.reg`), 10, 'the other site keeps every fetch');
       await clickUndo(popup);
       await row(popup, 'Site A a1');
       await popup.evaluate(removeSeeded, 'other-');
@@ -223,6 +232,8 @@ for (const name of browsersUnderTest()) {
       await workerSite.goto(`${server.originA}/sw-site/?worker=${name === 'chromium' ? 'optin' : 'plain'}`);
       await workerSite.evaluate(() => (window as any).swReady);
       await start(workerSite, 'clickme', [`/gen/clickme.bin?size=${20 * KB}&seed=6`], { title: 'Click me' });
+      // The worker retitles the fetch in its success handler: wait for that before finding the row.
+      await waitFor('success handled', () => workerSite.evaluate(() => workerLog()), (all) => all.some((e) => e.id === 'clickme'));
       // This worker retitles its fetch when it succeeds (updateUI): "Done: clickme".
       const done = await waitFor('Click me settled', () => rows(popup), (list) => list.some((r) => /Click me|clickme/.test(r.title) && r.state === 'succeeded'));
       await press(popup, 'Open site', done.find((r) => /Click me|clickme/.test(r.title))!.title);
@@ -287,8 +298,15 @@ for (const name of browsersUnderTest()) {
       // Enter opens the site: no tab of it is open, so a new one opens at the fetch's scope.
       await popup.focus(`li.reg[data-key="${second}"]`);
       await popup.keyboard.press('Enter');
-      const opened = await waitFor('a tab of the site', async () => (await browser.browser.pages()).find((p) => p.url().includes('site042.example')), Boolean);
-      await opened!.close();
+      // Asked of the tabs API: the made-up site does not load, so its page has an error URL.
+      const siteTabs = () =>
+        popup.evaluate(async () => {
+          const api = (globalThis as any).browser ?? (globalThis as any).chrome;
+          const tabs: { id: number; url?: string; pendingUrl?: string }[] = await api.tabs.query({});
+          return tabs.filter((tab) => `${tab.url} ${tab.pendingUrl}`.includes('site042.example')).map((tab) => tab.id);
+        });
+      const opened = await waitFor('a tab of the site', siteTabs, (ids) => ids.length === 1);
+      await popup.evaluate((ids) => ((globalThis as any).browser ?? (globalThis as any).chrome).tabs.remove(ids), opened);
       await popup.bringToFront();
       await popup.select('select[name="site"]', '');
     });
