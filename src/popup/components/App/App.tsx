@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { RemovalResult } from '../../../shared/protocol';
-import { command, loadActive, loadFinished, loadSites, useGlobalSettings, useLiveQuery, type ListData } from '../../data';
+import { command, loadActive, loadFinished, loadSites, loadSummaries, useGlobalSettings, useLiveQuery, type ListData } from '../../data';
 import { formatBytes } from '../../format';
 import { msg, uiLocale } from '../../i18n';
 import { applyQuery, firstRows, groupBySite, SpeedSampler, storedBytes, type ListQuery } from '../../model';
@@ -23,13 +23,21 @@ export const PAGE_ROWS = 25;
 export function App() {
   const active = useLiveQuery(loadActive, []);
   const finished = useLiveQuery(loadFinished, []);
+  // The paused fetches' summaries: this query runs again only when their set or their records change.
+  const pausedKeys = useMemo(
+    () => (active?.registrations.filter((reg) => reg.paused).map((reg) => reg.key) ?? []).sort().join('\n'),
+    [active],
+  );
+  const pausedSummaries = useLiveQuery(() => loadSummaries(pausedKeys ? pausedKeys.split('\n') : []), [pausedKeys]);
   const list = useMemo<ListData | undefined>(() => {
     if (!active || !finished) return undefined;
     // A fetch that just settled (or was retried) can be in both answers for a moment.
     const settled = new Set(finished.map((reg) => reg.key));
     const stillActive = active.registrations.filter((reg) => !settled.has(reg.key));
-    return { registrations: [...stillActive, ...finished], summaries: active.summaries };
-  }, [active, finished]);
+    // Not waited for: a paused row needs its summary only for its file count and an unknown total.
+    const summaries = pausedSummaries ? new Map([...pausedSummaries, ...active.summaries]) : active.summaries;
+    return { registrations: [...stillActive, ...finished], summaries };
+  }, [active, finished, pausedSummaries]);
   const sites = useLiveQuery(loadSites, []);
   const settings = useGlobalSettings();
   const [now, setNow] = useState(() => Date.now());
