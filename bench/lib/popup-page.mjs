@@ -2,8 +2,9 @@
 // self-contained. Selectors are the popup's own: li.reg rows, their h3 title and progress bar.
 
 /**
- * Loads a second popup in an iframe and times it from its navigation start to the moment
- * `expected` rows are in its DOM. An iframe because its parent can watch the new document with a
+ * Loads a second popup in an iframe and times it from its navigation start to the moment its
+ * list holds all `expected` registrations and shows its first page of rows (the popup renders a
+ * page of rows, not all of them: `data-total` on its list says how many it holds). An iframe because its parent can watch the new document with a
  * MutationObserver before the popup's own script runs, in both browsers (puppeteer cannot run
  * code ahead of an extension page's scripts in Firefox). The list renders in one Preact commit
  * after an IndexedDB read, so the observer is in place long before; `late` says if it was not.
@@ -18,16 +19,18 @@ export async function renderPopupOnce(expected, timeoutMs) {
   try {
     return await new Promise((resolve, reject) => {
       const rows = (doc) => doc.querySelectorAll('li.reg').length;
+      // The first page: every row when there are fewer than a page (src/popup App PAGE_ROWS).
+      const ready = (doc) => Number(doc.querySelector('.list')?.getAttribute('data-total')) >= expected && rows(doc) >= Math.min(expected, 25);
       const timer = setTimeout(() => reject(new Error(`popup showed ${rows(frame.contentDocument)} of ${expected} rows`)), timeoutMs);
       const attach = () => {
         const doc = frame.contentDocument;
         if (!doc || doc === blank || doc.URL === 'about:blank') return void setTimeout(attach, 0);
-        if (rows(doc) >= expected) {
+        if (ready(doc)) {
           clearTimeout(timer);
           return resolve({ ms: NaN, late: true });
         }
         const observer = new MutationObserver(() => {
-          if (rows(doc) < expected) return;
+          if (!ready(doc)) return;
           const ms = frame.contentWindow.performance.now();
           observer.disconnect();
           clearTimeout(timer);
@@ -43,8 +46,9 @@ export async function renderPopupOnce(expected, timeoutMs) {
   }
 }
 
+/** How many registrations the popup's list holds (it renders a page of them). */
 export async function rowCount() {
-  return document.querySelectorAll('li.reg').length;
+  return Number(document.querySelector('.list')?.getAttribute('data-total') ?? 0);
 }
 
 /**

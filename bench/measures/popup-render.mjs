@@ -1,6 +1,7 @@
 // Issue #6: the popup's first render with many registrations in the store. Time from the
-// popup's navigation start to its last row in the DOM, with 1,000 registrations (100 sites × 10:
-// every row is shown, since a site shows its active fetches and 10 finished ones) against the
+// popup's navigation start to its list holding every registration with its first page of rows in
+// the DOM (the popup pages its list: 25 rows, "Show more" for the next), with 1,000
+// registrations (100 sites × 10) against the
 // same popup with 10 of them (one site). Same page, same row shapes, only the count differs, so
 // the ratio is the cost of scale alone: 1.0 would mean 1,000 rows cost what 10 do.
 import { config, log } from '../lib/config.mjs';
@@ -46,10 +47,11 @@ export default {
       }
       await setCount(0);
       if (late) ctx.report.note(`${ctx.browser} popup render: ${late} loads were rendered before the observer was in place (not counted)`);
-      ctx.report.row(ctx.browser, `popup first render with ${large} registrations, navigation → last row in the DOM (vs ${SMALL} registrations)`, 'ms',
+      ctx.report.row(ctx.browser, `popup first render with ${large} registrations, navigation → list ready, first page of rows in the DOM (vs ${SMALL} registrations)`, 'ms',
         ms.large, ms.small, {
           higherIsBetter: false,
-          goalText: '—',
+          goal: { max: 100 },
+          goalText: '≤ 100 ms',
           detail: { domContentLoadedMs: { large: median(ready.large), small: median(ready.small) }, sites: large / PER_SITE },
         });
     }),

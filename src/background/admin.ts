@@ -9,10 +9,13 @@ import { queueClick } from './sw-events';
 import { settle } from './settle';
 import { updateSiteSettings } from './sites';
 import { announcePermissionChange, answerPermission, applySiteChoice, privateWaiting } from './consent';
-import { storeOf } from './stores';
+import { isPrivateKey, storeOf } from './stores';
+import browser from 'webextension-polyfill';
 import { startTransfers, stopTransfers } from './transfer';
 import { writeGlobalSettings } from './settings';
 import { markFailuresSeen } from './ui';
+import { discardUnfinished } from './cancel';
+import { markRemoved, settledKeys, sweepRemovals, undoRemoval } from './removal';
 
 export type AdminHandlers = {
   [T in AdminRequest['type']]: (request: AdminRequestOf<T>) => Promise<AdminReplies[T]>;
@@ -35,20 +38,6 @@ async function resume(key: string): Promise<boolean> {
   startTransfers(key);
   publishProgress(snapshotOf({ ...reg, paused: false }));
   return true;
-}
-
-/** A settled fetch and everything stored for it. */
-async function remove(key: string): Promise<boolean> {
-  const db = storeOf(key);
-  return db.transaction('rw', [db.registrations, db.records, db.chunks, db.uploads], async () => {
-    const reg = await db.registrations.get(key);
-    if (!reg || reg.active) return false;
-    await db.chunks.where('regKey').equals(key).delete();
-    await db.uploads.where('regKey').equals(key).delete();
-    await db.records.where('regKey').equals(key).delete();
-    await db.registrations.delete(key);
-    return true;
-  });
 }
 
 /**
@@ -90,7 +79,23 @@ async function retry(key: string): Promise<boolean> {
   return true;
 }
 
+async function openSiteIfClosed(key: string): Promise<void> {
+  const reg = await storeOf(key).registrations.get(key);
+  if (!reg) return;
+  const tabs = await browser.tabs.query({});
+  const open = tabs.some((tab) => {
+    try {
+      return !!tab.url && new URL(tab.url).origin === reg.origin && tab.incognito === isPrivateKey(key);
+    } catch {
+      return false;
+    }
+  });
+  if (!open) await browser.tabs.create({ url: reg.scope });
+}
+
 export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminHandlers {
+  // Removals a stop interrupted inside their undo window are finished now.
+  void sweepRemovals().catch((error: unknown) => console.error('bgfetch: removal sweep failed', error));
   return {
     async 'admin.setSite'({ origin, settings }) {
       const updated = await updateSiteSettings(new URL(origin).origin, settings);
@@ -102,10 +107,24 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
     'admin.resume': ({ key }) => resume(key),
     async 'admin.abort'({ key }) {
       const aborted = await settle(key, 'failure', 'aborted');
-      if (aborted) await stopTransfers(key, 'aborted');
+      if (aborted) {
+        await stopTransfers(key, 'aborted');
+        await discardUnfinished(key);
+      }
       return aborted;
     },
-    'admin.remove': ({ key }) => remove(key),
+    // Undoable for a few seconds (removal.ts): the row goes at once, the bytes when the window passed.
+    async 'admin.remove'({ key }) {
+      return (await markRemoved([key])).removed.length === 1;
+    },
+    'admin.removeMany': ({ keys }) => markRemoved(keys),
+    async 'admin.clearSite'({ origin }) {
+      return markRemoved(await settledKeys(new URL(origin).origin));
+    },
+    async 'admin.clearAll'() {
+      return markRemoved(await settledKeys());
+    },
+    'admin.undoRemove': ({ keys }) => undoRemoval(keys),
     async 'admin.pauseAll'() {
       const running = await db.registrations.where('active').equals(1).filter((reg) => !reg.paused).primaryKeys();
       const done = await Promise.all(running.map(pause));
@@ -119,13 +138,8 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
     'admin.retry': ({ key }) => retry(key),
     'admin.save': ({ key, index }) => saveRegistration(key, index),
     async 'admin.removeFinished'({ origin }) {
-      const settled = origin
-        ? db.registrations.where('origin').equals(new URL(origin).origin).filter((reg) => !reg.active)
-        : db.registrations.where('active').equals(0);
-      const keys = await settled.primaryKeys();
-      let removed = 0;
-      for (const key of keys) if (await remove(key)) removed++;
-      return removed;
+      const keys = await settledKeys(origin === undefined ? undefined : new URL(origin).origin);
+      return (await markRemoved(keys)).removed.length;
     },
     async 'admin.setGlobal'({ settings }) {
       const next = await writeGlobalSettings(settings);
@@ -134,8 +148,12 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
     },
     'admin.answer': ({ key, answer }) => answerPermission(key, answer),
     'admin.privateWaiting': () => privateWaiting(),
+    // "Open site" in the popup: the worker gets backgroundfetchclick in a tab of its site (a new
+    // one when none is open; the event waits for it, as after a notification click).
     async 'admin.click'({ key }) {
-      return queueClick(key);
+      const queued = await queueClick(key);
+      if (queued) await openSiteIfClosed(key);
+      return queued;
     },
     async 'admin.seen'() {
       await markFailuresSeen();

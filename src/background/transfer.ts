@@ -15,7 +15,7 @@
 //   with Retry-After): `waiting: 'retrying'`, retried with backoff (Retry-After when given) at most
 //   `maxRetries` times in a row without progress; any stored byte resets that count.
 // - Storage runs out: the fetch fails with quota-exceeded and its unfinished bodies are deleted.
-import type { StoredRecord, StoredRegistration } from '../shared/db';
+import type { RetryInfo, StoredRecord, StoredRegistration } from '../shared/db';
 import { DEFAULT_GLOBAL_SETTINGS } from '../shared/protocol';
 import { watchGlobalSettings } from './settings';
 import { everyStore, onPrivateSessionEnd, storeOf } from './stores';
@@ -58,6 +58,7 @@ class Transient extends Error {
     readonly kind: 'unreachable' | 'retrying',
     message: string,
     readonly retryAfterMs?: number,
+    readonly status?: number,
   ) {
     super(message);
   }
@@ -124,15 +125,17 @@ class WaitingState {
     this.#written = initial;
   }
 
-  set(index: number, state: 'offline' | 'retrying' | null): void {
+  /** `retry`: what the popup says about the wait (written at every retry, not only on a change). */
+  set(index: number, state: 'offline' | 'retrying' | null, retry?: RetryInfo): void {
     if (state) this.#byRecord.set(index, state);
     else if (!this.#byRecord.delete(index)) return;
     const states = [...this.#byRecord.values()];
     const next = states.includes('offline') ? 'offline' : states.length ? 'retrying' : null;
-    if (next === this.#written) return;
+    if (next === this.#written && !retry) return;
     this.#written = next;
+    const changes: Partial<StoredRegistration> = next ? (retry ? { waiting: next, retry } : { waiting: next }) : { waiting: null, retry: null };
     this.#writes = this.#writes
-      .then(() => storeOf(this.regKey).registrations.update(this.regKey, { waiting: next }))
+      .then(() => storeOf(this.regKey).registrations.update(this.regKey, changes))
       .then(() => announceChange(this.regKey))
       .catch(() => undefined);
   }
@@ -142,7 +145,9 @@ class WaitingState {
     this.#byRecord.clear();
     if (this.#written !== null) {
       this.#written = null;
-      this.#writes = this.#writes.then(() => storeOf(this.regKey).registrations.update(this.regKey, { waiting: null })).then(() => undefined);
+      this.#writes = this.#writes
+        .then(() => storeOf(this.regKey).registrations.update(this.regKey, { waiting: null, retry: null }))
+        .then(() => undefined);
     }
     await this.#writes.catch(() => undefined);
   }
@@ -296,17 +301,31 @@ async function transferWithRetries(
       if (unreachableWaited >= unreachableGiveUpMs) {
         throw new TransferFailure('fetch-error', `${record.request.url} unreachable: ${error.message}`);
       }
-      waiting.set(record.index, 'offline');
       delay = Math.min(retryBaseMs * 2 ** unreachableTries++, UNREACHABLE_RETRY_CAP_MS);
       unreachableWaited += delay;
+      waiting.set(record.index, 'offline', { host: hostOf(record.request.url), attempt: unreachableTries + 1, retryAt: Date.now() + delay });
     } else {
       if (++failures > maxRetries) throw new TransferFailure('fetch-error', `${record.request.url}: ${String(error)}`);
-      waiting.set(record.index, 'retrying');
       const retryAfter = error instanceof Transient ? error.retryAfterMs : undefined;
       delay = retryAfter ?? Math.min(retryBaseMs * 2 ** (failures - 1), RETRY_CAP_MS);
+      const status = error instanceof Transient ? error.status : undefined;
+      waiting.set(record.index, 'retrying', {
+        host: hostOf(record.request.url),
+        attempt: failures + 1,
+        retryAt: Date.now() + delay,
+        ...(status ? { status } : {}),
+      });
     }
     console.info('bgfetch: retrying', record.request.url, `in ${delay} ms:`, String(error));
     await sleepUnlessOnline(delay, signal);
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
   }
 }
 
@@ -400,7 +419,7 @@ async function transferOnce(
     const retryAfter = retryAfterMs(response);
     if (RETRYABLE_STATUSES.has(response.status) && retryAfter !== undefined && mayRetryStatus) {
       await response.body?.cancel().catch(() => undefined);
-      throw new Transient('retrying', `${request.url} answered ${response.status}`, retryAfter);
+      throw new Transient('retrying', `${request.url} answered ${response.status}`, retryAfter, response.status);
     }
 
     let offset = 0;

@@ -54,9 +54,16 @@ function summarise(records: StoredRecord[]): Map<string, RecordSummary> {
  */
 export async function loadActive(): Promise<ListData> {
   const registrations = await db.registrations.where('active').equals(1).toArray();
-  const keys = registrations.map((reg) => reg.key);
-  const records = keys.length ? await db.records.where('regKey').anyOf(keys).toArray() : [];
-  return { registrations, summaries: summarise(records) };
+  // A paused fetch's records do not move: they are summarised by a query of their own
+  // (loadSummaries), so a progress write does not read a hundred paused fetches' records again.
+  const keys = registrations.filter((reg) => !reg.paused).map((reg) => reg.key);
+  return { registrations, summaries: await loadSummaries(keys) };
+}
+
+/** The records of these fetches, summarised. */
+export async function loadSummaries(keys: readonly string[]): Promise<Map<string, RecordSummary>> {
+  const records = keys.length ? await db.records.where('regKey').anyOf([...keys]).toArray() : [];
+  return summarise(records);
 }
 
 /** The settled fetches: this query runs again only when one settles, changes or goes. */

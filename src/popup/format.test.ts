@@ -4,7 +4,11 @@ import type { MessageKey, Msg } from './i18n';
 import {
   failureMessage,
   formatBytes,
+  formatCount,
   formatDuration,
+  formatFailedFile,
+  formatWaiting,
+  pluralOf,
   formatEta,
   formatFileCount,
   formatProgress,
@@ -38,31 +42,74 @@ describe('the two languages', () => {
 });
 
 describe('formatBytes', () => {
-  test('English', () => {
-    expect(formatBytes(0, 'en')).toBe('0 byte');
-    expect(formatBytes(999, 'en')).toBe('999 byte');
-    expect(formatBytes(1500, 'en')).toBe('1.5 kB');
-    expect(formatBytes(60 * 1024 * 1024, 'en')).toBe('62.9 MB');
-    expect(formatBytes(2_000_000_000, 'en')).toBe('2.0 GB');
+  const MiB = 1024 * 1024;
+  test('English: 1,024-based, as the browsers\' download panels count', () => {
+    expect(formatBytes(0, 'en')).toBe('0 bytes');
+    expect(formatBytes(1, 'en')).toBe('1 byte');
+    expect(formatBytes(9, 'en')).toBe('9 bytes');
+    expect(formatBytes(999, 'en')).toBe('999 bytes');
+    expect(formatBytes(1536, 'en')).toBe('1.5 kB');
+    expect(formatBytes(60 * MiB, 'en')).toBe('60.0 MB');
+    expect(formatBytes(2 * 1024 * MiB, 'en')).toBe('2.0 GB');
   });
   test('German', () => {
+    expect(formatBytes(1, 'de')).toMatch(/^1\sByte$/); // CLDR puts a no-break space here
     expect(formatBytes(999, 'de')).toBe('999 Byte');
-    expect(formatBytes(1500, 'de')).toBe('1,5 kB');
-    expect(formatBytes(62_900_000, 'de')).toBe('62,9 MB');
+    expect(formatBytes(1536, 'de')).toBe('1,5 kB');
+    expect(formatBytes(60 * MiB, 'de')).toBe('60,0 MB');
   });
-  test('never shows 1000.0 of a unit', () => {
-    expect(formatBytes(999_960, 'en')).toBe('1.0 MB');
+  test('never shows 1,000.0 of a unit', () => {
+    expect(formatBytes(1023, 'en')).toBe('1.0 kB');
+    expect(formatBytes(1024 * 1023.99, 'en')).toBe('1.0 MB');
   });
   test('nonsense reads as zero', () => {
-    expect(formatBytes(Number.NaN, 'en')).toBe('0 byte');
-    expect(formatBytes(-5, 'en')).toBe('0 byte');
+    expect(formatBytes(Number.NaN, 'en')).toBe('0 bytes');
+    expect(formatBytes(-5, 'en')).toBe('0 bytes');
+  });
+});
+
+describe('plurals through Intl.PluralRules', () => {
+  test('English and German', () => {
+    expect(pluralOf(1, 'en')).toBe('one');
+    expect(pluralOf(0, 'en')).toBe('other');
+    expect(pluralOf(1, 'de')).toBe('one');
+    expect(formatCount('removed', 1, 'en', en)).toBe('Removed 1 download.');
+    expect(formatCount('removed', 900, 'en', en)).toBe('Removed 900 downloads.');
+    expect(formatCount('removed', 1, 'de', de)).toBe('1 Download entfernt.');
+    expect(formatCount('undelivered', 2, 'de', de)).toBe('2 davon waren noch nicht bei der Website angekommen.');
+    expect(formatCount('files', 0, 'en', en)).toBe('0 files');
+  });
+});
+
+describe('waiting states say what is true', () => {
+  const now = 1_000_000;
+  const retry = { host: 'cdn.example', attempt: 3, retryAt: now + 11_200 };
+  test('unreachable while online: the host, when, which attempt', () => {
+    expect(formatWaiting('offline', retry, true, now, 'en', en)).toBe("Can't reach cdn.example — retrying in 12 sec (attempt 3)");
+    expect(formatWaiting('offline', retry, true, now, 'de', de)).toBe('cdn.example nicht erreichbar – neuer Versuch in 12 Sek. (Versuch 3)');
+  });
+  test('"Offline" only when the browser is offline', () => {
+    expect(formatWaiting('offline', retry, false, now, 'en', en)).toBe('Offline');
+    expect(formatWaiting('retrying', retry, false, now, 'de', de)).toBe('Offline');
+  });
+  test('a server that answered: its status', () => {
+    expect(formatWaiting('retrying', { ...retry, status: 503 }, true, now, 'en', en)).toBe('cdn.example answered 503 — retrying in 12 sec (attempt 3)');
+    expect(formatWaiting('retrying', retry, true, now, 'en', en)).toBe('Connection to cdn.example lost — retrying in 12 sec (attempt 3)');
+    expect(formatWaiting('retrying', { ...retry, retryAt: now - 5 }, true, now, 'en', en)).toBe('Connection to cdn.example lost — retrying now (attempt 3)');
+  });
+  test('without details from the engine', () => {
+    expect(formatWaiting('offline', undefined, true, now, 'en', en)).toBe("Can't reach the server, retrying");
+  });
+  test('a failed file names file, host and status', () => {
+    expect(formatFailedFile('missing.mp4', 'a.example', 404, en)).toBe('missing.mp4 from a.example: the server answered 404.');
+    expect(formatFailedFile('x.bin', 'b.example', undefined, de)).toBe('x.bin von b.example konnte nicht geladen werden.');
   });
 });
 
 describe('formatSpeed', () => {
   test('English and German', () => {
-    expect(formatSpeed(1_500_000, 'en')).toBe('1.5 MB/s');
-    expect(formatSpeed(1_500_000, 'de')).toBe('1,5 MB/s');
+    expect(formatSpeed(1.5 * 1024 * 1024, 'en')).toBe('1.5 MB/s');
+    expect(formatSpeed(1.5 * 1024 * 1024, 'de')).toBe('1,5 MB/s');
     expect(formatSpeed(200, 'en')).toMatch(/^200 (B|byte)\/s$/);
   });
 });
@@ -96,9 +143,9 @@ describe('counts and progress', () => {
     expect(formatFileCount(1234, 'de', de)).toBe('1.234 Dateien');
   });
   test('downloaded of total', () => {
-    expect(formatProgress(1_500_000, 3_000_000, 'en', en)).toBe('1.5 MB of 3.0 MB');
-    expect(formatProgress(1_500_000, 3_000_000, 'de', de)).toBe('1,5 MB von 3,0 MB');
-    expect(formatProgress(1_500_000, null, 'en', en)).toBe('1.5 MB');
+    expect(formatProgress(1.5 * 1024 * 1024, 3 * 1024 * 1024, 'en', en)).toBe('1.5 MB of 3.0 MB');
+    expect(formatProgress(1.5 * 1024 * 1024, 3 * 1024 * 1024, 'de', de)).toBe('1,5 MB von 3,0 MB');
+    expect(formatProgress(1_500_000, null, 'en', en)).toBe('1.4 MB');
   });
 });
 

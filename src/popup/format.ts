@@ -12,13 +12,16 @@ function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.N
   return format;
 }
 
-/** Decimal units (1 kB = 1000 bytes), one fixed decimal above bytes so widths stay put. */
+/**
+ * Binary units as Firefox's and Chrome's download panels count them (1 kB = 1,024 bytes, shown
+ * with the browser's own unit names), one fixed decimal above bytes so widths stay put.
+ */
 function scaled(bytes: number): { value: number; unit: (typeof UNITS)[number] } {
   let value = Math.max(0, Number.isFinite(bytes) ? bytes : 0);
   let unit = 0;
-  // 999.95 would round up to "1,000.0 kB": switch unit before that happens.
+  // 1,023.96 would round up to "1,024.0 kB", and 1,000–1,023 reads badly: switch unit at 1,000.
   while (value >= 999.95 && unit < UNITS.length - 1) {
-    value /= 1000;
+    value /= 1024;
     unit++;
   }
   return { value, unit: UNITS[unit]! };
@@ -30,7 +33,8 @@ export function formatBytes(bytes: number, locale: string): string {
   return numberFormat(locale, {
     style: 'unit',
     unit,
-    unitDisplay: 'short',
+    // The short form of "byte" has no plural ("9 byte"); the long one does ("9 bytes", "9 Byte").
+    unitDisplay: unit === 'byte' ? 'long' : 'short',
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   }).format(value);
@@ -77,8 +81,71 @@ export function formatEta(seconds: number | null, locale: string, msg: Msg): str
   return msg('etaLeft', formatDuration(seconds, locale));
 }
 
+const pluralRules = new Map<string, Intl.PluralRules>();
+
+/** The language's plural category of `count` ("one", "other", …: Polish or Arabic have more). */
+export function pluralOf(count: number, locale: string): Intl.LDMLPluralRule {
+  let rules = pluralRules.get(locale);
+  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  return rules.select(count);
+}
+
+/**
+ * A counted phrase: `${base}_one` when the language says the count is singular, else
+ * `${base}_other` (_locales has only these two: English and German need no more).
+ */
+export function formatCount(base: PluralBase, count: number, locale: string, msg: Msg): string {
+  const key = `${base}_${pluralOf(count, locale) === 'one' ? 'one' : 'other'}` as MessageKey;
+  return msg(key, numberFormat(locale, {}).format(count));
+}
+
+export type PluralBase = 'files' | 'downloads' | 'removed' | 'undelivered' | 'matches';
+
 export function formatFileCount(count: number, locale: string, msg: Msg): string {
-  return count === 1 ? msg('fileCountOne') : msg('filesCount', numberFormat(locale, {}).format(count));
+  return formatCount('files', count, locale, msg);
+}
+
+/** A clock time today ("14:05"), or a date and time for older ones. */
+export function formatTime(epochMs: number, now: number, locale: string): string {
+  if (!epochMs) return '';
+  const date = new Date(epochMs);
+  const sameDay = new Date(now).toDateString() === date.toDateString();
+  return new Intl.DateTimeFormat(locale, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+/** What the engine says about a fetch that is waiting to try again (src/shared/db.ts `retry`). */
+export interface RetryView {
+  host: string;
+  attempt: number;
+  retryAt: number;
+  status?: number;
+}
+
+/**
+ * The honest word for a waiting fetch: "Offline" only when the browser says it is; otherwise which
+ * host cannot be reached (or what it answered), when the next try is and which try that is.
+ */
+export function formatWaiting(
+  waiting: 'offline' | 'retrying',
+  retry: RetryView | undefined,
+  online: boolean,
+  now: number,
+  locale: string,
+  msg: Msg,
+): string {
+  if (!online) return msg('state_offline');
+  if (!retry) return msg(waiting === 'offline' ? 'waitingUnreachable' : 'state_retrying');
+  const seconds = Math.max(0, Math.ceil((retry.retryAt - now) / 1000));
+  const when = seconds > 0 ? msg('retryIn', formatDuration(seconds, locale)) : msg('retryNow');
+  const attempt = numberFormat(locale, {}).format(retry.attempt);
+  if (waiting === 'offline') return msg('cantReach', [retry.host, when, attempt]);
+  if (retry.status) return msg('hostAnswered', [retry.host, String(retry.status), when, attempt]);
+  return msg('connectionLost', [retry.host, when, attempt]);
+}
+
+/** "episode.mp4 from cdn.example answered 404", for a failed fetch's first failed file. */
+export function formatFailedFile(file: string, host: string, status: number | undefined, msg: Msg): string {
+  return status ? msg('failedFileStatus', [file, host, String(status)]) : msg('failedFileNetwork', [file, host]);
 }
 
 /** "12.0 MB of 50.0 MB", or just the amount when the total is unknown. */

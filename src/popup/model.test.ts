@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { StoredRegistration } from '../shared/db';
 import { storedRegistration } from '../../test/unit/fixtures';
-import { SpeedSampler, etaSeconds, groupBySite, pickIcon, sameRegistration, sameSummary, siteIcon, stateOf, storedBytes, totalOf } from './model';
+import { SpeedSampler, applyQuery, etaSeconds, filterOf, firstRows, groupBySite, matchesQuery, pickIcon, sameRegistration, sameSummary, siteIcon, stateOf, storedBytes, totalOf } from './model';
 
 let n = 0;
 function reg(change: Partial<StoredRegistration> = {}): StoredRegistration {
@@ -124,5 +124,47 @@ describe('sameRegistration / sameSummary (when a row renders again)', () => {
     expect(sameSummary({ done: 1, started: true, expected: 5 }, { done: 1, started: true, expected: 5 })).toBe(true);
     expect(sameSummary({ done: 1, started: true, expected: 5 }, { done: 2, started: true, expected: 5 })).toBe(false);
     expect(sameSummary(undefined, { done: 0, started: false, expected: 0 })).toBe(false);
+  });
+});
+
+describe('the list at scale: search, filters, a page of rows', () => {
+  const settled = (change: Partial<StoredRegistration>) => reg({ active: 0, settledAt: 1, ...change });
+  const all = [
+    reg({ title: 'Running one', origin: 'https://a.example' }),
+    reg({ title: 'Paused one', paused: true, origin: 'https://a.example' }),
+    settled({ title: 'Failed one', result: 'failure', failureReason: 'bad-status', origin: 'https://b.example' }),
+    settled({ title: 'Cancelled one', result: 'failure', failureReason: 'aborted', origin: 'https://b.example' }),
+    settled({ title: 'Finished one', result: 'success', origin: 'https://b.example' }),
+    settled({ title: 'Being removed', result: 'success', removeAt: 5 }),
+  ];
+  const none = new Map();
+
+  test('each state falls in one filter', () => {
+    expect(filterOf('queued')).toBe('running');
+    expect(filterOf('offline')).toBe('running');
+    expect(filterOf('aborted')).toBe('failed');
+    expect(filterOf('succeeded')).toBe('finished');
+  });
+  test('search matches title, id and site, ignoring case', () => {
+    expect(matchesQuery(all[0]!, 'RUNNING')).toBe(true);
+    expect(matchesQuery(all[0]!, 'a.example')).toBe(true);
+    expect(matchesQuery(all[0]!, 'b.example')).toBe(false);
+    expect(matchesQuery(all[0]!, '  ')).toBe(true);
+  });
+  test('filters count what each would show; fetches being removed are never listed', () => {
+    const { registrations, counts } = applyQuery(all, none, { query: '', filter: 'failed', site: '' });
+    expect(registrations.map((r) => r.title)).toEqual(['Failed one', 'Cancelled one']);
+    expect(counts).toEqual({ all: 5, running: 1, paused: 1, failed: 2, finished: 1 });
+    const ofSite = applyQuery(all, none, { query: 'one', filter: 'all', site: 'https://a.example' });
+    expect(ofSite.registrations.map((r) => r.title)).toEqual(['Running one', 'Paused one']);
+  });
+  test('a page takes the first rows across sites, in order', () => {
+    const many = Array.from({ length: 30 }, (_, i) => settled({ result: 'success', origin: `https://s${i % 3}.example` }));
+    const page = firstRows(groupBySite(many), 25);
+    expect(page.reduce((sum, part) => sum + part.shown.length, 0)).toBe(25);
+    expect(page.map((part) => part.shown.length)).toEqual([10, 10, 5]);
+  });
+  test('a cancelled fetch holds only what it kept', () => {
+    expect(storedBytes(settled({ result: 'failure', failureReason: 'aborted', downloaded: 500, keptBytes: 100 }))).toBe(100);
   });
 });

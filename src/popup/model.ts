@@ -120,7 +120,7 @@ export function groupBySite(registrations: readonly StoredRegistration[]): SiteG
 /** The store keeps exactly the downloaded bytes (transfers count both in one transaction) and the uploads. */
 /** Bytes the store holds for a fetch: none of its bodies once released (a failed one keeps its uploads for retry). */
 export const storedBytes = (reg: StoredRegistration) => {
-  if (!reg.released) return reg.downloaded + reg.uploadTotal;
+  if (!reg.released) return (reg.keptBytes ?? reg.downloaded) + reg.uploadTotal;
   return reg.result === 'failure' && reg.failureReason !== 'aborted' ? reg.uploadTotal : 0;
 };
 
@@ -171,4 +171,69 @@ export function sameRegistration(a: StoredRegistration, b: StoredRegistration): 
 
 export function sameSummary(a: RecordSummary | undefined, b: RecordSummary | undefined): boolean {
   return a === b || (!!a && !!b && a.done === b.done && a.started === b.started && a.expected === b.expected);
+}
+
+/** What the list's filter picks. */
+export type ListFilter = 'all' | 'running' | 'paused' | 'failed' | 'finished';
+export const LIST_FILTERS: readonly ListFilter[] = ['all', 'running', 'paused', 'failed', 'finished'];
+
+export function filterOf(state: RegistrationState): Exclude<ListFilter, 'all'> {
+  if (state === 'paused') return 'paused';
+  if (state === 'failed' || state === 'aborted') return 'failed';
+  if (state === 'succeeded') return 'finished';
+  return 'running';
+}
+
+/** Case-insensitive match on what the row shows: title, id, site. */
+export function matchesQuery(reg: StoredRegistration, query: string): boolean {
+  const q = query.trim().toLocaleLowerCase();
+  if (!q) return true;
+  return [reg.title, reg.id, reg.origin].some((field) => field.toLocaleLowerCase().includes(q));
+}
+
+export interface ListQuery {
+  query: string;
+  filter: ListFilter;
+  /** An origin, or '' for every site. */
+  site: string;
+}
+
+export interface Filtered {
+  registrations: StoredRegistration[];
+  /** Per filter, how many match the query and site (so each choice says what it would show). */
+  counts: Record<ListFilter, number>;
+}
+
+/** The fetches the list shows: not being removed, matching the search, the site and the filter. */
+export function applyQuery(
+  registrations: readonly StoredRegistration[],
+  summaries: ReadonlyMap<string, RecordSummary>,
+  { query, filter, site }: ListQuery,
+): Filtered {
+  const counts: Record<ListFilter, number> = { all: 0, running: 0, paused: 0, failed: 0, finished: 0 };
+  const shown: StoredRegistration[] = [];
+  for (const reg of registrations) {
+    if (reg.removeAt || (site && reg.origin !== site) || !matchesQuery(reg, query)) continue;
+    const bucket = filterOf(stateOf(reg, summaries.get(reg.key)));
+    counts.all++;
+    counts[bucket]++;
+    if (filter === 'all' || filter === bucket) shown.push(reg);
+  }
+  return { registrations: shown, counts };
+}
+
+/**
+ * The first `limit` rows of the grouped list, still grouped: the popup renders a page, never a
+ * thousand rows (bounded DOM and Tab stops); "Show more" raises the limit.
+ */
+export function firstRows(groups: readonly SiteGroup[], limit: number): { group: SiteGroup; shown: StoredRegistration[] }[] {
+  const out: { group: SiteGroup; shown: StoredRegistration[] }[] = [];
+  let left = limit;
+  for (const group of groups) {
+    if (left <= 0) break;
+    const shown = group.registrations.slice(0, left);
+    left -= shown.length;
+    out.push({ group, shown });
+  }
+  return out;
 }

@@ -43,9 +43,25 @@ export interface StoredRegistration {
    * has not yet answered whether the site may fetch in the background (src/background/consent.ts).
    */
   waiting?: 'offline' | 'retrying' | 'permission' | null;
+  /** While `waiting`: the host tried, the next try's number and time, the status it answered (popup). */
+  retry?: RetryInfo | null;
+  /** Removed by the person, undoable until this time; then deleted (src/background/removal.ts). */
+  removeAt?: number;
+  /** Cancelled from the popup: the unfinished files' bytes were deleted at once; this many remain. */
+  keptBytes?: number;
   recordCount: number;
   createdAt: number;
   settledAt: number;
+}
+
+export interface RetryInfo {
+  host: string;
+  /** The number of the next try (2 = the first retry). */
+  attempt: number;
+  /** Epoch ms of the next try. */
+  retryAt: number;
+  /** The HTTP status that made it retry, if the server answered. */
+  status?: number;
 }
 
 export type RecordState = 'pending' | 'done' | 'failed' | 'aborted';

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { adminRequestSchema, offscreenRequestSchema, pagePortMessageSchema, pageRequestSchema } from './protocol';
+import { adminRequestSchema, MAX_BULK_KEYS, offscreenRequestSchema, pagePortMessageSchema, pageRequestSchema } from './protocol';
 import { LIMITS } from './spec';
 
 const scope = 'https://a.example/';
@@ -244,6 +244,11 @@ describe('adminRequestSchema', () => {
     { type: 'admin.resume', key },
     { type: 'admin.abort', key },
     { type: 'admin.remove', key },
+    { type: 'admin.removeMany', keys: [key, key] },
+    { type: 'admin.removeMany', keys: [] },
+    { type: 'admin.clearSite', origin: 'https://a.example' },
+    { type: 'admin.clearAll' },
+    { type: 'admin.undoRemove', keys: [key] },
   ])('accepts $type', (message) => {
     expect(ok(message)).toBe(true);
   });
@@ -256,6 +261,12 @@ describe('adminRequestSchema', () => {
     expect(ok({ type: 'admin.pause', key, scope })).toBe(false);
     expect(ok({ type: 'admin.pause' })).toBe(false);
     expect(ok({ type: 'admin.delete', key })).toBe(false);
+    expect(ok({ type: 'admin.removeMany', keys: key })).toBe(false);
+    expect(ok({ type: 'admin.removeMany', keys: ['k'.repeat(65)] })).toBe(false);
+    expect(ok({ type: 'admin.removeMany', keys: Array.from({ length: MAX_BULK_KEYS + 1 }, () => key) })).toBe(false);
+    expect(ok({ type: 'admin.undoRemove', keys: [1] })).toBe(false);
+    expect(ok({ type: 'admin.clearSite' })).toBe(false);
+    expect(ok({ type: 'admin.clearAll', origin: 'https://a.example' })).toBe(false);
     expect(ok({ type: 'abort', scope, key })).toBe(false);
     expect(ok(JSON.parse(`{"type":"admin.abort","key":"${key}","constructor":1}`))).toBe(false);
     for (const input of [null, undefined, 3, 'admin.pause', [], {}]) expect(ok(input)).toBe(false);

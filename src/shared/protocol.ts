@@ -182,6 +182,17 @@ const globalSettingsEntries = {
   startNotifications: v.boolean(),
 };
 
+/** Most fetches one bulk command names (a person selects what the popup lists). */
+export const MAX_BULK_KEYS = 10_000;
+
+/** What a removal did: the keys to undo, and how many of them the site's worker never had. */
+export interface RemovalResult {
+  removed: string[];
+  undelivered: number;
+  /** Epoch ms until which admin.undoRemove brings them back. */
+  undoUntil: number;
+}
+
 /** Messages only extension pages (popup, tests' extension-page hooks) may send. */
 export const adminRequestSchema = v.variant('type', [
   v.strictObject({
@@ -198,7 +209,14 @@ export const adminRequestSchema = v.variant('type', [
   v.strictObject({ type: v.literal('admin.pause'), key: fetchKey }),
   v.strictObject({ type: v.literal('admin.resume'), key: fetchKey }),
   v.strictObject({ type: v.literal('admin.abort'), key: fetchKey }),
+  /** Removals are undoable for a few seconds (admin.undoRemove); active fetches are never removed. */
   v.strictObject({ type: v.literal('admin.remove'), key: fetchKey }),
+  v.strictObject({ type: v.literal('admin.removeMany'), keys: v.pipe(v.array(fetchKey), v.maxLength(MAX_BULK_KEYS)) }),
+  /** Every settled fetch of one site. */
+  v.strictObject({ type: v.literal('admin.clearSite'), origin: text(LIMITS.urlLength) }),
+  /** Every settled fetch of every site. */
+  v.strictObject({ type: v.literal('admin.clearAll') }),
+  v.strictObject({ type: v.literal('admin.undoRemove'), keys: v.pipe(v.array(fetchKey), v.maxLength(MAX_BULK_KEYS)) }),
   v.strictObject({ type: v.literal('admin.pauseAll') }),
   v.strictObject({ type: v.literal('admin.resumeAll') }),
   v.strictObject({ type: v.literal('admin.retry'), key: fetchKey }),
@@ -259,6 +277,11 @@ export interface AdminReplies {
   'admin.resume': boolean;
   'admin.abort': boolean;
   'admin.remove': boolean;
+  'admin.removeMany': RemovalResult;
+  'admin.clearSite': RemovalResult;
+  'admin.clearAll': RemovalResult;
+  /** How many came back. */
+  'admin.undoRemove': number;
   'admin.pauseAll': number;
   'admin.resumeAll': number;
   'admin.retry': boolean;

@@ -1,33 +1,55 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { command, loadActive, loadFinished, loadSites, useGlobalSettings, useLiveQuery, type ListData } from '../../data';
+import type { RemovalResult } from '../../../shared/protocol';
+import { command, loadActive, loadFinished, loadSites, loadSummaries, useGlobalSettings, useLiveQuery, type ListData } from '../../data';
 import { formatBytes } from '../../format';
 import { msg, uiLocale } from '../../i18n';
-import { groupBySite, SpeedSampler } from '../../model';
+import { applyQuery, firstRows, groupBySite, SpeedSampler, storedBytes, type ListQuery } from '../../model';
 import { PermissionPrompt } from '../PermissionPrompt/PermissionPrompt';
 import { SiteGroup } from '../SiteGroup/SiteGroup';
 import { SitePermissions } from '../SitePermissions/SitePermissions';
 import { Toolbar } from '../Toolbar/Toolbar';
+import { ListControls } from './ListControls';
+import { UndoBar, type Undoable } from './UndoBar';
+import { onListKey } from './keyboard';
 
 /** Runs a command; its failure (or `done` note) is announced in the status line. */
 export type Run = (work: () => Promise<unknown>, done?: string) => void;
+/** Runs a removal and offers to undo it. */
+export type RunRemoval = (work: () => Promise<RemovalResult>) => void;
 
 /** Speed and ETA move on this beat even when the store is quiet (a stalled transfer). */
 const TICK_MS = 1000;
+/** Rows per page: what fits a popup a few times over, and a bounded number of Tab stops. */
+export const PAGE_ROWS = 25;
 
 export function App() {
   const active = useLiveQuery(loadActive, []);
   const finished = useLiveQuery(loadFinished, []);
+  // The paused fetches' summaries: this query runs again only when their set or their records change.
+  const pausedKeys = useMemo(
+    () => (active?.registrations.filter((reg) => reg.paused).map((reg) => reg.key) ?? []).sort().join('\n'),
+    [active],
+  );
+  const pausedSummaries = useLiveQuery(() => loadSummaries(pausedKeys ? pausedKeys.split('\n') : []), [pausedKeys]);
   const list = useMemo<ListData | undefined>(() => {
     if (!active || !finished) return undefined;
     // A fetch that just settled (or was retried) can be in both answers for a moment.
     const settled = new Set(finished.map((reg) => reg.key));
     const stillActive = active.registrations.filter((reg) => !settled.has(reg.key));
-    return { registrations: [...stillActive, ...finished], summaries: active.summaries };
-  }, [active, finished]);
+    // Not waited for: a paused row needs its summary only for its file count and an unknown total.
+    const summaries = pausedSummaries ? new Map([...pausedSummaries, ...active.summaries]) : active.summaries;
+    return { registrations: [...stillActive, ...finished], summaries };
+  }, [active, finished, pausedSummaries]);
   const sites = useLiveQuery(loadSites, []);
   const settings = useGlobalSettings();
   const [now, setNow] = useState(() => Date.now());
+  const [online, setOnline] = useState(() => navigator.onLine);
   const [status, setStatus] = useState<{ text: string; error: boolean } | null>(null);
+  const [query, setQuery] = useState<ListQuery>({ query: '', filter: 'all', site: '' });
+  const [limit, setLimit] = useState(PAGE_ROWS);
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [current, setCurrent] = useState<string | null>(null);
+  const [undoable, setUndoable] = useState<Undoable | null>(null);
   const speeds = useRef(new SpeedSampler()).current;
   const locale = uiLocale();
 
@@ -35,7 +57,14 @@ export function App() {
     // Opening the popup is seeing the failures the badge marked.
     void command('admin.seen', {}).catch(() => undefined);
     const timer = setInterval(() => setNow(Date.now()), TICK_MS);
-    return () => clearInterval(timer);
+    const changed = () => setOnline(navigator.onLine);
+    addEventListener('online', changed);
+    addEventListener('offline', changed);
+    return () => {
+      clearInterval(timer);
+      removeEventListener('online', changed);
+      removeEventListener('offline', changed);
+    };
   }, []);
 
   useMemo(() => {
@@ -52,43 +81,117 @@ export function App() {
     });
   }, []);
 
-  const groups = useMemo(() => (list ? groupBySite(list.registrations) : []), [list]);
-  const running = list?.registrations.filter((reg) => reg.active && !reg.paused).length ?? 0;
-  const paused = list?.registrations.filter((reg) => reg.active && reg.paused).length ?? 0;
-  const totalStored = groups.reduce((sum, group) => sum + group.stored, 0);
+  const runRemoval = useCallback<RunRemoval>(
+    (work) =>
+      run(async () => {
+        const result = await work();
+        setSelected(new Set());
+        if (result.removed.length) setUndoable({ ...result });
+      }),
+    [run],
+  );
+
+  const filtered = useMemo(
+    () => (list ? applyQuery(list.registrations, list.summaries, query) : undefined),
+    [list, query],
+  );
+  const groups = useMemo(() => (filtered ? groupBySite(filtered.registrations) : []), [filtered]);
+  const page = useMemo(() => firstRows(groups, limit), [groups, limit]);
+  const shownCount = page.reduce((sum, part) => sum + part.shown.length, 0);
+  const hidden = (filtered?.registrations.length ?? 0) - shownCount;
+  const listed = useMemo(() => list?.registrations.filter((reg) => !reg.removeAt) ?? [], [list]);
+  const storedBySite = useMemo(() => {
+    const bytes = new Map<string, number>();
+    for (const reg of listed) bytes.set(reg.origin, (bytes.get(reg.origin) ?? 0) + storedBytes(reg));
+    return bytes;
+  }, [listed]);
+  const origins = useMemo(() => [...storedBySite.keys()].sort(), [storedBySite]);
+  const running = listed.filter((reg) => reg.active && !reg.paused).length;
+  const paused = listed.filter((reg) => reg.active && reg.paused).length;
+  const settledCount = listed.filter((reg) => !reg.active).length;
+  const totalStored = [...storedBySite.values()].reduce((sum, bytes) => sum + bytes, 0);
+  const shownKeys = page.flatMap((part) => part.shown.map((reg) => reg.key));
+  // One row is the list's Tab stop; arrow keys move it (keyboard.ts).
+  const focusKey = current && shownKeys.includes(current) ? current : (shownKeys[0] ?? null);
+
+  const toggle = useCallback((key: string, on: boolean) => {
+    setSelected((before) => {
+      const next = new Set(before);
+      if (on) next.add(key);
+      else next.delete(key);
+      return next;
+    });
+  }, []);
+  const changeQuery = (change: Partial<ListQuery>) => {
+    setQuery((before) => ({ ...before, ...change }));
+    setLimit(PAGE_ROWS);
+  };
+  const byKey = useMemo(() => new Map(listed.map((reg) => [reg.key, reg])), [listed]);
 
   return (
     <>
       <Toolbar running={running} paused={paused} settings={settings} run={run} />
-      <main>
+      <ListControls
+        query={query}
+        counts={filtered?.counts}
+        origins={origins}
+        selected={[...selected].map((key) => byKey.get(key)).filter((reg) => reg !== undefined)}
+        shownKeys={shownKeys}
+        onQuery={changeQuery}
+        onSelect={setSelected}
+        run={run}
+        runRemoval={runRemoval}
+        locale={locale}
+      />
+      <main onKeyDown={(event) => onListKey(event, { byKey, setCurrent, toggle: (key) => toggle(key, !selected.has(key)), run, runRemoval })}>
         <p class={`status${status?.error ? ' error' : ''}`} role="status">
           {status?.text ?? ''}
         </p>
         <PermissionPrompt registrations={active?.registrations} locale={locale} run={run} />
-        {!list ? (
+        {undoable && <UndoBar undoable={undoable} now={now} locale={locale} run={run} onDone={() => setUndoable(null)} />}
+        {!list || !filtered ? (
           <p class="muted empty">{msg('loading')}</p>
-        ) : groups.length === 0 ? (
+        ) : listed.length === 0 ? (
           <p class="muted empty">{msg('emptyList')}</p>
+        ) : filtered.registrations.length === 0 ? (
+          <p class="muted empty">{msg('noMatches')}</p>
         ) : (
-          groups.map((group) => (
-            <SiteGroup
-              key={group.origin}
-              group={group}
-              settings={sites?.get(group.origin)}
-              summaries={list.summaries}
-              speeds={speeds}
-              now={now}
-              locale={locale}
-              run={run}
-            />
-          ))
+          <div class="list" data-total={filtered.registrations.length} data-shown={shownCount} aria-describedby="list-hint">
+            <p id="list-hint" class="visually-hidden">
+              {msg('listHint')}
+            </p>
+            {page.map(({ group, shown }) => (
+              <SiteGroup
+                key={group.origin}
+                group={group}
+                shown={shown}
+                stored={storedBySite.get(group.origin) ?? 0}
+                settings={sites?.get(group.origin)}
+                summaries={list.summaries}
+                speeds={speeds}
+                now={now}
+                online={online}
+                locale={locale}
+                focusKey={focusKey}
+                selected={selected}
+                onToggle={toggle}
+                run={run}
+                runRemoval={runRemoval}
+              />
+            ))}
+            {hidden > 0 && (
+              <button type="button" class="link more" onClick={() => setLimit(limit + PAGE_ROWS * 4)}>
+                {msg('showMore', String(hidden))}
+              </button>
+            )}
+          </div>
         )}
         <SitePermissions sites={sites} settings={settings} run={run} />
       </main>
       <footer class="footer">
         <span class="numbers">{msg('totalStorage', formatBytes(totalStored, locale))}</span>
-        {!!finished?.length && (
-          <button type="button" onClick={() => run(() => command('admin.removeFinished', {}))}>
+        {settledCount > 0 && (
+          <button type="button" onClick={() => runRemoval(() => command('admin.clearAll', {}))}>
             {msg('freeAll')}
           </button>
         )}

@@ -1,25 +1,36 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { StoredRegistration } from '../../../shared/db';
-import { command } from '../../data';
+import { fileNameFromUrl } from '../../../shared/filenames';
+import { command, loadRecords, useLiveQuery } from '../../data';
 import {
   failureMessage,
   formatEta,
+  formatFailedFile,
   formatFileCount,
   formatProgress,
   formatSpeed,
+  formatWaiting,
 } from '../../format';
 import { msg } from '../../i18n';
 import { etaSeconds, pickIcon, sameRegistration, sameSummary, stateOf, totalOf, type RecordSummary } from '../../model';
-import { FileList } from '../FileList/FileList';
-import type { Run } from '../App/App';
+import { RowDetails } from './RowDetails';
+import type { Run, RunRemoval } from '../App/App';
 
 export interface RegistrationRowProps {
   reg: StoredRegistration;
   summary: RecordSummary | undefined;
   speed: number | null;
+  /** The clock, for a waiting row's countdown; 0 for the others (so they do not re-render). */
+  now: number;
+  online: boolean;
   locale: string;
+  /** The list's one Tab stop (arrow keys move it). */
+  focusable: boolean;
+  selected: boolean;
+  onToggle: (key: string, on: boolean) => void;
   run: Run;
+  runRemoval: RunRemoval;
 }
 
 /**
@@ -30,13 +41,17 @@ export const RegistrationRow = memo(
   RegistrationRowView,
   (before: RegistrationRowProps, after: RegistrationRowProps) =>
     before.speed === after.speed &&
+    before.now === after.now &&
+    before.online === after.online &&
     before.locale === after.locale &&
+    before.focusable === after.focusable &&
+    before.selected === after.selected &&
     before.run === after.run &&
     sameRegistration(before.reg, after.reg) &&
     sameSummary(before.summary, after.summary),
 );
 
-function RegistrationRowView({ reg, summary, speed, locale, run }: RegistrationRowProps) {
+function RegistrationRowView({ reg, summary, speed, now, online, locale, focusable, selected, onToggle, run, runRemoval }: RegistrationRowProps) {
   const [iconFailed, setIconFailed] = useState(false);
   const state = stateOf(reg, summary);
   const total = totalOf(reg, summary);
@@ -54,11 +69,31 @@ function RegistrationRowView({ reg, summary, speed, locale, run }: RegistrationR
   // `active` is 0 | 1 (indexable): as a JSX condition 0 would render as text.
   const active = reg.active === 1;
   const settled = !active;
-  // A settled fetch never moves again: its bar stops where it ended instead of pulsing.
-  const barMax = total ?? (settled ? Math.max(reg.downloaded, 1) : undefined);
+  const stateText =
+    state === 'offline' || state === 'retrying'
+      ? formatWaiting(state, reg.retry ?? undefined, online, now || Date.now(), locale, msg)
+      : msg(`state_${state}`);
+  // A finished fetch's bar is full; a stopped one's stays where it stopped; without a known
+  // total an active bar is indeterminate (animated) and a stopped one empty and still.
+  const barMax = state === 'succeeded' ? Math.max(reg.downloaded, 1) : (total ?? undefined);
+  const indeterminate = barMax === undefined;
 
   return (
-    <li class={`reg state-${state}`} aria-labelledby={titleId} data-key={reg.key} data-state={state}>
+    <li
+      class={`reg state-${state}`}
+      aria-labelledby={titleId}
+      data-key={reg.key}
+      data-state={state}
+      tabIndex={focusable ? 0 : -1}
+    >
+      <input
+        type="checkbox"
+        class="reg-select"
+        aria-label={msg('selectRow', title)}
+        checked={selected}
+        tabIndex={-1}
+        onChange={(event) => onToggle(reg.key, event.currentTarget.checked)}
+      />
       <div class="reg-icon" aria-hidden="true">
         {icon ? (
           <img src={icon} alt="" width={32} height={32} referrerpolicy="no-referrer" onError={() => setIconFailed(true)} />
@@ -67,14 +102,12 @@ function RegistrationRowView({ reg, summary, speed, locale, run }: RegistrationR
         )}
       </div>
       <div class="reg-body">
-        <div class="reg-line">
-          <h3 id={titleId} class="reg-title" title={title}>
-            {title}
-          </h3>
-          <span class="reg-state">{msg(`state_${state}`)}</span>
-        </div>
+        <h3 id={titleId} class="reg-title">
+          {title}
+        </h3>
+        <p class="reg-state">{stateText}</p>
         <progress
-          class="reg-progress"
+          class={`reg-progress${indeterminate ? (active ? ' indeterminate' : ' stopped') : ''}`}
           aria-label={msg('progressLabel', title)}
           max={barMax}
           value={barMax === undefined ? undefined : Math.min(reg.downloaded, barMax)}
@@ -85,9 +118,18 @@ function RegistrationRowView({ reg, summary, speed, locale, run }: RegistrationR
           {eta && <span class="reg-eta">{eta}</span>}
           <span class="reg-files">{files}</span>
         </div>
-        {state === 'failed' && <p class="reg-failure">{failureMessage(reg.failureReason, msg)}</p>}
+        {state === 'failed' && (
+          <>
+            <p class="reg-failure">{failureMessage(reg.failureReason, msg)}</p>
+            <FailedFile regKey={reg.key} />
+          </>
+        )}
+        {state === 'aborted' && reg.keptBytes !== undefined && <p class="reg-note muted">{msg('discardedNote')}</p>}
         {reg.released && <p class="reg-note muted">{msg('releasedNote')}</p>}
         <div class="reg-actions">
+          <button type="button" aria-label={label('openSite')} onClick={() => run(() => command('admin.click', { key: reg.key }))}>
+            {msg('openSite')}
+          </button>
           {active && !reg.paused && (
             <button type="button" aria-label={label('pause')} onClick={() => run(() => command('admin.pause', { key: reg.key }))}>
               {msg('pause')}
@@ -119,13 +161,33 @@ function RegistrationRowView({ reg, summary, speed, locale, run }: RegistrationR
             </button>
           )}
           {settled && (
-            <button type="button" aria-label={label('remove')} onClick={() => run(() => command('admin.remove', { key: reg.key }))}>
+            <button
+              type="button"
+              aria-label={label('remove')}
+              onClick={() => runRemoval(() => command('admin.removeMany', { keys: [reg.key] }))}
+            >
               {msg('remove')}
             </button>
           )}
         </div>
-        {saveable && reg.recordCount > 1 && <FileList regKey={reg.key} run={run} />}
+        <RowDetails reg={reg} saveable={saveable} locale={locale} run={run} />
       </div>
     </li>
   );
+}
+
+/** Which file failed, from where, with what status: read from the fetch's records. */
+function FailedFile({ regKey }: { regKey: string }) {
+  const records = useLiveQuery(() => loadRecords(regKey), [regKey]);
+  const failed = records?.find((record) => record.state === 'failed' && record.failure !== 'aborted') ?? records?.find((record) => record.state === 'failed');
+  if (!failed) return null;
+  const url = failed.response?.url || failed.request.url;
+  let host = '';
+  try {
+    host = new URL(url).host;
+  } catch {
+    /* a stored URL always parses; nothing to name otherwise */
+  }
+  const status = failed.failure === 'bad-status' ? failed.response?.status : undefined;
+  return <p class="reg-failure reg-failure-file">{formatFailedFile(fileNameFromUrl(url), host, status, msg)}</p>;
 }

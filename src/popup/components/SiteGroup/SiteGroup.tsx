@@ -6,30 +6,33 @@ import { msg } from '../../i18n';
 import { siteIcon, type SiteGroup as Group, type SpeedSampler } from '../../model';
 import { RegistrationRow } from '../RegistrationRow/RegistrationRow';
 import { RowBoundary } from '../RowBoundary/RowBoundary';
-import type { Run } from '../App/App';
+import type { Run, RunRemoval } from '../App/App';
 import type { ListData } from '../../data';
-
-/** Finished fetches shown per site before "Show more": keeps hundreds cheap. */
-const FINISHED_SHOWN = 10;
+import type { StoredRegistration } from '../../../shared/db';
 
 export interface SiteGroupProps {
   group: Group;
+  /** The rows of this site on the current page (App pages the whole list). */
+  shown: StoredRegistration[];
+  /** Bytes stored for the site, whatever the filter shows. */
+  stored: number;
   settings: SiteSettings | undefined;
   summaries: ListData['summaries'];
   speeds: SpeedSampler;
   now: number;
+  online: boolean;
   locale: string;
+  focusKey: string | null;
+  selected: ReadonlySet<string>;
+  onToggle: (key: string, on: boolean) => void;
   run: Run;
+  runRemoval: RunRemoval;
 }
 
-export function SiteGroup({ group, settings, summaries, speeds, now, locale, run }: SiteGroupProps) {
-  const [showAll, setShowAll] = useState(false);
+export function SiteGroup({ group, shown, stored, settings, summaries, speeds, now, online, locale, focusKey, selected, onToggle, run, runRemoval }: SiteGroupProps) {
   const [iconFailed, setIconFailed] = useState(false);
   const host = new URL(group.origin).host;
   const headingId = `site-${host}`;
-  const shownCount = showAll ? group.registrations.length : group.active + FINISHED_SHOWN;
-  const shown = group.registrations.slice(0, shownCount);
-  const hidden = group.registrations.length - shown.length;
   const current: SiteSettings = settings ?? { origin: group.origin, blocked: false, autoSave: false, useExtension: false };
   const set = (change: Partial<Omit<SiteSettings, 'origin'>>) =>
     run(() => command('admin.setSite', { origin: group.origin, settings: change }));
@@ -56,7 +59,7 @@ export function SiteGroup({ group, settings, summaries, speeds, now, locale, run
           {host}
         </h2>
         {current.blocked && <span class="badge-blocked">{msg('siteBlocked')}</span>}
-        <span class="numbers muted site-storage">{msg('siteStorage', formatBytes(group.stored, locale))}</span>
+        <span class="numbers muted site-storage">{msg('siteStorage', formatBytes(stored, locale))}</span>
       </header>
       <details class="site-settings">
         <summary>{msg('siteSettingsFor', host)}</summary>
@@ -80,7 +83,7 @@ export function SiteGroup({ group, settings, summaries, speeds, now, locale, run
           </label>
         )}
         {group.finished > 0 && (
-          <button type="button" class="small" onClick={() => run(() => command('admin.removeFinished', { origin: group.origin }))}>
+          <button type="button" class="small" onClick={() => runRemoval(() => command('admin.clearSite', { origin: group.origin }))}>
             {msg('freeSite')}
           </button>
         )}
@@ -92,17 +95,19 @@ export function SiteGroup({ group, settings, summaries, speeds, now, locale, run
               reg={reg}
               summary={summaries.get(reg.key)}
               speed={reg.active ? speeds.speed(reg.key, now) : null}
+              // Only a waiting row counts down; the others must not render again every second.
+              now={reg.waiting ? now : 0}
+              online={online}
               locale={locale}
+              focusable={reg.key === focusKey}
+              selected={selected.has(reg.key)}
+              onToggle={onToggle}
               run={run}
+              runRemoval={runRemoval}
             />
           </RowBoundary>
         ))}
       </ul>
-      {hidden > 0 && (
-        <button type="button" class="link" onClick={() => setShowAll(true)}>
-          {msg('showMore', String(hidden))}
-        </button>
-      )}
     </section>
   );
 }
