@@ -3,6 +3,7 @@
 // established the caller from the browser before any of these run.
 import type { PageReplies, PageRequestOf, PageRequestType } from '../shared/protocol';
 import {
+  isBlockedPort,
   LIMITS,
   SpecError,
   typeError,
@@ -32,6 +33,8 @@ export function createPageHandlers(): PageHandlers {
     fetch: startFetch,
     async get(caller, { scope, id }) {
       assertScopeOf(caller, scope);
+      // As Chromium: no fetch can have the empty id, so asking for it is a mistake.
+      if (id === '') throw typeError('get() needs a non-empty id.');
       const reg = await activeRegistration(caller, scope, id);
       return reg ? snapshotOf(reg) : null;
     },
@@ -60,8 +63,10 @@ export function createPageHandlers(): PageHandlers {
       await ownRegistration(caller, scope, key);
       for (;;) {
         const record = await existingRecord(key, index);
-        if (record.response) return { ...record.response, generation: record.generation ?? 0 };
+        // A head whose body was cut off, refused or aborted can never be read whole: reject the
+        // promise sites catch, not the body read they do not.
         assertReadable(record);
+        if (record.response) return { ...record.response, generation: record.generation ?? 0 };
         await waitForChange(key, LONG_POLL_MS);
       }
     },
@@ -103,6 +108,9 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   const settings = await siteSettings(caller.origin);
   if (settings.blocked) throw typeError('This origin does not have permission to start a fetch.');
   requests.forEach(assertRequestAllowed);
+  // Fetch would give these a network error; Chromium rejects them at fetch() already.
+  const blocked = requests.find((entry) => isBlockedPort(entry.url));
+  if (blocked) throw typeError(`${blocked.url} uses a port fetch() does not connect to.`);
   const bodies = requests.map((entry) => entry.body);
   const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
   if (uploadTotal > LIMITS.uploadBytesPerFetch) {
@@ -225,7 +233,7 @@ const bodyComplete = (record: StoredRecord) => record.state === 'done' || record
 function assertReadable(record: StoredRecord): void {
   if (record.state === 'aborted') throw new SpecError('AbortError', 'The background fetch was aborted.');
   if (record.state === 'failed' && record.failure !== 'bad-status') {
-    throw typeError(`The request failed (${record.failure || 'fetch-error'}).`);
+    throw typeError(`The response is not available: the request failed (${record.failure || 'fetch-error'}).`);
   }
 }
 
@@ -257,7 +265,9 @@ export function requestMatches(
   stored: SerializedRequest,
   options: CacheQueryOptions,
 ): boolean {
-  if (!options.ignoreMethod && query.method !== 'GET' && query.method !== stored.method) return false;
+  // As Chromium applies it: without ignoreMethod, a query matches only records of its own method
+  // (a GET query does not match a stored PUT or POST).
+  if (!options.ignoreMethod && query.method !== stored.method) return false;
   const strip = (raw: string) => {
     const url = new URL(raw);
     url.hash = '';

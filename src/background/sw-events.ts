@@ -10,6 +10,7 @@ import { jarOf } from './policy';
 import { everyStore, isPrivateKey, storeOf } from './stores';
 import type { DeliverEvent, DeliveryOutcome, SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
+import { publishProgress } from './progress';
 import { releaseBodies } from './disposal';
 import { hostPattern, registerForSites } from './registered-scripts';
 
@@ -148,5 +149,8 @@ async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome,
     return change.recordsAvailable === false && outcome.outcome === 'handled' && outcome.listened;
   });
   announceChange(event.regKey);
+  // Every live registration object of the fetch reads recordsAvailable false from now on.
+  const reg = await db.registrations.get(event.regKey);
+  if (reg && !reg.recordsAvailable) publishProgress(snapshotOf(reg));
   if (unavailable) await releaseBodies(event.regKey);
 }
