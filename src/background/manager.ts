@@ -66,7 +66,8 @@ export function createPageHandlers(): PageHandlers {
         // A head whose body was cut off, refused or aborted can never be read whole: reject the
         // promise sites catch, not the body read they do not.
         assertReadable(record);
-        if (record.response) return { ...record.response, generation: record.generation ?? 0 };
+        // Heads stored before type and redirected were kept: same-origin, not redirected, as most are.
+        if (record.response) return { type: 'basic', redirected: false, ...record.response, generation: record.generation ?? 0 };
         await waitForChange(key, LONG_POLL_MS);
       }
     },

@@ -325,7 +325,7 @@ async function readResponse(
   // What the page's own fetch() would give; a constructed Response cannot carry them.
   return Object.defineProperties(response, {
     url: { value: head.url },
-    type: { value: head.type ?? 'basic' },
-    redirected: { value: !!head.redirected },
+    type: { value: head.type },
+    redirected: { value: head.redirected },
   });
 }
