@@ -157,6 +157,24 @@ for (const name of browsersUnderTest()) {
       assert.equal(available, 'false');
     });
 
+    test("recordsAvailable turns false in the worker's own event.registration once its handler finished", async () => {
+      const fetchId = id('kept-');
+      await fetchAndNote(page, fetchId, ['/gen/kept?size=100&seed=11']);
+      const available = await waitFor(
+        "the worker's registration to read recordsAvailable false",
+        () =>
+          page.evaluate(async (fetchId) => {
+            const reply = new Promise<any>((resolve) => navigator.serviceWorker.addEventListener('message', (e) => e.data?.id === fetchId && resolve(e.data), { once: false }));
+            (await t.reg()).active.postMessage({ command: 'recordsAvailable', id: fetchId });
+            const { recordsAvailable } = await Promise.race([reply, new Promise<any>((resolve) => setTimeout(() => resolve({}), 2000))]);
+            return recordsAvailable === false ? 'false' : null;
+          }, fetchId),
+        10_000,
+        500,
+      );
+      assert.equal(available, 'false');
+    });
+
     test('a GET query does not match a stored POST record without ignoreMethod', async () => {
       const entry = await fetchAndNote(page, id('match-'), [
         '/gen/get?size=100&seed=9',
