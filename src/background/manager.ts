@@ -37,6 +37,8 @@ export function createPageHandlers(): PageHandlers {
     permission: (caller, { known }) => permissionState(caller, known),
     async get(caller, { scope, id }) {
       assertScopeOf(caller, scope);
+      // As Chromium: no fetch can have the empty id, so asking for it is a mistake.
+      if (id === '') throw typeError('get() needs a non-empty id.');
       const reg = await activeRegistration(caller, scope, id);
       return reg ? snapshotOf(reg) : null;
     },
@@ -65,8 +67,11 @@ export function createPageHandlers(): PageHandlers {
       await ownRegistration(caller, scope, key);
       for (;;) {
         const record = await existingRecord(key, index);
-        if (record.response) return { ...record.response, generation: record.generation ?? 0 };
+        // A head whose body was cut off, refused or aborted can never be read whole: reject the
+        // promise sites catch, not the body read they do not.
         assertReadable(record);
+        // Heads stored before type and redirected were kept: same-origin, not redirected, as most are.
+        if (record.response) return { type: 'basic', redirected: false, ...record.response, generation: record.generation ?? 0 };
         await waitForChange(key, LONG_POLL_MS);
       }
     },
@@ -249,7 +254,7 @@ const bodyComplete = (record: StoredRecord) => record.state === 'done' || record
 function assertReadable(record: StoredRecord): void {
   if (record.state === 'aborted') throw new SpecError('AbortError', 'The background fetch was aborted.');
   if (record.state === 'failed' && record.failure !== 'bad-status') {
-    throw typeError(`The request failed (${record.failure || 'fetch-error'}).`);
+    throw typeError(`The response is not available: the request failed (${record.failure || 'fetch-error'}).`);
   }
 }
 
@@ -281,7 +286,9 @@ export function requestMatches(
   stored: SerializedRequest,
   options: CacheQueryOptions,
 ): boolean {
-  if (!options.ignoreMethod && query.method !== 'GET' && query.method !== stored.method) return false;
+  // As Chromium applies it: without ignoreMethod, a query matches only records of its own method
+  // (a GET query does not match a stored PUT or POST).
+  if (!options.ignoreMethod && query.method !== stored.method) return false;
   const strip = (raw: string) => {
     const url = new URL(raw);
     url.hash = '';

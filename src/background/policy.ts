@@ -1,6 +1,6 @@
 // Who is calling, and what they may do: the rules that keep a page from borrowing the
 // extension's host permissions. The caller's origin always comes from the browser (`sender`).
-import { SpecError, typeError, type HeaderList, type SerializedRequest } from '../shared/spec';
+import { isBlockedPort, SpecError, typeError, type HeaderList, type SerializedRequest } from '../shared/spec';
 import { siteOf } from './site';
 
 export interface Caller {
@@ -91,14 +91,8 @@ export function assertFetchableUrl(raw: string): URL {
   return url;
 }
 
-/** https://fetch.spec.whatwg.org/#bad-port: fetch() fails on these at once, so does bgfetch. */
-const BAD_PORTS = new Set([
-  0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109,
-  110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531,
-  532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060,
-  5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
-]);
-export const isBadPort = (url: URL) => url.port !== '' && BAD_PORTS.has(Number(url.port));
+// https://fetch.spec.whatwg.org/#bad-port: fetch() fails on these at once, so does bgfetch (one list, in spec.ts).
+export const isBadPort = (url: URL) => isBlockedPort(url.href);
 
 /** https://fetch.spec.whatwg.org/#forbidden-method */
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);

@@ -11,6 +11,7 @@ import { everyStore, isPrivateKey, storeOf } from './stores';
 import { deliveryOutcomeFrom, type DeliverEvent, type DeliveryOutcome, type SwEventType } from '../shared/protocol';
 import { announceChange } from './changes';
 import { withoutFormatCharacters } from '../shared/text';
+import { publishProgress } from './progress';
 import { releaseBodies } from './disposal';
 import { hostPattern, registerForSites } from './registered-scripts';
 import { deliverThroughFrame, framesAvailable } from './frame-delivery';
@@ -199,5 +200,8 @@ async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome,
     return change.recordsAvailable === false && outcome.outcome === 'handled' && outcome.listened;
   });
   announceChange(event.regKey);
+  // Every live registration object of the fetch reads recordsAvailable false from now on.
+  const reg = await db.registrations.get(event.regKey);
+  if (reg && !reg.recordsAvailable) publishProgress(snapshotOf(reg));
   if (unavailable) await releaseBodies(event.regKey);
 }

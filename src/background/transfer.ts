@@ -444,7 +444,11 @@ async function transferOnce(
 
     let stored = offset;
     let completed = false;
-    if (response.body) {
+    if (!response.ok) {
+      // Chromium keeps no byte of a failed request: its record's body is empty, and what the
+      // server said does not count against downloadTotal.
+      await response.body?.cancel().catch(() => undefined);
+    } else if (response.body) {
       const onStored = (bytes: number) => {
         attempt.stored += bytes;
         waiting.set(index, null);
@@ -504,6 +508,8 @@ function responseHead(response: Response, crossOrigin: boolean, withCredentials:
       statusText: response.statusText,
       headers: exposedHeaders(response.headers, crossOrigin, withCredentials),
       url: response.url,
+      type: crossOrigin ? 'cors' : 'basic',
+      redirected: response.redirected,
     },
     // Ranges address encoded bytes; the store holds decoded ones, so encoded bodies restart.
     validator: encoded || !response.ok ? null : (strongEtag ?? response.headers.get('last-modified')),

@@ -30,6 +30,8 @@ let eventsPort: Runtime.Port | undefined;
 
 /** How long a worker running the shim takes at most to say it got the event. */
 const RECEIPT_MS = 5000;
+/** The longest an event may run once received: its handlers' time, then the calls they began. */
+const EVENT_MAX_MS = 11 * 60_000;
 
 export async function deliverToWorker({ scope, event, snapshot }: DeliverEvent): Promise<DeliveryOutcome> {
   const registration = await navigator.serviceWorker?.getRegistration(scope);
@@ -37,13 +39,24 @@ export async function deliverToWorker({ scope, event, snapshot }: DeliverEvent):
   if (!worker) return { outcome: 'no-worker' };
   return new Promise((resolve) => {
     const { port1, port2 } = new MessageChannel();
-    const noShim = setTimeout(() => resolve({ outcome: 'no-shim' }), RECEIPT_MS);
+    const finish = (outcome: DeliveryOutcome) => {
+      clearTimeout(noShim);
+      clearTimeout(gaveUp);
+      resolve(outcome);
+      port1.close();
+      pagePorts.delete(port1);
+    };
+    const noShim = setTimeout(() => finish({ outcome: 'no-shim' }), RECEIPT_MS);
+    let gaveUp: ReturnType<typeof setTimeout> | undefined;
     servePage(port1, (reply) => {
-      if (reply.type === 'bgfetch:sw-event-received') clearTimeout(noShim);
-      else {
-        resolve({ outcome: 'handled', ui: reply.ui, listened: reply.listened === true });
-        port1.close();
-        pagePorts.delete(port1);
+      if (reply.type === 'bgfetch:sw-event-received') {
+        clearTimeout(noShim);
+        // A worker stopped mid-event never says it is done: the event counts as handled after
+        // Chromium's event timeout, with the bodies kept (nobody said they were taken).
+        gaveUp = setTimeout(() => finish({ outcome: 'handled', ui: null, listened: false }), EVENT_MAX_MS);
+      } else {
+        // The shim says so only once the calls its handlers began have been answered.
+        finish({ outcome: 'handled', ui: reply.ui, listened: reply.listened === true });
       }
     });
     const message: ShimEventMessage = { type: SHIM_EVENT, scope, event, snapshot };

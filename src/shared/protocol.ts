@@ -123,7 +123,7 @@ export interface PageReplies {
   abort: boolean;
   matchAll: RecordInfo[];
   /** `generation`: which version of the body the head belongs to (readBody checks it). */
-  responseHead: ResponseHead & { generation: number };
+  responseHead: Required<ResponseHead> & { generation: number };
   /**
    * The stored body from the asked offset on, as Blobs (the store's own, so no byte is copied on
    * the way to the page), or none yet when the reply waited long enough; `done` once they end it.

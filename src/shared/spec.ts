@@ -75,7 +75,11 @@ export interface ResponseHead {
   status: number;
   statusText: string;
   headers: HeaderList;
+  /** The final URL, after redirects. */
   url: string;
+  /** Fetch's response tainting: `cors` once any hop left the site's origin. Absent in records stored before it was kept. */
+  type?: 'basic' | 'cors';
+  redirected?: boolean;
 }
 
 export interface RecordInfo {
@@ -130,3 +134,18 @@ export class SpecError extends Error {
 }
 
 export const typeError = (message: string) => new SpecError('TypeError', message);
+
+/** The fetch spec's bad ports (https://fetch.spec.whatwg.org/#bad-port): never fetched. */
+const BAD_PORTS = new Set([
+  0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104,
+  109, 110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526,
+  530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045,
+  4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/** Fetch's "port blocking": an HTTP(S) URL on a bad port gets a network error. */
+export function isBlockedPort(url: string): boolean {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return false;
+  return BAD_PORTS.has(Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)));
+}

@@ -4,7 +4,7 @@
 // here runs until an event arrives or the site calls the API.
 import { SHIM_EVENT } from '../shared/channels';
 import type { ShimEventMessage, ShimEventReply } from '../shared/protocol';
-import { portChannel } from '../content/page/channel';
+import { portChannel, type Channel } from '../content/page/channel';
 import { exposeInterfaces } from '../content/page/expose';
 import { createInterfaces } from '../content/page/interfaces';
 import { clientChannel } from './channel';
@@ -19,9 +19,13 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
   const base = () => self.location.href;
   const { dispatch, ...eventInterfaces } = createEventInterfaces();
   const hasListener = trackListeners();
+  // One set of interfaces for the worker: an event's registration is the same object (and an
+  // instance of the same exposed class) as the one the worker's own calls give.
+  const { channel, during } = eventRouting(clientChannel());
+  const api = createInterfaces(channel, base);
   // Where the browser has its own API (Chromium), the opt-in import leaves it in place and only
   // dispatches the events of fetches the site made through bgfetch.
-  if (!('BackgroundFetchManager' in self)) installApi(createInterfaces(clientChannel(), base), eventInterfaces);
+  if (!('BackgroundFetchManager' in self)) installApi(api, eventInterfaces);
 
   self.addEventListener('message', (message: ExtendableMessageEvent) => {
     const data = message.data as ShimEventMessage | undefined;
@@ -31,13 +35,19 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
     const reply = (value: ShimEventReply) => port.postMessage(value);
     reply({ type: 'bgfetch:sw-event-received' });
     // This event's registration reads records through the port the bridge sent with it.
-    const { registrationFor } = createInterfaces(portChannel(() => port), base);
-    const registration = registrationFor(data.scope, data.snapshot);
+    const { settled, end } = during(data.snapshot.key, port);
+    const registration = api.registrationFor(data.scope, data.snapshot);
     // A synthetic event cannot extend the worker's life; the real message event that carried it can.
     message.waitUntil(
-      dispatch(data.event, registration, (promise) => message.waitUntil(promise)).then((ui) =>
-        reply({ type: 'bgfetch:sw-event-done', ui, listened: hasListener(`backgroundfetch${data.event}`) }),
-      ),
+      dispatch(data.event, registration, (promise) => message.waitUntil(promise)).then(async (ui) => {
+        // Calls the handlers began without waitUntil() finish before the bridge closes the port
+        // and the extension releases the bodies (Chromium answers them too).
+        await settled();
+        // The extension makes the records unavailable once the handlers ran (spec: "When it settles").
+        if (data.event !== 'click') api.registrationFor(data.scope, { ...data.snapshot, recordsAvailable: false });
+        end();
+        reply({ type: 'bgfetch:sw-event-done', ui, listened: hasListener(`backgroundfetch${data.event}`) });
+      }),
     );
   });
 }
@@ -91,3 +101,65 @@ function installApi(
     if (typeof assigned === 'function') self[attribute] = assigned;
   }
 }
+
+/** How long one call over an event's port may take: a fetch that settled answers within seconds. */
+const EVENT_CALL_MS = 30_000;
+/** Quiet time after the last call before the event counts as done: a body read pauses between calls. */
+const EVENT_QUIET_MS = 300;
+/** At most this long (Chromium's event timeout) is waited for calls after the handlers returned. */
+const EVENT_CALLS_MAX_MS = 5 * 60_000;
+
+/**
+ * The worker's channel: calls about a fetch whose event is being delivered go through the port
+ * the bridge sent with the event (no window needed), all others through a window of the site.
+ */
+function eventRouting(client: Channel) {
+  const ports = new Map<string, { channel: Channel; inFlight: Set<Promise<unknown>>; lastCall: number }>();
+  const channel: Channel = {
+    call(request) {
+      const route = 'key' in request ? ports.get(request.key) : undefined;
+      if (!route) return client.call(request);
+      route.lastCall = Date.now();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const call = Promise.race([
+        route.channel.call(request),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new TypeError('The bgfetch extension did not answer.')), EVENT_CALL_MS);
+        }),
+      ]).finally(() => {
+        clearTimeout(timer);
+        route.inFlight.delete(call);
+        route.lastCall = Date.now();
+      });
+      route.inFlight.add(call);
+      return call;
+    },
+    watch(scope, key, onProgress) {
+      (ports.get(key)?.channel ?? client).watch(scope, key, onProgress);
+    },
+    unwatch(key) {
+      ports.get(key)?.channel.unwatch(key);
+      client.unwatch(key);
+    },
+  };
+  const during = (key: string, port: MessagePort) => {
+    const route = { channel: portChannel(() => port), inFlight: new Set<Promise<unknown>>(), lastCall: Date.now() };
+    ports.set(key, route);
+    return {
+      async settled() {
+        const giveUp = Date.now() + EVENT_CALLS_MAX_MS;
+        while (Date.now() < giveUp) {
+          if (route.inFlight.size) await Promise.race([Promise.allSettled([...route.inFlight]), sleep(1000)]);
+          else if (Date.now() - route.lastCall >= EVENT_QUIET_MS) return;
+          else await sleep(EVENT_QUIET_MS);
+        }
+      },
+      end() {
+        if (ports.get(key) === route) ports.delete(key);
+      },
+    };
+  };
+  return { channel, during };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

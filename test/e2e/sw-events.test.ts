@@ -134,7 +134,7 @@ if (browsersUnderTest().includes('firefox')) {
       });
       const entries = await waitForLog(page, (all) => all.some((e) => e.id === 'missing'));
       const entry = entries.find((e) => e.id === 'missing');
-      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchfail', result: 'failure', failureReason: 'bad-status', status: 404, body: 'not found' });
+      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchfail', result: 'failure', failureReason: 'bad-status', status: 404, body: '' });
     });
 
     test('backgroundfetchabort after abort(); updateUI there is an InvalidStateError', async () => {

@@ -53,6 +53,7 @@ export async function startTestServer(everyResponse: Record<string, string> = {}
       '/site/': path.join(ROOT, 'test/fixtures/site'),
       '/sw-site/': path.join(ROOT, 'test/fixtures/sw-site'),
       '/plain/': path.join(ROOT, 'test/fixtures/plain'),
+      '/conformance/': path.join(ROOT, 'test/fixtures/conformance'),
       // The opt-in file, as a site would host a copy of it.
       '/bgfetch/': path.join(ROOT, 'dist/chromium/sw'),
     },

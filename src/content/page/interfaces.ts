@@ -52,7 +52,8 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     if (!registration) {
       registration = new BackgroundFetchRegistration(TOKEN, scope, state);
       instances.set(state.key, registration);
-      if (state.result === '') channel.watch(scope, state.key, (next) => update(registration!, next));
+      // Watched until records stop being available, which comes after the result.
+      if (state.recordsAvailable) channel.watch(scope, state.key, (next) => update(registration!, next));
     } else {
       update(registration, state);
     }
@@ -63,7 +64,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     const internals = internalsOf(registrationInternals, registration);
     const previous = internals.state;
     internals.state = next;
-    if (next.result !== '') channel.unwatch(next.key);
+    if (!next.recordsAvailable) channel.unwatch(next.key);
     if (
       previous.downloaded !== next.downloaded ||
       previous.uploaded !== next.uploaded ||
@@ -86,6 +87,10 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
       id = toDOMString(id);
       const list = toRequestList(requests);
       if (list.length === 0) throw new TypeError('fetch() needs at least one request.');
+      // Fetch's dangling-markup check: URL parsing drops the newline, so look before it does.
+      if (list.some((entry) => typeof entry === 'string' && /[\n\r\t]/.test(entry) && entry.includes('<'))) {
+        throw new TypeError('Dangling markup in a URL.');
+      }
       const built = list.map((entry) => new Request(entry));
       if (built.some((request) => request.mode === 'no-cors')) {
         throw new TypeError('Background fetch requests cannot use the "no-cors" mode.');
@@ -316,5 +321,11 @@ async function readResponse(
           controller.enqueue(new Uint8Array(bytes));
         },
       });
-  return new Response(body, { status: head.status, statusText: head.statusText, headers: head.headers });
+  const response = new Response(body, { status: head.status, statusText: head.statusText, headers: head.headers });
+  // What the page's own fetch() would give; a constructed Response cannot carry them.
+  return Object.defineProperties(response, {
+    url: { value: head.url },
+    type: { value: head.type },
+    redirected: { value: head.redirected },
+  });
 }
