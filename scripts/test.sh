@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: build, type-check, lint the Firefox build, unit tests, the test server's own tests,
-# then the end-to-end suites in real Firefox ESR and real Chromium.
+# the store packages (the source package must rebuild the Firefox package byte for byte), then the
+# end-to-end suites in real Firefox ESR and real Chromium (package.test.ts installs the packages).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,6 +16,9 @@ echo "== unit tests"
 npx vitest run
 echo "== test server tests"
 node --test --test-reporter=dot test/server/
+echo "== store packages (web-ext-artifacts/), and the source package rebuilt to the same Firefox files"
+node scripts/package.mjs
+node scripts/check-source-build.mjs --link-node-modules
 echo "== end-to-end tests (${BROWSERS:-firefox,chromium})"
 node --import tsx --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \

@@ -51,6 +51,8 @@ export interface LaunchOptions {
   privateBrowsing?: boolean;
   /** The browser's Downloads folder (absolute), where Save puts files without asking. */
   downloadDir?: string;
+  /** A folder holding `firefox/` and `chromium/` to install instead of DIST (e.g. unpacked store packages). */
+  dist?: string;
 }
 
 export async function launch(name: BrowserName, options: LaunchOptions = {}): Promise<Launched> {
@@ -92,7 +94,7 @@ async function launchFirefox(options: LaunchOptions): Promise<Launched> {
     },
   });
   try {
-    await browser.installExtension(path.join(DIST, 'firefox'));
+    await browser.installExtension(path.join(options.dist ?? DIST, 'firefox'));
   } catch (error) {
     await browser.close();
     throw error;
@@ -115,7 +117,7 @@ async function launchChromium(options: LaunchOptions): Promise<Launched> {
     pipe: true,
     protocolTimeout: 90_000,
     userDataDir: profileDir,
-    enableExtensions: [path.join(DIST, 'chromium')],
+    enableExtensions: [path.join(options.dist ?? DIST, 'chromium')],
     args: [
       '--no-sandbox',
       '--disable-gpu',
