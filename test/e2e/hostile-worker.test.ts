@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { browsersUnderTest, extensionPage, gotoExtensionPage, launch, type Launched } from '../helpers/browsers';
+import { browsersUnderTest, extensionPage, gotoExtensionPage, launch, type Launched, useExtensionFor } from '../helpers/browsers';
 import { openSite, openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
 import { storedRegistrations } from '../helpers/store';
 
@@ -106,6 +106,8 @@ if (browsersUnderTest().includes('firefox')) {
     before(async () => {
       server = await startTestServer();
       browser = await launch('firefox');
+      // New sites are asked first (consent, issue 17): the person allows the test's sites.
+      await useExtensionFor(browser, [server.originA, server.originB]);
       hostile = await openWorkerSite(browser, server.originA, 'hostile');
       other = await openSite(browser, server.originB);
     });

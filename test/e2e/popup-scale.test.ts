@@ -7,7 +7,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { admin, browsersUnderTest, gotoExtensionPage, launch, ROOT, type Launched } from '../helpers/browsers';
+import { admin, browsersUnderTest, gotoExtensionPage, launch, ROOT, type Launched, useExtensionFor } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 import { registrationKey, storedBodyBytes, storedRegistrations } from '../helpers/store';
 // @ts-expect-error plain JS module, shared with the bench
@@ -114,11 +114,8 @@ for (const name of browsersUnderTest()) {
     before(async () => {
       server = await startTestServer();
       browser = await launch(name);
-      if (name === 'chromium') {
-        for (const origin of [server.originA, server.originB]) {
-          await admin(browser, { type: 'admin.setSite', origin, settings: { useExtension: true } });
-        }
-      }
+      // New sites are asked first (consent, issue 17): the person allows the test's sites.
+      await useExtensionFor(browser, [server.originA, server.originB]);
       site = await openSite(browser, server.originA);
       popup = await browser.browser.newPage();
       // A render error would otherwise show only as rows that never come.

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { browsersUnderTest, launch, type Launched } from '../helpers/browsers';
+import { browsersUnderTest, launch, type Launched, useExtensionFor } from '../helpers/browsers';
 import { startTestServer, type TestServer } from '../helpers/site';
 import { openPrivateSite } from '../helpers/private-window';
 
@@ -110,6 +110,8 @@ if (browsersUnderTest().includes('firefox')) {
         prefs: { 'dom.serviceWorkers.privateBrowsing.enabled': true },
         env: { TMPDIR: tempDir },
       });
+      // New sites are asked first (consent, issue 17): the person allows the test's sites.
+      await useExtensionFor(browser, [server.originA, server.originB]);
       normal = await browser.browser.newPage();
       await normal.goto(`${server.originA}/site/`);
       await normal.evaluate(() => (window as any).swReady);

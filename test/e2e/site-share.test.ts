@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { admin, browsersUnderTest, extensionPage, gotoExtensionPage, launch, type Launched } from '../helpers/browsers';
+import { admin, browsersUnderTest, extensionPage, gotoExtensionPage, launch, type Launched, useExtensionFor } from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 
 declare const t: any;
@@ -41,6 +41,8 @@ if (browsersUnderTest().includes('firefox')) {
     before(async () => {
       server = await startTestServer();
       browser = await launch('firefox');
+      // New sites are asked first (consent, issue 17): the person allows the test's sites.
+      await useExtensionFor(browser, [server.originA, server.originB]);
       siteA = await openSite(browser, server.originA);
       siteB = await openSite(browser, server.originB);
     });

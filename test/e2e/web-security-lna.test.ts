@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { launch, browsersUnderTest, type Launched } from '../helpers/browsers';
+import { launch, browsersUnderTest, type Launched, useExtensionFor } from '../helpers/browsers';
 import { setEngineSwitches } from '../helpers/engine';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 
@@ -28,6 +28,8 @@ if (browsersUnderTest().includes('firefox')) {
         },
       });
       await setEngineSwitches(browser, { publicAddressOverride: publicOrigin });
+      // New sites are asked first (consent, issue 17): the person allows the test's sites.
+      await useExtensionFor(browser, [server.originA, server.originB]);
       page = await openSite(browser, server.originB); // 127.0.0.1: "public"
       await page.evaluate('window.__name = (f) => f');
     });
