@@ -232,8 +232,10 @@ for (const name of browsersUnderTest()) {
       // The worker retitles the fetch in its success handler: wait for that before finding the row.
       await waitFor('success handled', () => workerSite.evaluate(() => workerLog()), (all) => all.some((e) => e.id === 'clickme'));
       // This worker retitles its fetch when it succeeds (updateUI): "Done: clickme".
-      const done = await waitFor('Click me settled', () => rows(popup), (list) => list.some((r) => /Click me|clickme/.test(r.title) && r.state === 'succeeded'));
-      await press(popup, 'Open site', done.find((r) => /Click me|clickme/.test(r.title))!.title);
+      // Its worker's log entry is written before the handler's updateUI() reaches the popup, so wait
+      // for the new title itself: the row's buttons are named after it.
+      await waitFor('Click me retitled', () => rows(popup), (list) => list.some((r) => r.title === 'Done: clickme' && r.state === 'succeeded'));
+      await press(popup, 'Open site', 'Done: clickme');
       const log = await waitFor('click event', () => workerSite.evaluate(() => workerLog()), (all) => all.some((e) => e.id === 'clickme' && e.type === 'backgroundfetchclick'));
       // In Firefox bgfetch builds the worker's event classes itself; the opt-in shim has its own.
       if (name === 'firefox') assert.equal(log.find((e) => e.type === 'backgroundfetchclick').isEvent, true);
