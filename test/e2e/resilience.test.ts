@@ -6,6 +6,7 @@
 //
 // Engine test switches (src/background/switches.ts) are set through browser.storage.local from an
 // extension page; each test that sets them puts the defaults back.
+import { createServer as createTcpServer } from 'node:net';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -401,8 +402,9 @@ for (const name of browsersUnderTest()) {
       try {
         await startFetch(page, 'cut', [`/gen/cut?size=100000&seed=1&dropAfter=0&key=cut-${name}`]);
         await startFetch(page, 'busy-forever', [`/gen/busy-forever?size=1000&seed=1&status=503&retryAfter=0`]);
-        // Nothing listens on this port: connection refused until the fetch gives up.
-        const closed = `http://127.0.0.1:9/never`;
+        // Nothing listens on this port: connection refused until the fetch gives up. (Not port 9:
+        // fetch() refuses the spec's bad ports at once, which is another test.)
+        const closed = `http://127.0.0.1:${await closedPort()}/never`;
         await startFetch(page, 'unreachable', [closed]);
         const cut = await finish(page, 'cut');
         assert.deepEqual([cut.state.result, cut.state.failureReason], ['failure', 'fetch-error']);
@@ -621,4 +623,13 @@ for (const name of browsersUnderTest()) {
       }
     });
   });
+}
+
+/** A loopback port nobody listens on: one the system just handed out and took back. */
+async function closedPort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
