@@ -147,8 +147,10 @@ async function deliver(event: StoredSwEvent): Promise<void> {
     }
     // No tab took it: a frame of the site in the event page, for the normal store only (the
     // event page is in no container and not private, so its frame reaches only the default
-    // partition's worker; those events wait for a tab of theirs).
-    if (!framesAvailable() || !(await loadSwitches(), switches().frameDelivery) || event.storeId !== 'default' || isPrivateKey(event.regKey) || event.attempts >= FRAME_ATTEMPTS) return;
+    // partition's worker; those events wait for a tab of theirs). Never a click: the person
+    // asked for the site, whose tab is being opened for it (ui.ts, admin.ts), and the handler's
+    // clients.openWindow() and focus() need that window; the tab's site-opened script brings it.
+    if (event.type === 'click' || !framesAvailable() || !(await loadSwitches(), switches().frameDelivery) || event.storeId !== 'default' || isPrivateKey(event.regKey) || event.attempts >= FRAME_ATTEMPTS) return;
     const result = await deliverThroughFrame({ scope: event.scope, event: event.type, snapshot: snapshotOf(reg), token: deliveryTokenOf(event) });
     if (typeof result === 'object' && result.outcome !== 'no-worker') {
       await completed(event, result);

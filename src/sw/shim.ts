@@ -10,6 +10,7 @@ import { createInterfaces } from '../content/page/interfaces';
 import { clientChannel } from './channel';
 import { createEventInterfaces, EVENT_TYPES } from './events';
 import { dispatchOnce, indexedDbLedger, type DispatchOutcome } from './once';
+import { openWindowDuringClicks } from './open-window';
 
 declare const self: ServiceWorkerGlobalScope & Record<string, unknown>;
 
@@ -24,6 +25,7 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
   // instance of the same exposed class) as the one the worker's own calls give.
   const { channel, during, rebind } = eventRouting(clientChannel());
   const once = dispatchOnce(indexedDbLedger());
+  const clickRunning = openWindowDuringClicks();
   const api = createInterfaces(channel, base);
   // Where the browser has its own API (Chromium), the opt-in import leaves it in place and only
   // dispatches the events of fetches the site made through bgfetch.
@@ -40,8 +42,9 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
       // This event's registration reads records through the port the bridge sent with it.
       const { settled, end } = during(data.snapshot.key, port);
       const registration = api.registrationFor(data.scope, data.snapshot);
+      const clickEnded = data.event === 'click' ? clickRunning() : undefined;
       // A synthetic event cannot extend the worker's life; the real message event that carried it can.
-      const ui = await dispatch(data.event, registration, (promise) => message.waitUntil(promise));
+      const ui = await dispatch(data.event, registration, (promise) => message.waitUntil(promise)).finally(clickEnded);
       // Calls the handlers began without waitUntil() finish before the bridge closes the port
       // and the extension releases the bodies (Chromium answers them too).
       await settled();

@@ -174,6 +174,42 @@ if (browsersUnderTest().includes('firefox')) {
     });
   });
 
+  describe('[firefox] backgroundfetchclick with every tab of the site closed', () => {
+    let server: TestServer;
+    let browser: Launched;
+
+    before(async () => {
+      server = await startTestServer();
+      browser = await launch('firefox');
+      await useExtensionFor(browser, [server.originA, server.originB]);
+    });
+    after(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    test("the popup's click opens the site; the event comes through that tab, not a frame, and clients.openWindow() in the handler works", async () => {
+      await startThenCloseSite(browser, server.originA, 'open-1', ['/gen/open?size=1000&seed=31&delay=300']);
+      const key = await registrationKey(browser, server.originA, 'open-1');
+      await until('backgroundfetchsuccess delivered', () => delivered(browser, key), 30_000);
+      const frames = () => server.log.filter((e) => e.pathname.startsWith('/.well-known/bgfetch-event-')).length;
+      const framesBefore = frames();
+      await admin(browser, { type: 'admin.click', key });
+      await until('backgroundfetchclick delivered', () => delivered(browser, key), 30_000);
+      // The handler's openWindow() took the tab the extension opened for the click to its URL.
+      const opened = await until('the page the handler opened', async () => (await browser.browser.pages()).find((p) => p.url().includes('opened=open-1')), 15_000);
+      assert.equal(frames(), framesBefore, 'no frame carried the click');
+      const page = await openWorkerSite(browser, server.originA);
+      const clicks = (await dispatches(page)).filter((d) => d.id === 'open-1' && d.type === 'backgroundfetchclick');
+      assert.equal(clicks.length, 1, 'exactly one backgroundfetchclick');
+      assert.ok(clicks[0]!.windowClients >= 1, 'a window of the site existed when the worker got the click');
+      const result = await page.evaluate(async () => (await (await caches.open('worker-opened')).match('/worker-opened/open-1'))?.json());
+      assert.deepEqual(result, { opened: `${server.originA}/sw-site/?opened=open-1` }, 'clients.openWindow() resolved with the window');
+      await opened.close();
+      await page.close();
+    });
+  });
+
   describe('[firefox] a site that forbids framing (X-Frame-Options: DENY on every response)', () => {
     let server: TestServer;
     let browser: Launched;
