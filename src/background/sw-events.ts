@@ -27,6 +27,14 @@ const FRAME_RETRY_MS = 10_000;
 
 const inFlight = new Set<string>();
 
+/**
+ * One queued event's name for the site's worker, the same at every delivery of it (a new click
+ * is queued anew, with a new time): the shim runs the handlers once per token, so a delivery
+ * repeated because the background stopped before it heard the outcome is answered with the
+ * first one's (src/sw/once.ts). The site sees the registration's key in every event anyway.
+ */
+export const deliveryTokenOf = (event: Pick<StoredSwEvent, 'id' | 'createdAt'>): string => `${event.id}@${event.createdAt}`;
+
 const originOf = (url: string | undefined) => {
   try {
     return new URL(url ?? '').origin;
@@ -118,7 +126,7 @@ async function deliver(event: StoredSwEvent): Promise<void> {
         tab.incognito === isPrivateKey(event.regKey),
     );
     for (const tab of siteTabs) {
-      const message: DeliverEvent = { scope: event.scope, event: event.type, snapshot: snapshotOf(reg) };
+      const message: DeliverEvent = { scope: event.scope, event: event.type, snapshot: snapshotOf(reg), token: deliveryTokenOf(event) };
       let outcome: DeliveryOutcome | undefined;
       try {
         const [injection] = await withinLimit(
@@ -139,9 +147,11 @@ async function deliver(event: StoredSwEvent): Promise<void> {
     }
     // No tab took it: a frame of the site in the event page, for the normal store only (the
     // event page is in no container and not private, so its frame reaches only the default
-    // partition's worker; those events wait for a tab of theirs).
-    if (!framesAvailable() || !(await loadSwitches(), switches().frameDelivery) || event.storeId !== 'default' || isPrivateKey(event.regKey) || event.attempts >= FRAME_ATTEMPTS) return;
-    const result = await deliverThroughFrame({ scope: event.scope, event: event.type, snapshot: snapshotOf(reg) });
+    // partition's worker; those events wait for a tab of theirs). Never a click: the person
+    // asked for the site, whose tab is being opened for it (ui.ts, admin.ts), and the handler's
+    // clients.openWindow() and focus() need that window; the tab's site-opened script brings it.
+    if (event.type === 'click' || !framesAvailable() || !(await loadSwitches(), switches().frameDelivery) || event.storeId !== 'default' || isPrivateKey(event.regKey) || event.attempts >= FRAME_ATTEMPTS) return;
+    const result = await deliverThroughFrame({ scope: event.scope, event: event.type, snapshot: snapshotOf(reg), token: deliveryTokenOf(event) });
     if (typeof result === 'object' && result.outcome !== 'no-worker') {
       await completed(event, result);
       return;

@@ -33,7 +33,7 @@ const RECEIPT_MS = 5000;
 /** The longest an event may run once received: its handlers' time, then the calls they began. */
 const EVENT_MAX_MS = 11 * 60_000;
 
-export async function deliverToWorker({ scope, event, snapshot }: DeliverEvent): Promise<DeliveryOutcome> {
+export async function deliverToWorker({ scope, event, snapshot, token }: DeliverEvent): Promise<DeliveryOutcome> {
   const registration = await navigator.serviceWorker?.getRegistration(scope);
   const worker = registration?.scope === scope ? registration.active : null;
   if (!worker) return { outcome: 'no-worker' };
@@ -59,7 +59,7 @@ export async function deliverToWorker({ scope, event, snapshot }: DeliverEvent):
         finish({ outcome: 'handled', ui: reply.ui, listened: reply.listened === true });
       }
     });
-    const message: ShimEventMessage = { type: SHIM_EVENT, scope, event, snapshot };
+    const message: ShimEventMessage = { type: SHIM_EVENT, scope, event, snapshot, token };
     worker.postMessage(message, [port2]);
   });
 }

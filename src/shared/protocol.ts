@@ -355,6 +355,12 @@ export interface DeliverEvent {
   scope: string;
   event: SwEventType;
   snapshot: RegistrationSnapshot;
+  /**
+   * The same for every delivery of one queued event (src/background/sw-events.ts): the shim
+   * dispatches an event once per token, so a delivery repeated after a background restart
+   * gets the first one's outcome instead of running the handlers again (src/sw/once.ts).
+   */
+  token: string;
 }
 export type DeliveryOutcome =
   /** `listened`: the worker had a handler for the event, so the site took what it wanted. */
@@ -400,6 +406,8 @@ export interface ShimEventMessage {
   scope: string;
   event: SwEventType;
   snapshot: RegistrationSnapshot;
+  /** DeliverEvent's token (absent from an older bridge: dispatched without the check). */
+  token?: string;
 }
 /** Shim → bridge, on that port: the event arrived; then, once its waitUntil promises settled, done. */
 export type ShimEventReply =

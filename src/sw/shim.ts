@@ -9,6 +9,8 @@ import { exposeInterfaces } from '../content/page/expose';
 import { createInterfaces } from '../content/page/interfaces';
 import { clientChannel } from './channel';
 import { createEventInterfaces, EVENT_TYPES } from './events';
+import { dispatchOnce, indexedDbLedger, type DispatchOutcome } from './once';
+import { openWindowDuringClicks } from './open-window';
 
 declare const self: ServiceWorkerGlobalScope & Record<string, unknown>;
 
@@ -21,7 +23,9 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
   const hasListener = trackListeners();
   // One set of interfaces for the worker: an event's registration is the same object (and an
   // instance of the same exposed class) as the one the worker's own calls give.
-  const { channel, during } = eventRouting(clientChannel());
+  const { channel, during, rebind } = eventRouting(clientChannel());
+  const once = dispatchOnce(indexedDbLedger());
+  const clickRunning = openWindowDuringClicks();
   const api = createInterfaces(channel, base);
   // Where the browser has its own API (Chromium), the opt-in import leaves it in place and only
   // dispatches the events of fetches the site made through bgfetch.
@@ -34,21 +38,28 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
     message.stopImmediatePropagation();
     const reply = (value: ShimEventReply) => port.postMessage(value);
     reply({ type: 'bgfetch:sw-event-received' });
-    // This event's registration reads records through the port the bridge sent with it.
-    const { settled, end } = during(data.snapshot.key, port);
-    const registration = api.registrationFor(data.scope, data.snapshot);
-    // A synthetic event cannot extend the worker's life; the real message event that carried it can.
-    message.waitUntil(
-      dispatch(data.event, registration, (promise) => message.waitUntil(promise)).then(async (ui) => {
-        // Calls the handlers began without waitUntil() finish before the bridge closes the port
-        // and the extension releases the bodies (Chromium answers them too).
-        await settled();
-        // The extension makes the records unavailable once the handlers ran (spec: "When it settles").
-        if (data.event !== 'click') api.registrationFor(data.scope, { ...data.snapshot, recordsAvailable: false });
-        end();
-        reply({ type: 'bgfetch:sw-event-done', ui, listened: hasListener(`backgroundfetch${data.event}`) });
-      }),
-    );
+    const run = async (): Promise<DispatchOutcome> => {
+      // This event's registration reads records through the port the bridge sent with it.
+      const { settled, end } = during(data.snapshot.key, port);
+      const registration = api.registrationFor(data.scope, data.snapshot);
+      const clickEnded = data.event === 'click' ? clickRunning() : undefined;
+      // A synthetic event cannot extend the worker's life; the real message event that carried it can.
+      const ui = await dispatch(data.event, registration, (promise) => message.waitUntil(promise)).finally(clickEnded);
+      // Calls the handlers began without waitUntil() finish before the bridge closes the port
+      // and the extension releases the bodies (Chromium answers them too).
+      await settled();
+      // The extension makes the records unavailable once the handlers ran (spec: "When it settles").
+      if (data.event !== 'click') api.registrationFor(data.scope, { ...data.snapshot, recordsAvailable: false });
+      end();
+      return { ui, listened: hasListener(`backgroundfetch${data.event}`) };
+    };
+    // The same event delivered again (the background stopped before it heard the outcome) runs
+    // no handler a second time: it gets the first dispatch's outcome, and a dispatch still
+    // running here makes its calls through the new delivery's port (the old one's end is gone).
+    const token = typeof data.token === 'string' && data.token.length <= 512 ? data.token : undefined;
+    const { outcome, shared } = token ? once(token, run) : { outcome: run(), shared: false };
+    if (shared) rebind(data.snapshot.key, port);
+    message.waitUntil(outcome.then(({ ui, listened }) => reply({ type: 'bgfetch:sw-event-done', ui, listened })));
   });
 }
 
@@ -159,7 +170,12 @@ function eventRouting(client: Channel) {
       },
     };
   };
-  return { channel, during };
+  /** A later delivery of the same event: the running dispatch's calls go through its port. */
+  const rebind = (key: string, port: MessagePort) => {
+    const route = ports.get(key);
+    if (route) route.channel = portChannel(() => port);
+  };
+  return { channel, during, rebind };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
