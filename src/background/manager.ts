@@ -17,6 +17,7 @@ import { siteOf } from './site';
 import { settle } from './settle';
 import { permissionFor, permissionState } from './consent';
 import { announceStart } from './start-notice';
+import { storeIcon } from './icons';
 import { isPrivateKey, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 import { withoutFormatCharacters } from '../shared/text';
@@ -179,6 +180,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     if (uploads.length) await db.uploads.bulkAdd(uploads);
   });
   if (permission === 'allow') startTransfers(key);
+  void storeIcon(reg);
   // What the person sees: the prompt (Ask), or that a site began downloading in the background.
   if (!caller.incognito && (permission === 'ask' || firstOfSite)) announceStart(reg);
   return snapshotOf(reg);

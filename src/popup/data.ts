@@ -107,3 +107,30 @@ export async function command<T extends AdminRequest['type']>(
   if (!reply.ok) throw new Error(reply.error.message);
   return reply.value;
 }
+
+/**
+ * The stored icon of the first of these fetches that has one, as a blob: URL (src/background/icons.ts
+ * fetched it once, without cookies). The popup never loads a URL a page chose; an SVG shown
+ * through <img> from a blob: URL runs no script.
+ */
+export function useStoredIcon(keys: readonly string[]): string | null {
+  const joined = keys.join('\n');
+  const icon = useLiveQuery(async () => {
+    for (const key of keys) {
+      const stored = await db.icons.get(key);
+      if (stored) return stored;
+    }
+    return null;
+  }, [joined]);
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!icon) {
+      setUrl(null);
+      return;
+    }
+    const next = URL.createObjectURL(new Blob([icon.data], { type: icon.type }));
+    setUrl(next);
+    return () => URL.revokeObjectURL(next);
+  }, [icon?.regKey, icon?.src, icon?.data.byteLength]);
+  return url;
+}

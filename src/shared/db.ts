@@ -123,6 +123,16 @@ export interface StoredSwEvent {
   lastFailure?: { reason: string; at: number };
 }
 
+/** A fetch's icon, fetched once by the background (src/background/icons.ts): what the popup and notifications show. */
+export interface StoredIcon {
+  regKey: string;
+  /** The icon's URL (resolved), for the record; never loaded by the popup. */
+  src: string;
+  /** The sniffed image type (src/shared/icon-sniff.ts), not the server's word. */
+  type: string;
+  data: ArrayBuffer;
+}
+
 export interface StoredSetting {
   origin: string;
   settings: SiteSettings;
@@ -145,6 +155,7 @@ export class BgFetchDb extends Dexie {
   uploads!: Table<StoredUpload, [string, number]>;
   sites!: Table<StoredSetting, string>;
   swEvents!: Table<StoredSwEvent, string>;
+  icons!: Table<StoredIcon, string>;
 
   /** `options` lets the background keep a private session's fetches in memory (src/background/stores.ts). */
   constructor(name = 'bgfetch', options?: ConstructorParameters<typeof Dexie>[1]) {
@@ -157,6 +168,11 @@ export class BgFetchDb extends Dexie {
       sites: 'origin',
     });
     this.version(2).stores({ swEvents: 'id, origin, regKey' });
+    // 3: stored icons. A new table only: every older row stays as it is (without a stored icon,
+    // the popup shows the site's letter and notifications bgfetch's icon).
+    this.version(3)
+      .stores({ icons: 'regKey' })
+      .upgrade(() => undefined);
   }
 }
 
