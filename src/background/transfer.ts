@@ -25,6 +25,7 @@ import { corsFetch, corsVerdict, CorsRefusal } from './cors'; // bgfetch-cors ho
 import { announceChange } from './changes';
 import { forgetEstimate, isQuotaError } from './quota';
 import { settle } from './settle';
+import { recountFiles, updateRecord } from './record-update';
 import { Semaphore, type Slot } from './semaphore';
 import { loadSwitches, switches } from './switches';
 import { deleteChunks, discardBody, streamBody, writeHead, type HeadWrite } from './chunks';
@@ -177,7 +178,7 @@ async function runRegistration(regKey: string, signal: AbortSignal): Promise<voi
         if (inner.signal.aborted) return;
         failure = error instanceof TransferFailure ? error : new TransferFailure('fetch-error', String(error));
         inner.abort(failure);
-        await db.records.update([regKey, record.index], { state: 'failed', failure: failure.reason });
+        await updateRecord(regKey, record.index, { state: 'failed', failure: failure.reason });
       }
     }
   };
@@ -203,7 +204,7 @@ async function runRegistration(regKey: string, signal: AbortSignal): Promise<voi
 async function closeUnfinished(regKey: string, reason: TransferFailure['reason']): Promise<void> {
   const reclaim = reason === 'quota-exceeded';
   const db = storeOf(regKey);
-  await db.transaction('rw', db.records, db.chunks, async () => {
+  await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
     const records = await db.records.where('regKey').equals(regKey).toArray();
     for (const record of records) {
       const unfinished = record.state === 'pending' || (record.state === 'failed' && record.failure !== 'bad-status');
@@ -215,6 +216,7 @@ async function closeUnfinished(regKey: string, reason: TransferFailure['reason']
       }
       await db.records.update([regKey, record.index], changes);
     }
+    await recountFiles(db, regKey);
   });
   if (reclaim) forgetEstimate();
   announceChange(regKey);
@@ -458,7 +460,7 @@ async function transferOnce(
     }
     await headStored;
     if (!response.ok) {
-      await db.records.update([reg.key, index], { state: 'failed', failure: 'bad-status' });
+      await updateRecord(reg.key, index, { state: 'failed', failure: 'bad-status' });
       throw new TransferFailure('bad-status', `${request.method} ${request.url} answered ${response.status}`);
     }
     if (!completed) {
@@ -467,7 +469,7 @@ async function transferOnce(
       if (response.body && request.method !== 'HEAD' && expected != null && stored < expected) {
         throw new Transient('retrying', `${request.url} ended after ${stored} of ${expected} bytes`);
       }
-      await db.records.update([reg.key, index], { state: 'done' });
+      await updateRecord(reg.key, index, { state: 'done' });
     }
     announceChange(reg.key);
   } catch (error) {
