@@ -45,7 +45,7 @@ export async function streamBody(
   /** Ends the read at once when aborted (abort, pause, stall), whatever the fetch does with it. */
   cut: AbortSignal,
   onStored: (bytes: number) => void,
-  onData: () => void,
+  onData: (bytes: number) => void,
   /** Mark the record done with the last bytes (if they make the whole body). */
   complete: boolean,
 ): Promise<{ stored: number; completed: boolean }> {
@@ -108,7 +108,7 @@ export async function streamBody(
       if (cut.aborted) throw cut.reason;
       if (!value) break;
       if (writeError) throw writeError.error;
-      onData();
+      onData(value.byteLength);
       // A read larger than the room left (data that piled up meanwhile) fills several chunks.
       for (let at = 0; ; ) {
         at += pending.take(value.subarray(at));
