@@ -377,9 +377,12 @@ async function transferOnce(
   let windowStart = Date.now();
   let windowBytes = 0;
   const group = siteOf(reg.origin);
+  // While a request body is being sent nothing is received: the floor applies from the answer on.
+  let answered = !upload;
   const watchdog = setInterval(() => {
     const now = Date.now();
     if (now - lastActivity >= stallMs) stall.abort(new Transient('retrying', `nothing received for ${stallMs} ms`));
+    if (!answered) windowStart = now;
     if (now - windowStart < trickleWindowMs) return;
     const floor = (trickleFloorBytesPerSec * (now - windowStart)) / 1000;
     if (windowBytes < floor && globalConnections.othersWaiting(group)) {
@@ -426,6 +429,7 @@ async function transferOnce(
       throw new Transient('unreachable', String(error));
     }
     touch();
+    answered = true;
 
     // bgfetch-cors hook: every hop CORS-checked (cors.ts); `credentialed` as fetch() decided it.
     const verdict = corsVerdict(reg.origin, request, response, withCredentials);
