@@ -19,8 +19,6 @@ export class FairSemaphore {
   /** When each group was last granted a slot (a counter); never granted comes first. */
   #lastGrant = new Map<string, number>();
   #grantCount = 0;
-  /** Every grant in order, for tests that check who got a slot when (bounded). */
-  readonly grants: string[] = [];
 
   constructor(size: number) {
     this.#size = size;
@@ -97,11 +95,7 @@ export class FairSemaphore {
     const held = (this.#held.get(group) ?? 0) + by;
     if (held > 0) this.#held.set(group, held);
     else this.#held.delete(group);
-    if (by === 1) {
-      this.#lastGrant.set(group, ++this.#grantCount);
-      this.grants.push(group);
-      if (this.grants.length > 1000) this.grants.splice(0, 500);
-    }
+    if (by === 1) this.#lastGrant.set(group, ++this.#grantCount);
   }
 
   /** A granted slot (already counted for `group`). */
