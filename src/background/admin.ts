@@ -1,5 +1,6 @@
 // What the person does from the popup (and tests through an extension page): never reachable
 // from a web page, the router checks the sender first.
+import { countFiles } from '../shared/file-counts';
 import type { AdminReplies, AdminRequest, AdminRequestOf } from '../shared/protocol';
 import { db, RUNNING, snapshotOf, type StoredRegistration } from '../shared/db';
 import { SpecError } from '../shared/spec';
@@ -66,6 +67,7 @@ async function retry(key: string): Promise<boolean> {
     // The records are live again: the site reads them when the success event arrives.
     const next: StoredRegistration = {
       ...reg,
+      files: countFiles(await db.records.where('regKey').equals(key).toArray()),
       ...RUNNING,
       released: false,
       ...(reg.released ? { downloaded: 0 } : {}),

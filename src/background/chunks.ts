@@ -2,6 +2,7 @@
 // offset and the registration's `downloaded` in one transaction, reads overlapping the writes in
 // flight.
 // Writes of one fetch are batched: see `enqueue`.
+import { NO_FILES, sameCounts, withChange } from '../shared/file-counts';
 import { snapshotOf, type StoredChunk, type StoredRecord } from '../shared/db';
 import { isPrivateKey, storeOf } from './stores';
 import type { ResponseHead } from '../shared/spec';
@@ -44,7 +45,7 @@ export async function streamBody(
   /** Ends the read at once when aborted (abort, pause, stall), whatever the fetch does with it. */
   cut: AbortSignal,
   onStored: (bytes: number) => void,
-  onData: () => void,
+  onData: (bytes: number) => void,
   /** Mark the record done with the last bytes (if they make the whole body). */
   complete: boolean,
 ): Promise<{ stored: number; completed: boolean }> {
@@ -107,7 +108,7 @@ export async function streamBody(
       if (cut.aborted) throw cut.reason;
       if (!value) break;
       if (writeError) throw writeError.error;
-      onData();
+      onData(value.byteLength);
       // A read larger than the room left (data that piled up meanwhile) fills several chunks.
       for (let at = 0; ; ) {
         at += pending.take(value.subarray(at));
@@ -297,6 +298,8 @@ async function commit(regKey: string, writes: Write[], optimistic = true): Promi
         db.records.bulkGet(indexes.map((index): [string, number] => [regKey, index])),
       ]);
       const records = new Map(indexes.map((index, i) => [index, found[i]]));
+      // Each record as it was, for the counters' difference (src/shared/file-counts.ts).
+      const before = new Map(indexes.map((index, i) => [index, found[i] && { ...found[i] }]));
       const changed = new Set<StoredRecord>();
       const accepted: Write[] = [];
       /** Rows put early for writes then refused, and whether one may have replaced stored bytes. */
@@ -350,16 +353,19 @@ async function commit(regKey: string, writes: Write[], optimistic = true): Promi
         return { done };
       });
       if (strays.length && replaced) throw new Refused();
-      const counted = current && (downloaded !== current.downloaded || uploaded !== current.uploaded);
+      let files = current?.files ?? NO_FILES;
+      for (const record of changed) files = withChange(files, before.get(record.index), record);
+      const counted =
+        current && (downloaded !== current.downloaded || uploaded !== current.uploaded || !sameCounts(files, current.files));
       const late = optimistic ? [] : accepted.filter(hasBytes).map((write) => chunkRow(regKey, write));
       await Promise.all([
         put,
         strays.length ? db.chunks.bulkDelete(strays) : undefined,
         late.length ? db.chunks.bulkAdd(late) : undefined,
         changed.size ? db.records.bulkPut([...changed]) : undefined,
-        counted ? db.registrations.put({ ...current, downloaded, uploaded }) : undefined,
+        counted ? db.registrations.put({ ...current, downloaded, uploaded, files }) : undefined,
       ]);
-      return { outcomes, reg: counted ? { ...current, downloaded, uploaded } : undefined };
+      return { outcomes, reg: counted ? { ...current, downloaded, uploaded, files } : undefined };
     });
   } catch (error) {
     if (error instanceof Refused) return commit(regKey, writes, false);
@@ -404,14 +410,12 @@ export async function discardBody(regKey: string, index: number): Promise<void> 
     const reg = await db.registrations.get(regKey);
     if (!record || !reg) return;
     await deleteChunks(regKey, index);
-    await db.records.update([regKey, index], {
-      stored: 0,
-      response: null,
-      validator: null,
-      expectedLength: null,
-      generation: (record.generation ?? 0) + 1,
+    const after: StoredRecord = { ...record, stored: 0, response: null, validator: null, expectedLength: null, generation: (record.generation ?? 0) + 1 };
+    await db.records.put(after);
+    await db.registrations.update(regKey, {
+      downloaded: Math.max(0, reg.downloaded - record.stored),
+      files: withChange(reg.files ?? NO_FILES, record, after),
     });
-    await db.registrations.update(regKey, { downloaded: Math.max(0, reg.downloaded - record.stored) });
   });
   forgetEstimate();
 }

@@ -14,6 +14,7 @@ import { serializedRequest, storedRegistration } from '../../test/unit/fixtures'
 import { CHUNK_BYTES, discardBody } from './chunks';
 import { isRunning, stopTransfers } from './transfer';
 import { answerPermission } from './consent';
+import { countFiles } from '../shared/file-counts';
 
 const handlers = createPageHandlers();
 const caller: Caller = { origin: 'https://a.example', topLevelSite: 'https://a.example', storeId: 'default', incognito: false, tabId: 1 };
@@ -435,6 +436,41 @@ describe('fetch()', () => {
     const held = heldBody();
     route = () => new Response(held.stream);
     await start(fetchMessage('other-container'), { ...caller, storeId: 'firefox-container-1' });
+  });
+});
+
+describe('the counters on the registration row (issue 16 item 9)', () => {
+  it(`refuses a fetch that would take a site over ${LIMITS.activeRecordsPerSite} active requests, with a TypeError that says so`, async () => {
+    const now = Date.now();
+    await db.registrations.bulkAdd(
+      Array.from({ length: 2 }, (_, i) =>
+        storedRegistration(`queued-${i}`, { origin: caller.origin, paused: true, recordCount: LIMITS.requestsPerFetch, createdAt: now }),
+      ),
+    );
+    const error = await rejection(start(fetchMessage('over', [outgoing('https://a.example/one-more')])));
+    expect(error.specName).toBe('TypeError');
+    expect(error.message).toMatch(/at most 20000 requests/);
+    // A settled fetch's records do not count, nor another site's.
+    await db.registrations.update('queued-0', { active: 0 });
+    route = () => new Response('ok');
+    const { key } = await start(fetchMessage('fits-now', [outgoing('https://a.example/one-more')]));
+    await settled(key);
+  });
+
+  it('done, failed and expected bytes follow the records as the fetch runs, without the popup reading a record', async () => {
+    route = (url) => (url.endsWith('/missing') ? new Response('no', { status: 404 }) : new Response('hello', { headers: { 'content-length': '5' } }));
+    const { key } = await start(fetchMessage('counted', [outgoing('https://a.example/a'), outgoing('https://a.example/b')]));
+    await settled(key);
+    expect((await db.registrations.get(key))?.files).toEqual({ done: 2, failed: 0, started: 2, unknownLength: 0, expectedBytes: 10 });
+
+    const failing = await start(fetchMessage('counted-fail', [outgoing('https://a.example/missing')]));
+    await settled(failing.key);
+    expect((await db.registrations.get(failing.key))?.files).toMatchObject({ done: 0, failed: 1 });
+    // The counters equal a count from the records.
+    for (const regKey of [key, failing.key]) {
+      const records = await db.records.where('regKey').equals(regKey).toArray();
+      expect((await db.registrations.get(regKey))?.files).toEqual(countFiles(records));
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 // The spec's algorithms for what a page asks: fetch, get, getIds, abort, match, and reading
 // responses back. One handler per page message; the router has validated the message and
 // established the caller from the browser before any of these run.
+import { countFiles } from '../shared/file-counts';
 import type { PageReplies, PageRequestOf, PageRequestType } from '../shared/protocol';
 import {
   LIMITS,
@@ -17,6 +18,7 @@ import { siteOf } from './site';
 import { settle } from './settle';
 import { permissionFor, permissionState } from './consent';
 import { announceStart } from './start-notice';
+import { storeIcon } from './icons';
 import { isPrivateKey, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 import { withoutFormatCharacters } from '../shared/text';
@@ -150,18 +152,24 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     if (active.some((other) => other.id === id)) {
       throw typeError(`There is already an active background fetch with the id "${id}".`);
     }
-    const sameSite = await db.registrations
+    const sameSiteActive = await db.registrations
       .where('[storeId+origin]')
       .equals([caller.storeId, caller.origin])
       .filter((other) => other.active === 1)
-      .count();
+      .toArray();
+    const sameSite = sameSiteActive.length;
     firstOfSite = sameSite === 0;
     if (sameSite >= LIMITS.activeFetchesPerSite) {
       throw typeError(`A site may run at most ${LIMITS.activeFetchesPerSite} background fetches at once.`);
     }
-    await db.registrations.add(reg);
-    await db.records.bulkAdd(
-      requests.map(({ body: _body, ...serialized }, index): StoredRecord => ({
+    const queued = sameSiteActive.reduce((sum, other) => sum + other.recordCount, 0);
+    if (queued + requests.length > LIMITS.activeRecordsPerSite) {
+      throw typeError(
+        `A site may have at most ${LIMITS.activeRecordsPerSite} requests in its active background fetches; ` +
+          `it has ${queued}, and this fetch adds ${requests.length}.`,
+      );
+    }
+    const records = requests.map(({ body: _body, ...serialized }, index): StoredRecord => ({
         regKey: key,
         index,
         request: serialized,
@@ -171,14 +179,17 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
         validator: null,
         expectedLength: null,
         failure: '',
-      })),
-    );
+      }));
+    reg.files = countFiles(records);
+    await db.registrations.add(reg);
+    await db.records.bulkAdd(records);
     const uploads = bodies.flatMap((body, index) =>
       body ? [{ regKey: key, index, data: body.slice().buffer }] : [],
     );
     if (uploads.length) await db.uploads.bulkAdd(uploads);
   });
   if (permission === 'allow') startTransfers(key);
+  void storeIcon(reg);
   // What the person sees: the prompt (Ask), or that a site began downloading in the background.
   if (!caller.incognito && (permission === 'ask' || firstOfSite)) announceStart(reg);
   return snapshotOf(reg);

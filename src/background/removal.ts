@@ -16,12 +16,13 @@ let sweepTimer: ReturnType<typeof setTimeout> | undefined;
 /** A settled fetch and everything stored for it, now. */
 export async function deleteSettled(key: string): Promise<boolean> {
   const db = storeOf(key);
-  return db.transaction('rw', [db.registrations, db.records, db.chunks, db.uploads], async () => {
+  return db.transaction('rw', [db.registrations, db.records, db.chunks, db.uploads, db.icons], async () => {
     const reg = await db.registrations.get(key);
     if (!reg || reg.active) return false;
     await db.chunks.where('regKey').equals(key).delete();
     await db.uploads.where('regKey').equals(key).delete();
     await db.records.where('regKey').equals(key).delete();
+    await db.icons.delete(key);
     await db.registrations.delete(key);
     return true;
   });

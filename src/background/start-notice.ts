@@ -12,6 +12,7 @@ import { readGlobalSettings } from './settings';
 import { updateSiteSettings } from './sites';
 import { storeOf } from './stores';
 import { stopTransfers } from './transfer';
+import { iconSettled, storedIconDataUrl } from './icons';
 
 export const START_NOTIFICATION_PREFIX = 'bgfetch-start:';
 const hasButtons = __TARGET__ === 'chromium';
@@ -33,12 +34,15 @@ async function show(reg: StoredRegistration): Promise<void> {
   // The prompt always shows (the site waits for it); the start notice only while not quieted.
   if (!ask && !(await readGlobalSettings()).startNotifications) return;
   const { title, message } = text(reg);
+  // The icon fetch started with the fetch: shown once stored, never fetched for the notice.
+  await iconSettled(reg.key);
+  const icon = await storedIconDataUrl(reg.key).catch(() => undefined);
   const buttons = ask
     ? [{ title: browser.i18n.getMessage('notifyAllow') }, { title: browser.i18n.getMessage('promptBlock') }]
     : [{ title: browser.i18n.getMessage('notifyPause') }, { title: browser.i18n.getMessage('notifyBlockSite') }];
   await browser.notifications.create(`${START_NOTIFICATION_PREFIX}${reg.key}`, {
     type: 'basic',
-    iconUrl: browser.runtime.getURL('icons/icon-96.png'),
+    iconUrl: icon ?? browser.runtime.getURL('icons/icon-96.png'),
     title,
     message,
     ...(hasButtons ? { buttons } : {}),

@@ -20,6 +20,12 @@ export interface Switches {
   unreachableGiveUpMs: number;
   /** An attempt that receives nothing for this long (headers or body) is cut and retried. */
   stallMs: number;
+  /**
+   * A connection slower than this (bytes/s, over `trickleWindowMs`) while another site waits for
+   * a connection gives its slot up and queues again; it resumes with Range (transfer.ts).
+   */
+  trickleFloorBytesPerSec: number;
+  trickleWindowMs: number;
   /** "host:port,..." treated as public addresses, as Firefox's `network.lna.address_space.public.override` (address-space.ts). */
   publicAddressOverride: string;
   /** How long a service-worker event delivered through a frame may take, waitUntil() included (frame-delivery.ts). */
@@ -36,6 +42,8 @@ export const DEFAULT_SWITCHES: Readonly<Switches> = Object.freeze({
   maxRetries: 5,
   unreachableGiveUpMs: 30 * 60_000,
   stallMs: 60_000,
+  trickleFloorBytesPerSec: 16 * 1024,
+  trickleWindowMs: 10_000,
   publicAddressOverride: '',
   // Firefox ends a worker whose waitUntil() promises outlive dom.serviceWorkers.idle_timeout +
   // idle_extended_timeout (30 s + 30 s by default); after that nothing can come of the event.

@@ -25,7 +25,10 @@ import { corsFetch, corsVerdict, CorsRefusal } from './cors'; // bgfetch-cors ho
 import { announceChange } from './changes';
 import { forgetEstimate, isQuotaError } from './quota';
 import { settle } from './settle';
+import { recountFiles, updateRecord } from './record-update';
 import { Semaphore, type Slot } from './semaphore';
+import { FairSemaphore } from './fair-semaphore';
+import { siteOf } from './site';
 import { loadSwitches, switches } from './switches';
 import { deleteChunks, discardBody, streamBody, writeHead, type HeadWrite } from './chunks';
 import { TransferFailure } from './failure';
@@ -43,10 +46,13 @@ const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const PER_FETCH_CONNECTIONS = 6;
 // Browsers open at most 6 connections per host anyway.
 const PER_SITE_CONNECTIONS = 6;
-/** Overall: the person's "Simultaneous connections" setting (popup). */
-const globalConnections = new Semaphore(DEFAULT_GLOBAL_SETTINGS.concurrency);
+/** Overall: the person's "Simultaneous connections" setting (popup), shared fairly between sites. */
+export const globalConnections = new FairSemaphore(DEFAULT_GLOBAL_SETTINGS.concurrency);
 watchGlobalSettings(({ concurrency }) => globalConnections.resize(concurrency));
 const siteConnections = new Map<string, Semaphore>();
+
+/** A slow connection gave its slot up to a waiting site: queued again, not a failure. */
+class YieldSlot extends Error {}
 
 /** Thrown when stored bytes cannot be continued and the request must start from zero. */
 class RestartFromZero extends Error {}
@@ -177,7 +183,7 @@ async function runRegistration(regKey: string, signal: AbortSignal): Promise<voi
         if (inner.signal.aborted) return;
         failure = error instanceof TransferFailure ? error : new TransferFailure('fetch-error', String(error));
         inner.abort(failure);
-        await db.records.update([regKey, record.index], { state: 'failed', failure: failure.reason });
+        await updateRecord(regKey, record.index, { state: 'failed', failure: failure.reason });
       }
     }
   };
@@ -203,7 +209,7 @@ async function runRegistration(regKey: string, signal: AbortSignal): Promise<voi
 async function closeUnfinished(regKey: string, reason: TransferFailure['reason']): Promise<void> {
   const reclaim = reason === 'quota-exceeded';
   const db = storeOf(regKey);
-  await db.transaction('rw', db.records, db.chunks, async () => {
+  await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
     const records = await db.records.where('regKey').equals(regKey).toArray();
     for (const record of records) {
       const unfinished = record.state === 'pending' || (record.state === 'failed' && record.failure !== 'bad-status');
@@ -215,6 +221,7 @@ async function closeUnfinished(regKey: string, reason: TransferFailure['reason']
       }
       await db.records.update([regKey, record.index], changes);
     }
+    await recountFiles(db, regKey);
   });
   if (reclaim) forgetEstimate();
   announceChange(regKey);
@@ -230,7 +237,8 @@ function siteSlots(origin: string): Semaphore {
 async function acquireConnection(origin: string, signal: AbortSignal): Promise<Slot | undefined> {
   const site = await siteSlots(origin).acquire(signal);
   if (!site) return undefined;
-  const global = await globalConnections.acquire(signal);
+  // Shared by site (registrable domain): a site's many subdomains count as one.
+  const global = await globalConnections.acquire(siteOf(origin), signal);
   if (!global) {
     site.release();
     return undefined;
@@ -283,6 +291,8 @@ async function transferWithRetries(
       known = undefined;
     }
     if (signal.aborted) throw signal.reason;
+    // Gave its slot to another site: straight back into the queue (resumes with Range).
+    if (error instanceof YieldSlot) continue;
     if (error instanceof TransferFailure) throw error;
     if (isQuotaError(error)) throw new TransferFailure('quota-exceeded', `The store is full: ${String(error)}`);
     if (attempt.stored > 0) {
@@ -361,15 +371,31 @@ async function transferOnce(
   // Cut the attempt when nothing arrives for `stallMs` (headers or body), then retry it.
   const stall = new AbortController();
   const signal = AbortSignal.any([outer, stall.signal]);
-  const { stallMs } = switches();
+  const { stallMs, trickleFloorBytesPerSec, trickleWindowMs } = switches();
   let lastActivity = Date.now();
+  // The speed floor: bytes received in the current window, from when it began.
+  let windowStart = Date.now();
+  let windowBytes = 0;
+  const group = siteOf(reg.origin);
+  // While a request body is being sent nothing is received: the floor applies from the answer on.
+  let answered = !upload;
   const watchdog = setInterval(() => {
-    if (Date.now() - lastActivity >= stallMs) stall.abort(new Transient('retrying', `nothing received for ${stallMs} ms`));
-  }, Math.max(100, Math.min(1000, stallMs / 4)));
-  const touch = () => {
+    const now = Date.now();
+    if (now - lastActivity >= stallMs) stall.abort(new Transient('retrying', `nothing received for ${stallMs} ms`));
+    if (!answered) windowStart = now;
+    if (now - windowStart < trickleWindowMs) return;
+    const floor = (trickleFloorBytesPerSec * (now - windowStart)) / 1000;
+    if (windowBytes < floor && globalConnections.othersWaiting(group)) {
+      stall.abort(new YieldSlot(`${request.url}: ${windowBytes} bytes in ${now - windowStart} ms while another site waits`));
+    }
+    windowStart = now;
+    windowBytes = 0;
+  }, Math.max(100, Math.min(1000, stallMs / 4, trickleWindowMs / 4)));
+  const touch = (bytes = 0) => {
     lastActivity = Date.now();
+    windowBytes += bytes;
   };
-  const stalled = () => (stall.signal.aborted && !outer.aborted ? (stall.signal.reason as Transient) : undefined);
+  const stalled = () => (stall.signal.aborted && !outer.aborted ? (stall.signal.reason as Transient | YieldSlot) : undefined);
 
   try {
     let response: Response;
@@ -403,6 +429,7 @@ async function transferOnce(
       throw new Transient('unreachable', String(error));
     }
     touch();
+    answered = true;
 
     // bgfetch-cors hook: every hop CORS-checked (cors.ts); `credentialed` as fetch() decided it.
     const verdict = corsVerdict(reg.origin, request, response, withCredentials);
@@ -458,7 +485,7 @@ async function transferOnce(
     }
     await headStored;
     if (!response.ok) {
-      await db.records.update([reg.key, index], { state: 'failed', failure: 'bad-status' });
+      await updateRecord(reg.key, index, { state: 'failed', failure: 'bad-status' });
       throw new TransferFailure('bad-status', `${request.method} ${request.url} answered ${response.status}`);
     }
     if (!completed) {
@@ -467,7 +494,7 @@ async function transferOnce(
       if (response.body && request.method !== 'HEAD' && expected != null && stored < expected) {
         throw new Transient('retrying', `${request.url} ended after ${stored} of ${expected} bytes`);
       }
-      await db.records.update([reg.key, index], { state: 'done' });
+      await updateRecord(reg.key, index, { state: 'done' });
     }
     announceChange(reg.key);
   } catch (error) {

@@ -10,6 +10,7 @@ import { onSettled } from './settle';
 import { readGlobalSettings } from './settings';
 import { queueClick } from './sw-events';
 import { siteSettings } from './sites';
+import { storedIconDataUrl } from './icons';
 
 /** Set after a failure, cleared when the popup opens; survives a background restart. */
 const UNSEEN_FAILURE_KEY = 'bgfetch:unseenFailure';
@@ -48,26 +49,9 @@ async function markFailure(): Promise<void> {
 
 const siteHost = (origin: string) => new URL(origin).host;
 
-/** The site's best icon as a data: URL (notifications cannot load every URL), else ours. */
+/** The fetch's stored icon (fetched once without cookies, src/background/icons.ts), else ours. */
 async function notificationIcon(reg: StoredRegistration): Promise<string> {
-  const fallback = browser.runtime.getURL('icons/icon-96.png');
-  const icon = reg.icons[0];
-  if (!icon) return fallback;
-  try {
-    const url = new URL(icon.src, reg.scope);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fallback;
-    const response = await fetch(url, { credentials: 'omit', signal: AbortSignal.timeout(3000) });
-    const blob = await response.blob();
-    if (!response.ok || !blob.type.startsWith('image/') || blob.size > 512 * 1024) return fallback;
-    return await new Promise<string>((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(String(reader.result));
-      reader.onerror = () => reject(reader.error);
-      reader.readAsDataURL(blob);
-    });
-  } catch {
-    return fallback;
-  }
+  return (await storedIconDataUrl(reg.key).catch(() => undefined)) ?? browser.runtime.getURL('icons/icon-96.png');
 }
 
 async function notify(reg: StoredRegistration): Promise<void> {

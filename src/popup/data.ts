@@ -4,7 +4,7 @@ import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { ADMIN_CHANNEL } from '../shared/channels';
-import { db, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { db, type FileCounts, type StoredRecord, type StoredRegistration } from '../shared/db';
 import {
   GLOBAL_SETTINGS_KEY,
   globalSettingsFrom,
@@ -49,18 +49,31 @@ function summarise(records: StoredRecord[]): Map<string, RecordSummary> {
 }
 
 /**
- * The active fetches and their records. A query of its own: progress changes only these rows, so
- * only this one runs again (the finished ones can be a thousand; bench popup-progress).
+ * The active fetches and their summaries. A query of its own: progress changes only these rows, so
+ * only this one runs again (the finished ones can be a thousand; bench popup-progress). The
+ * summaries come from the rows' own counters (src/shared/file-counts.ts): a progress write reads
+ * no record, however many a site queued.
  */
 export async function loadActive(): Promise<ListData> {
   const registrations = await db.registrations.where('active').equals(1).toArray();
-  // A paused fetch's records do not move: they are summarised by a query of their own
-  // (loadSummaries), so a progress write does not read a hundred paused fetches' records again.
-  const keys = registrations.filter((reg) => !reg.paused).map((reg) => reg.key);
-  return { registrations, summaries: await loadSummaries(keys) };
+  const summaries = new Map<string, RecordSummary>();
+  for (const reg of registrations) {
+    const summary = summaryOfCounts(reg.files);
+    if (summary) summaries.set(reg.key, summary);
+  }
+  // Rows written before the counters existed (the store's upgrade counts them; this is a safety
+  // net) and not paused: their records are read.
+  const uncounted = registrations.filter((reg) => !reg.files && !reg.paused).map((reg) => reg.key);
+  if (uncounted.length) for (const [key, summary] of await loadSummaries(uncounted)) summaries.set(key, summary);
+  return { registrations, summaries };
 }
 
-/** The records of these fetches, summarised. */
+export function summaryOfCounts(files: FileCounts | undefined): RecordSummary | undefined {
+  if (!files) return undefined;
+  return { done: files.done, started: files.started > 0, expected: files.unknownLength > 0 ? null : files.expectedBytes };
+}
+
+/** The records of these fetches, summarised (only for rows without counters). */
 export async function loadSummaries(keys: readonly string[]): Promise<Map<string, RecordSummary>> {
   const records = keys.length ? await db.records.where('regKey').anyOf([...keys]).toArray() : [];
   return summarise(records);
@@ -106,4 +119,31 @@ export async function command<T extends AdminRequest['type']>(
   >;
   if (!reply.ok) throw new Error(reply.error.message);
   return reply.value;
+}
+
+/**
+ * The stored icon of the first of these fetches that has one, as a blob: URL (src/background/icons.ts
+ * fetched it once, without cookies). The popup never loads a URL a page chose; an SVG shown
+ * through <img> from a blob: URL runs no script.
+ */
+export function useStoredIcon(keys: readonly string[]): string | null {
+  const joined = keys.join('\n');
+  const icon = useLiveQuery(async () => {
+    for (const key of keys) {
+      const stored = await db.icons.get(key);
+      if (stored) return stored;
+    }
+    return null;
+  }, [joined]);
+  const [url, setUrl] = useState<string | null>(null);
+  useEffect(() => {
+    if (!icon) {
+      setUrl(null);
+      return;
+    }
+    const next = URL.createObjectURL(new Blob([icon.data], { type: icon.type }));
+    setUrl(next);
+    return () => URL.revokeObjectURL(next);
+  }, [icon?.regKey, icon?.src, icon?.data.byteLength]);
+  return url;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { StoredRegistration } from '../shared/db';
 import { storedRegistration } from '../../test/unit/fixtures';
-import { SpeedSampler, applyQuery, etaSeconds, filterOf, firstRows, groupBySite, matchesQuery, pickIcon, sameRegistration, sameSummary, siteIcon, stateOf, storedBytes, totalOf } from './model';
+import { SpeedSampler, applyQuery, etaSeconds, filterOf, firstRows, groupBySite, matchesQuery, pickIcon, sameRegistration, sameSummary, siteIconKeys, stateOf, storedBytes, totalOf } from './model';
 
 let n = 0;
 function reg(change: Partial<StoredRegistration> = {}): StoredRegistration {
@@ -108,9 +108,9 @@ describe('icons', () => {
     expect(pickIcon(icons, 'https://a.example/app/', 32)).toBe('https://a.example/app/mid.png');
     expect(pickIcon([], 'https://a.example/')).toBeNull();
   });
-  test('site icon falls back to the favicon', () => {
+  test('a site icon is one of its fetches\' stored icons, never a favicon URL', () => {
     const [group] = groupBySite([reg()]);
-    expect(siteIcon(group!)).toBe('https://a.example/favicon.ico');
+    expect(siteIconKeys(group!)).toEqual([group!.registrations[0]!.key]);
   });
 });
 

@@ -124,7 +124,7 @@ export const storedBytes = (reg: StoredRegistration) => {
   return reg.result === 'failure' && reg.failureReason !== 'aborted' ? reg.uploadTotal : 0;
 };
 
-/** The icon closest to `size` CSS pixels at 2x, from a fetch's `icons`. */
+/** The icon closest to `size` CSS pixels at 2x, from a fetch's `icons` (the one the background fetches and stores). */
 export function pickIcon(icons: readonly ImageResource[], base: string, size = 32): string | null {
   let best: { src: string; score: number } | null = null;
   for (const icon of icons) {
@@ -146,19 +146,12 @@ export function pickIcon(icons: readonly ImageResource[], base: string, size = 3
   return best?.src ?? null;
 }
 
-/** A site's icon: one of its fetches' icons, else its favicon. */
-export function siteIcon(group: SiteGroup): string {
-  for (const reg of group.registrations) {
-    // A row whose icons cannot be read shows its own fallback (RowBoundary); the site keeps its icon.
-    let icon: string | null = null;
-    try {
-      icon = pickIcon(reg.icons, reg.scope, 16);
-    } catch {
-      continue;
-    }
-    if (icon) return icon;
-  }
-  return `${group.origin}/favicon.ico`;
+/**
+ * The fetches whose stored icon can stand for the site (the first that has one): its newest few.
+ * No favicon fallback: the popup never requests a URL itself (the site's letter shows instead).
+ */
+export function siteIconKeys(group: SiteGroup, limit = 8): string[] {
+  return group.registrations.slice(0, limit).map((reg) => reg.key);
 }
 
 /** Same stored state (fresh objects from each query compared by value). */

@@ -11,6 +11,7 @@ import type {
   ResponseHead,
   SerializedRequest,
 } from './spec';
+import { NO_FILES, withChange } from './file-counts';
 
 export interface StoredRegistration {
   key: string;
@@ -50,8 +51,25 @@ export interface StoredRegistration {
   /** Cancelled from the popup: the unfinished files' bytes were deleted at once; this many remain. */
   keptBytes?: number;
   recordCount: number;
+  /**
+   * The records' counters (src/shared/file-counts.ts), changed with each record in one transaction:
+   * what the popup shows without reading the records. Absent in rows older than version 3.
+   */
+  files?: FileCounts;
   createdAt: number;
   settledAt: number;
+}
+
+/** Counters over a fetch's records. */
+export interface FileCounts {
+  done: number;
+  failed: number;
+  /** Records that got a response or stored bytes. */
+  started: number;
+  /** Records whose length is not known (not done and no Content-Length). */
+  unknownLength: number;
+  /** Sum of the known lengths: stored bytes of done records, announced lengths of the others. */
+  expectedBytes: number;
 }
 
 export interface RetryInfo {
@@ -123,6 +141,16 @@ export interface StoredSwEvent {
   lastFailure?: { reason: string; at: number };
 }
 
+/** A fetch's icon, fetched once by the background (src/background/icons.ts): what the popup and notifications show. */
+export interface StoredIcon {
+  regKey: string;
+  /** The icon's URL (resolved), for the record; never loaded by the popup. */
+  src: string;
+  /** The sniffed image type (src/shared/icon-sniff.ts), not the server's word. */
+  type: string;
+  data: ArrayBuffer;
+}
+
 export interface StoredSetting {
   origin: string;
   settings: SiteSettings;
@@ -145,6 +173,7 @@ export class BgFetchDb extends Dexie {
   uploads!: Table<StoredUpload, [string, number]>;
   sites!: Table<StoredSetting, string>;
   swEvents!: Table<StoredSwEvent, string>;
+  icons!: Table<StoredIcon, string>;
 
   /** `options` lets the background keep a private session's fetches in memory (src/background/stores.ts). */
   constructor(name = 'bgfetch', options?: ConstructorParameters<typeof Dexie>[1]) {
@@ -157,6 +186,23 @@ export class BgFetchDb extends Dexie {
       sites: 'origin',
     });
     this.version(2).stores({ swEvents: 'id, origin, regKey' });
+    // 3: stored icons (a new table; older rows have none: the popup shows the site's letter,
+    // notifications bgfetch's icon), and file counters on each registration, counted once here
+    // from its records. Every row is kept.
+    this.version(3)
+      .stores({ icons: 'regKey' })
+      .upgrade(async (tx) => {
+        const counts = new Map<string, FileCounts>();
+        await tx
+          .table<StoredRecord, [string, number]>('records')
+          .each((record) => counts.set(record.regKey, withChange(counts.get(record.regKey) ?? NO_FILES, undefined, record)));
+        await tx
+          .table<StoredRegistration, string>('registrations')
+          .toCollection()
+          .modify((reg) => {
+            reg.files = counts.get(reg.key) ?? { ...NO_FILES };
+          });
+      });
   }
 }
 

@@ -101,6 +101,8 @@ export const LIMITS = {
   titleLength: 1024,
   icons: 32,
   activeFetchesPerSite: 100,
+  /** Requests of a site's active fetches together: bounds what one site costs the engine and the popup. */
+  activeRecordsPerSite: 20_000,
 } as const;
 
 export const ERROR_NAMES = [

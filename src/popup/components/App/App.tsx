@@ -25,9 +25,10 @@ export const PAGE_ROWS = 25;
 export function App() {
   const active = useLiveQuery(loadActive, []);
   const finished = useLiveQuery(loadFinished, []);
-  // The paused fetches' summaries: this query runs again only when their set or their records change.
+  // Paused fetches of rows older than the counters: summarised by a query of their own, which
+  // runs again only when their set or their records change.
   const pausedKeys = useMemo(
-    () => (active?.registrations.filter((reg) => reg.paused).map((reg) => reg.key) ?? []).sort().join('\n'),
+    () => (active?.registrations.filter((reg) => reg.paused && !reg.files).map((reg) => reg.key) ?? []).sort().join('\n'),
     [active],
   );
   const pausedSummaries = useLiveQuery(() => loadSummaries(pausedKeys ? pausedKeys.split('\n') : []), [pausedKeys]);

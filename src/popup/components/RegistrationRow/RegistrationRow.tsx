@@ -2,7 +2,7 @@ import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { StoredRegistration } from '../../../shared/db';
 import { fileNameFromUrl } from '../../../shared/filenames';
-import { command, loadRecords, useLiveQuery } from '../../data';
+import { command, loadRecords, useLiveQuery, useStoredIcon } from '../../data';
 import {
   failureMessage,
   formatEta,
@@ -13,7 +13,7 @@ import {
   formatWaiting,
 } from '../../format';
 import { msg } from '../../i18n';
-import { etaSeconds, pickIcon, sameRegistration, sameSummary, stateOf, totalOf, type RecordSummary } from '../../model';
+import { etaSeconds, sameRegistration, sameSummary, stateOf, totalOf, type RecordSummary } from '../../model';
 import { RowDetails } from './RowDetails';
 import type { Run, RunRemoval } from '../App/App';
 
@@ -56,7 +56,8 @@ function RegistrationRowView({ reg, summary, speed, now, online, locale, focusab
   const state = stateOf(reg, summary);
   const total = totalOf(reg, summary);
   const title = reg.title.trim() || reg.id || msg('untitled');
-  const icon = iconFailed ? null : pickIcon(reg.icons, reg.scope, 32);
+  const storedIcon = useStoredIcon([reg.key]);
+  const icon = iconFailed ? null : storedIcon;
   const titleId = `reg-${reg.key}`;
   const moving = state === 'running';
   const saveable = state === 'succeeded' && !reg.released;

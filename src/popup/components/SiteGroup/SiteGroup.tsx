@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import type { SiteSettings } from '../../../shared/protocol';
-import { command } from '../../data';
+import { command, useStoredIcon } from '../../data';
 import { formatBytes } from '../../format';
 import { msg } from '../../i18n';
-import { siteIcon, type SiteGroup as Group, type SpeedSampler } from '../../model';
+import { siteIconKeys, type SiteGroup as Group, type SpeedSampler } from '../../model';
 import { RegistrationRow } from '../RegistrationRow/RegistrationRow';
 import { RowBoundary } from '../RowBoundary/RowBoundary';
 import type { Run, RunRemoval } from '../App/App';
@@ -31,6 +31,7 @@ export interface SiteGroupProps {
 
 export function SiteGroup({ group, shown, stored, settings, summaries, speeds, now, online, locale, focusKey, selected, onToggle, run, runRemoval }: SiteGroupProps) {
   const [iconFailed, setIconFailed] = useState(false);
+  const icon = useStoredIcon(siteIconKeys(group));
   const host = new URL(group.origin).host;
   const headingId = `site-${host}`;
   const current: SiteSettings = settings ?? { origin: group.origin, blocked: false, autoSave: false, useExtension: false };
@@ -40,14 +41,14 @@ export function SiteGroup({ group, shown, stored, settings, summaries, speeds, n
   return (
     <section class="site" aria-labelledby={headingId} data-origin={group.origin}>
       <header class="site-head">
-        {iconFailed ? (
+        {iconFailed || !icon ? (
           <span class="site-icon letter" aria-hidden="true">
             {host.slice(0, 1).toUpperCase()}
           </span>
         ) : (
           <img
             class="site-icon"
-            src={siteIcon(group)}
+            src={icon}
             alt=""
             width={16}
             height={16}
