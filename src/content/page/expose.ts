@@ -13,14 +13,16 @@ export function exposeInterfaces(
     Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
     Object.defineProperty(globalThis, name, { value: constructor, writable: true, configurable: true });
   }
-  Object.defineProperty(ServiceWorkerRegistration.prototype, 'backgroundFetch', {
-    configurable: true,
-    enumerable: true,
-    get(this: unknown) {
-      if (!(this instanceof ServiceWorkerRegistration)) throw new TypeError('Illegal invocation');
-      return managerFor(this);
-    },
-  });
+  // An object literal's accessor is enumerable, configurable and named `get backgroundFetch`, as WebIDL's.
+  Object.defineProperties(
+    ServiceWorkerRegistration.prototype,
+    Object.getOwnPropertyDescriptors({
+      get backgroundFetch() {
+        if (!(this instanceof ServiceWorkerRegistration)) throw new TypeError('Illegal invocation');
+        return managerFor(this);
+      },
+    }),
+  );
 }
 
 /**
@@ -35,11 +37,21 @@ export function exposeInterfacesLazily(
   create: () => Parameters<typeof exposeInterfaces>,
 ): void {
   let created = false;
+  const readDescriptor = Object.getOwnPropertyDescriptor;
   const createOnce = () => {
     if (created) return;
     created = true;
+    Object.getOwnPropertyDescriptor = readDescriptor;
     exposeInterfaces(...create());
   };
+  // Only a descriptor read could tell a stand-in from the data property WebIDL defines: such a
+  // read builds first (which puts the native reader back), so it sees the real one.
+  Object.getOwnPropertyDescriptor = {
+    getOwnPropertyDescriptor(object: unknown, key: PropertyKey) {
+      if (object === globalThis && (names as readonly PropertyKey[]).includes(key)) createOnce();
+      return readDescriptor(object, key);
+    },
+  }.getOwnPropertyDescriptor;
   const global = globalThis as unknown as Record<string, unknown>;
   const standIns: PropertyDescriptorMap = {};
   for (let i = 0; i < names.length; i++) {
