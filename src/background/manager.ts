@@ -118,7 +118,10 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   const bodies = requests.map((entry) => entry.body);
   const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
   if (uploadTotal > LIMITS.uploadBytesPerFetch) {
-    throw new SpecError('QuotaExceededError', `Request bodies exceed ${LIMITS.uploadBytesPerFetch} bytes.`);
+    throw new SpecError('QuotaExceededError', `Request bodies exceed ${LIMITS.uploadBytesPerFetch} bytes.`, {
+      quota: LIMITS.uploadBytesPerFetch,
+      requested: uploadTotal,
+    });
   }
   await assertQuotaFor(caller, options.downloadTotal + uploadTotal);
 
@@ -201,8 +204,8 @@ function assertCredentialsSendable(caller: Caller, request: PageRequestOf<'fetch
 }
 
 async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
-  const why = await whyNeverFits(bytes, caller.incognito);
-  if (why) throw new SpecError('QuotaExceededError', why);
+  const over = await whyNeverFits(bytes, caller.incognito);
+  if (over) throw new SpecError('QuotaExceededError', over.message, { quota: over.quota, requested: bytes });
 }
 
 /**

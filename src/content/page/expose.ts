@@ -1,18 +1,21 @@
+/** One interface object on the global, shaped as WebIDL shapes it. */
+export function exposeInterface(name: string, constructor: abstract new (...args: never[]) => unknown): void {
+  // WebIDL attributes and operations are enumerable; class syntax makes its members not.
+  for (const member of Object.getOwnPropertyNames(constructor.prototype)) {
+    if (member !== 'constructor') Object.defineProperty(constructor.prototype, member, { enumerable: true });
+  }
+  Object.defineProperty(constructor, 'name', { value: name });
+  Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
+  Object.defineProperty(globalThis, name, { value: constructor, writable: true, configurable: true });
+}
+
 // Puts the interfaces on the global object as WebIDL does (non-enumerable, named, tagged) and
 // `backgroundFetch` on ServiceWorkerRegistration.prototype. Used in pages and in workers.
 export function exposeInterfaces(
   interfaces: Record<string, abstract new (...args: never[]) => unknown>,
   managerFor: (registration: ServiceWorkerRegistration) => unknown,
 ): void {
-  for (const [name, constructor] of Object.entries(interfaces)) {
-    // WebIDL attributes and operations are enumerable; class syntax makes its members not.
-    for (const member of Object.getOwnPropertyNames(constructor.prototype)) {
-      if (member !== 'constructor') Object.defineProperty(constructor.prototype, member, { enumerable: true });
-    }
-    Object.defineProperty(constructor, 'name', { value: name });
-    Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
-    Object.defineProperty(globalThis, name, { value: constructor, writable: true, configurable: true });
-  }
+  for (const [name, constructor] of Object.entries(interfaces)) exposeInterface(name, constructor);
   // An object literal's accessor is enumerable, configurable and named `get backgroundFetch`, as WebIDL's.
   Object.defineProperties(
     ServiceWorkerRegistration.prototype,
