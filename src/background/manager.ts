@@ -21,6 +21,7 @@ import { isPrivateKey, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 import { withoutFormatCharacters } from '../shared/text';
 import { whyNeverFits } from './quota';
+import { connectAllowed, connectSourceLists, headerPolicies } from './csp';
 
 /** How long one reply may wait for a response head or body bytes before the page asks again. */
 const LONG_POLL_MS = 10_000;
@@ -114,6 +115,12 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   const permission = await permissionFor(caller.origin, caller.incognito);
   if (permission === 'block') throw typeError('This origin does not have permission to start a fetch.');
   requests.forEach(assertRequestAllowed);
+  const connectSrc = connectSourceLists([...(await headerPolicies(caller.tabId, caller.frameId, caller.origin)), ...(caller.metaPolicies ?? [])]);
+  for (const entry of requests) {
+    if (!connectAllowed(connectSrc, entry.url, caller.origin)) {
+      throw typeError(`Refused to connect to ${entry.url}: the document's Content Security Policy (connect-src) does not allow it.`);
+    }
+  }
   if (__TARGET__ === 'chromium') requests.forEach((entry) => assertCredentialsSendable(caller, entry));
   const bodies = requests.map((entry) => entry.body);
   const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
@@ -133,6 +140,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     storeId: caller.storeId,
     origin: caller.origin,
     topLevelSite: caller.topLevelSite,
+    ...(connectSrc.length ? { connectSrc } : {}),
     scope,
     id,
     title: withoutFormatCharacters(options.title),

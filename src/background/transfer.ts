@@ -392,6 +392,7 @@ async function transferOnce(
         },
         reg.storeId,
         reg.topLevelSite,
+        reg.connectSrc,
       );
     } catch (error) {
       if (outer.aborted) throw error;
