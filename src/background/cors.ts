@@ -13,6 +13,7 @@ import browser, { type WebRequest } from 'webextension-polyfill';
 import type { HeaderList, SerializedRequest } from '../shared/spec';
 import { corsAllows, isBadPort, isCrossOrigin } from './policy';
 import { localNetworkRefusal } from './address-space';
+import { connectAllowed, type ConnectSourceLists } from './csp';
 import { secFetchSite, siteOf } from './site';
 
 const TAG_HEADER = 'x-bgfetch-cors-tag';
@@ -53,6 +54,8 @@ interface Flight {
   preflightedOrigin?: string;
   requestIds: Set<string>;
   refused?: string;
+  /** The calling document's CSP connect-src lists: every hop must match them (csp.ts). */
+  connectSrc?: ConnectSourceLists;
 }
 
 const byTag = new Map<string, Flight>();
@@ -164,6 +167,9 @@ function beforeSendHeaders(
   }
   flight.currentUrl = url;
   if (isBadPort(new URL(url))) return refuse(flight, `port ${new URL(url).port} is a bad port`);
+  if (!connectAllowed(flight.connectSrc, url, flight.siteOrigin, flight.chain.length > 0)) {
+    return refuse(flight, `the document's CSP connect-src refuses ${url}`);
+  }
   if (flight.chain.at(-1) !== url) flight.chain.push(url);
   if (siteOf(url) !== flight.topLevelSite) flight.crossSite = true;
   if (isCrossOrigin(flight.siteOrigin, url)) {
@@ -354,6 +360,7 @@ export async function corsFetch(
   init: RequestInit,
   cookieStoreId = 'default',
   topLevelSite = siteOf(siteOrigin),
+  connectSrc?: ConnectSourceLists,
 ): Promise<Response> {
   const needs = preflightNeeds(request.method, request.headers);
   const crossAtStart = isCrossOrigin(siteOrigin, request.url);
@@ -371,6 +378,7 @@ export async function corsFetch(
     taintedOrigin: false,
     requestIds: new Set(),
     needs,
+    connectSrc,
   });
   if (crossAtStart && needs) {
     const preflight = { ...flight(), preflight: needs };

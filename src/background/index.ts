@@ -1,6 +1,7 @@
 // The engine's entry: a Firefox event page or a Chromium service worker. Everything here runs
 // on every start, so work interrupted by a stop continues without anyone asking.
 import { createAdminHandlers } from './admin';
+import { recordDocumentPolicies } from './csp';
 import { injectBridge, rememberApiSite, syncBridgeRegistration } from './bridge-sites';
 import { syncPageScriptRegistration } from './chromium-pages';
 import { releaseHandledBodies } from './disposal';
@@ -17,6 +18,8 @@ const isChromium = __TARGET__ === 'chromium';
 const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;
 
 listenToStartNotices();
+// Before anything else: documents' CSP headers are recorded as they arrive (csp.ts).
+recordDocumentPolicies();
 listen(createPageHandlers(), createAdminHandlers(onSitesChanged), {
   siteOpened: (origin) => void deliverPending(origin),
   // Chromium registers the bridge with the page API, per site (chromium-pages.ts).

@@ -23,6 +23,7 @@ import { isPrivateKey, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './stores';
 import { startTransfers, stopTransfers } from './transfer';
 import { withoutFormatCharacters } from '../shared/text';
 import { whyNeverFits } from './quota';
+import { connectAllowed, connectSourceLists, headerPolicies } from './csp';
 
 /** How long one reply may wait for a response head or body bytes before the page asks again. */
 const LONG_POLL_MS = 10_000;
@@ -116,11 +117,20 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   const permission = await permissionFor(caller.origin, caller.incognito);
   if (permission === 'block') throw typeError('This origin does not have permission to start a fetch.');
   requests.forEach(assertRequestAllowed);
+  const connectSrc = connectSourceLists([...(await headerPolicies(caller.tabId, caller.frameId, caller.origin)), ...(caller.metaPolicies ?? [])]);
+  for (const entry of requests) {
+    if (!connectAllowed(connectSrc, entry.url, caller.origin)) {
+      throw typeError(`Refused to connect to ${entry.url}: the document's Content Security Policy (connect-src) does not allow it.`);
+    }
+  }
   if (__TARGET__ === 'chromium') requests.forEach((entry) => assertCredentialsSendable(caller, entry));
   const bodies = requests.map((entry) => entry.body);
   const uploadTotal = bodies.reduce((sum, body) => sum + (body?.byteLength ?? 0), 0);
   if (uploadTotal > LIMITS.uploadBytesPerFetch) {
-    throw new SpecError('QuotaExceededError', `Request bodies exceed ${LIMITS.uploadBytesPerFetch} bytes.`);
+    throw new SpecError('QuotaExceededError', `Request bodies exceed ${LIMITS.uploadBytesPerFetch} bytes.`, {
+      quota: LIMITS.uploadBytesPerFetch,
+      requested: uploadTotal,
+    });
   }
   await assertQuotaFor(caller, options.downloadTotal + uploadTotal);
 
@@ -132,6 +142,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     storeId: caller.storeId,
     origin: caller.origin,
     topLevelSite: caller.topLevelSite,
+    ...(connectSrc.length ? { connectSrc } : {}),
     scope,
     id,
     title: withoutFormatCharacters(options.title),
@@ -212,8 +223,8 @@ function assertCredentialsSendable(caller: Caller, request: PageRequestOf<'fetch
 }
 
 async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
-  const why = await whyNeverFits(bytes, caller.incognito);
-  if (why) throw new SpecError('QuotaExceededError', why);
+  const over = await whyNeverFits(bytes, caller.incognito);
+  if (over) throw new SpecError('QuotaExceededError', over.message, { quota: over.quota, requested: bytes });
 }
 
 /**

@@ -15,6 +15,9 @@ export interface Caller {
   /** Private-browsing tab: its registrations must never reach the disk. */
   incognito: boolean;
   tabId: number | undefined;
+  frameId?: number;
+  /** The document's `<meta>` CSP policies, as the relay (extension code) read them; see csp.ts. */
+  metaPolicies?: string[];
 }
 
 interface SenderLike {
@@ -58,6 +61,7 @@ export function callerOf(sender: SenderLike): Caller | undefined {
     storeId: jarOf(sender.tab?.cookieStoreId),
     incognito: sender.tab?.incognito ?? false,
     tabId: sender.tab?.id,
+    frameId: sender.frameId,
   };
 }
 

@@ -53,9 +53,9 @@ describe('one quota rule', () => {
   it("at fetch(): more than a site's share or the cap can never fit", async () => {
     await writeGlobalSettings({ storageCapBytes: 10 * MiB, siteSharePercent: 50 });
     expect(await whyNeverFits(4 * MiB, false)).toBeNull();
-    expect(await whyNeverFits(6 * MiB, false)).toMatch(/one site may hold at most/);
+    expect((await whyNeverFits(6 * MiB, false))?.message).toMatch(/one site may hold at most/);
     await writeGlobalSettings({ storageCapBytes: 10 * MiB, siteSharePercent: 100 });
-    expect(await whyNeverFits(11 * MiB, false)).toMatch(/the store may hold at most/);
+    expect((await whyNeverFits(11 * MiB, false))?.message).toMatch(/the store may hold at most/);
     await writeGlobalSettings({ storageCapBytes: null, siteSharePercent: 100 });
     expect(await whyNeverFits(11 * MiB, false)).toBeNull();
   });

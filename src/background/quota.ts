@@ -125,18 +125,22 @@ export async function reserveSpace(regKey: string, bytes: number): Promise<boole
 
 /**
  * At fetch(): can `bytes` (the promised downloadTotal plus the request bodies) fit, now and
- * within the site's share? Null if so, else why not (for the page's QuotaExceededError).
+ * within the site's share? Null if so, else why not and the limit it met (for the page's
+ * QuotaExceededError: its `quota`, with `requested` the bytes).
  */
-export async function whyNeverFits(bytes: number, incognito: boolean): Promise<string | null> {
-  if (incognito) return bytes > PRIVATE_BYTES_LIMIT ? `A private window keeps at most ${PRIVATE_BYTES_LIMIT} bytes in memory.` : null;
+export async function whyNeverFits(bytes: number, incognito: boolean): Promise<{ message: string; quota: number } | null> {
+  const over = (message: string, quota: number) => ({ message, quota });
+  if (incognito) return bytes > PRIVATE_BYTES_LIMIT ? over(`A private window keeps at most ${PRIVATE_BYTES_LIMIT} bytes in memory.`, PRIVATE_BYTES_LIMIT) : null;
   const now = await read();
   reading = now;
   // The headroom is for what the fetch itself writes besides bodies: not asked of it here.
-  const available = now.free + HEADROOM_BYTES;
-  if (bytes > available) return `The fetch needs ${bytes} bytes but only ${Math.max(0, available)} are available.`;
+  const available = Math.max(0, now.free + HEADROOM_BYTES);
+  if (bytes > available) return over(`The fetch needs ${bytes} bytes but only ${available} are available.`, available);
   // Bodies a site keeps can be removed; more than its whole share can never be held.
-  if (bytes > extensionLimit(now.quota)) return `The fetch needs ${bytes} bytes; the store may hold at most ${extensionLimit(now.quota)}.`;
-  if (bytes > siteLimit(now.quota)) return `The fetch needs ${bytes} bytes; one site may hold at most ${siteLimit(now.quota)}.`;
+  const storeLimit = extensionLimit(now.quota);
+  if (bytes > storeLimit) return over(`The fetch needs ${bytes} bytes; the store may hold at most ${storeLimit}.`, storeLimit);
+  const shareLimit = siteLimit(now.quota);
+  if (bytes > shareLimit) return over(`The fetch needs ${bytes} bytes; one site may hold at most ${shareLimit}.`, shareLimit);
   return null;
 }
 

@@ -52,10 +52,10 @@ export interface SiteHooks {
 export function listen(page: PageHandlers, admin: AdminHandlers, hooks: SiteHooks): void {
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     if (sender.id !== browser.runtime.id || typeof message !== 'object' || message === null) return;
-    const { channel, request, opaque } = message as { channel?: unknown; request?: unknown; opaque?: unknown };
+    const { channel, request, opaque, metaCsp } = message as { channel?: unknown; request?: unknown; opaque?: unknown; metaCsp?: unknown };
     if (channel === PAGE_CHANNEL) {
       if (opaqueOrigin(sender, opaque)) return Promise.resolve({ ok: false, error: opaqueOriginError().toWire() });
-      return handlePage(page, request, sender, hooks);
+      return handlePage(page, request, sender, hooks, metaCsp);
     }
     if (channel === ADMIN_CHANNEL) return handleAdmin(admin, request, sender);
     // The worker's own requests to its offscreen document are answered there; whoever else
@@ -73,11 +73,19 @@ export function listen(page: PageHandlers, admin: AdminHandlers, hooks: SiteHook
   });
 }
 
-function handlePage(handlers: PageHandlers, raw: unknown, sender: Runtime.MessageSender, hooks: SiteHooks): Promise<Reply<unknown>> {
+function handlePage(
+  handlers: PageHandlers,
+  raw: unknown,
+  sender: Runtime.MessageSender,
+  hooks: SiteHooks,
+  metaCsp: unknown,
+): Promise<Reply<unknown>> {
   const caller = callerOf(sender);
   if (!caller) {
     return Promise.resolve({ ok: false, error: { name: 'TypeError', message: 'Background fetch needs an http(s) page.' } });
   }
+  // From the relay, the extension's own content script; bounded all the same.
+  if (Array.isArray(metaCsp)) caller.metaPolicies = metaCsp.filter((policy): policy is string => typeof policy === 'string').slice(0, 64).map((policy) => policy.slice(0, 65_536));
   hooks.apiUsed(caller);
   const parsed = v.safeParse(pageRequestSchema, raw);
   if (!parsed.success) return Promise.resolve({ ok: false, error: malformed(parsed.issues) });

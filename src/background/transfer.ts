@@ -418,6 +418,7 @@ async function transferOnce(
         },
         reg.storeId,
         reg.topLevelSite,
+        reg.connectSrc,
       );
     } catch (error) {
       if (outer.aborted) throw error;

@@ -101,7 +101,12 @@ async function relay(request: Extract<PageToBridge, { rid: number }>['request'])
       // Firefox reports no `sender.origin`: the relay (extension code, not the page) says when this
       // document's origin is opaque, so a sandboxed document never acts as its URL's origin.
       const opaque = self.origin === 'null';
-      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request, opaque })) as Reply<unknown> | undefined;
+      // The document's <meta> CSP, which the background cannot see (header policies it records).
+      const metaCsp =
+        request.type === 'fetch'
+          ? [...document.querySelectorAll('head meta[http-equiv="content-security-policy" i]')].map((meta) => meta.getAttribute('content') ?? '')
+          : undefined;
+      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request, opaque, metaCsp })) as Reply<unknown> | undefined;
       if (!reply) throw new Error('no reply');
       return reply;
     } catch (error) {

@@ -24,6 +24,8 @@ export interface StoredRegistration {
    */
   topLevelSite?: string;
   scope: string;
+  /** The calling document's CSP connect-src lists (src/background/csp.ts), checked at each redirect hop. */
+  connectSrc?: string[][];
   id: string;
   title: string;
   icons: ImageResource[];

@@ -118,20 +118,26 @@ export const ERROR_NAMES = [
 export type ErrorName = (typeof ERROR_NAMES)[number];
 
 /** An error as it crosses a context boundary; rebuilt as TypeError or DOMException on arrival. */
-export interface WireError {
+export interface WireError extends QuotaDetails {
   name: ErrorName;
   message: string;
+}
+/** A QuotaExceededError's `quota` and `requested` (bytes), where known. */
+export interface QuotaDetails {
+  quota?: number;
+  requested?: number;
 }
 
 export class SpecError extends Error {
   constructor(
     readonly specName: ErrorName,
     message: string,
+    readonly details: QuotaDetails = {},
   ) {
     super(message);
   }
   toWire(): WireError {
-    return { name: this.specName, message: this.message };
+    return { name: this.specName, message: this.message, ...this.details };
   }
 }
 

@@ -58,7 +58,12 @@ export function createEventInterfaces() {
   }
 
   class BackgroundFetchUpdateUIEvent extends BackgroundFetchEvent {
-    async updateUI(options?: Partial<UIOptions>): Promise<void> {
+    // Spelled out so that `length` is 2, as the IDL's constructor (a derived default one has 0).
+    constructor(type: string, init: ExtendableEventInit & { registration: unknown }) {
+      super(type, init);
+    }
+    // The rest parameter keeps `length` at 0: the argument is optional.
+    async updateUI(...[options]: [Partial<UIOptions>?]): Promise<void> {
       const state = internalsOf(this);
       if (!state.allowsUI) throw invalidState('updateUI() is only available in backgroundfetchsuccess and backgroundfetchfail.');
       if (state.ui) throw invalidState('updateUI() may be called only once.');

@@ -99,16 +99,26 @@ function installApi(
     const attribute = `on${type}`;
     let handler: EventListener | null = null;
     const assigned = self[attribute];
-    Object.defineProperty(self, attribute, {
-      configurable: true,
-      enumerable: true,
-      get: () => handler,
-      set(value: unknown) {
-        if (handler) self.removeEventListener(type, handler);
-        handler = typeof value === 'function' ? (value as EventListener) : null;
-        if (handler) self.addEventListener(type, handler);
-      },
-    });
+    // An object literal's accessors are named `get onbackgroundfetch…` as WebIDL's; on a [Global]
+    // interface they take only the global (or no `this`, which means it).
+    const onlySelf = (that: unknown) => {
+      if (that != null && that !== self) throw new TypeError('Illegal invocation');
+    };
+    Object.defineProperties(
+      self,
+      Object.getOwnPropertyDescriptors({
+        get [attribute]() {
+          onlySelf(this);
+          return handler;
+        },
+        set [attribute](value: unknown) {
+          onlySelf(this);
+          if (handler) self.removeEventListener(type, handler);
+          handler = typeof value === 'function' ? (value as EventListener) : null;
+          if (handler) self.addEventListener(type, handler);
+        },
+      }),
+    );
     if (typeof assigned === 'function') self[attribute] = assigned;
   }
 }

@@ -14,7 +14,7 @@ declare const t: any;
 declare const noted: (id: string) => Promise<any>;
 
 /** The one place a site is set up for these tests (a consent step, if one is needed, goes here). */
-async function openConformanceSite(launched: Launched, origin: string): Promise<Page> {
+async function openConformanceSite(launched: Launched, origin: string, path = '/conformance/'): Promise<Page> {
   if (launched.name === 'chromium') {
     // Chromium's own implementation asks a headless browser's (absent) person first.
     const session = await launched.browser.target().createCDPSession();
@@ -24,7 +24,7 @@ async function openConformanceSite(launched: Launched, origin: string): Promise<
     await allowSites(launched, [origin]);
   }
   const page = await launched.browser.newPage();
-  await page.goto(`${origin}/conformance/`);
+  await page.goto(`${origin}${path}`);
   await page.evaluate(() => (window as unknown as { swReady: Promise<unknown> }).swReady);
   return page;
 }
@@ -200,6 +200,90 @@ for (const name of browsersUnderTest()) {
 
     test('fetch() rejects with TypeError for a dangling-markup URL (newline and "<")', async () => {
       assert.deepEqual(await pageOutcome(page, `const reg = await t.reg(); return reg.backgroundFetch.fetch('dangling-${name}', '/gen/x?a=\\n<b');`), { name: 'TypeError' });
+    });
+
+    // Chromium 156 gives no numbers (null); bgfetch knows what was asked and the limit it met.
+    const assertQuotaExceededError = (outcome: any) => {
+      assert.deepEqual(
+        { name: outcome.name, code: outcome.code, isDOMException: outcome.isDOMException, isQuotaExceededError: outcome.isQuotaExceededError },
+        { name: 'QuotaExceededError', code: 22, isDOMException: true, isQuotaExceededError: true },
+        JSON.stringify(outcome),
+      );
+      if (name === 'chromium') {
+        assert.ok(['number', 'null'].includes(outcome.quota) && ['number', 'null'].includes(outcome.requested), JSON.stringify(outcome));
+      } else {
+        assert.deepEqual({ quota: outcome.quota, requested: outcome.requestedValue }, { quota: 'number', requested: Number.MAX_SAFE_INTEGER });
+      }
+    };
+
+    test('a fetch that can never fit rejects in the page with a QuotaExceededError (quota, requested; a DOMException)', async () => {
+      const outcome = await page.evaluate(async (fetchId) => {
+        const reg = await t.reg();
+        try {
+          const registration = await reg.backgroundFetch.fetch(fetchId, '/gen/q?size=10&seed=12', { downloadTotal: Number.MAX_SAFE_INTEGER });
+          await registration.abort();
+          return { resolved: true };
+        } catch (error: any) {
+          const QuotaError = (self as any).QuotaExceededError;
+          const kind = (value: unknown) => (value === null ? 'null' : typeof value);
+          return {
+            name: error?.name,
+            code: error?.code,
+            isDOMException: error instanceof DOMException,
+            isQuotaExceededError: typeof QuotaError === 'function' && error instanceof QuotaError,
+            quota: kind(error?.quota),
+            requested: kind(error?.requested),
+            requestedValue: error?.requested,
+          };
+        }
+      }, id('quota-page-'));
+      assertQuotaExceededError(outcome);
+    });
+
+    test("a fetch that can never fit rejects in the site's worker with a QuotaExceededError", async () => {
+      const fetchId = id('quota-worker-');
+      const outcome = await page.evaluate(async (fetchId) => {
+        const reply = new Promise<any>((resolve) => navigator.serviceWorker.addEventListener('message', (e) => e.data?.id === fetchId && resolve(e.data.outcome)));
+        (await t.reg()).active.postMessage({ command: 'quota', id: fetchId });
+        return Promise.race([reply, new Promise((resolve) => setTimeout(() => resolve({ name: 'no answer in 20 s' }), 20_000))]);
+      }, fetchId);
+      assertQuotaExceededError(outcome);
+    });
+
+    // The document's CSP connect-src holds for what it fetches in the background, as for its fetch().
+    const CSP_HEADER = `header=${encodeURIComponent("Content-Security-Policy:connect-src 'self'")}`;
+    const fetchOutcome = (page: Page, fetchId: string, url: string) =>
+      pageOutcome(page, `const reg = await t.reg(); return reg.backgroundFetch.fetch(${JSON.stringify(fetchId)}, ${JSON.stringify(url)});`);
+
+    test("fetch() rejects with TypeError for a URL the page's CSP header (connect-src 'self') does not allow", async () => {
+      const cspPage = await openConformanceSite(browser, server.originA, `/conformance/?${CSP_HEADER}`);
+      try {
+        assert.deepEqual(await fetchOutcome(cspPage, id('csp-header-'), `${server.originB}/gen/csp?size=10&seed=14&cors=star`), { name: 'TypeError' });
+        // Its own origin it may fetch.
+        assert.deepEqual(await fetchOutcome(cspPage, id('csp-self-'), '/gen/csp-self?size=10&seed=15'), { resolved: true });
+      } finally {
+        await cspPage.close();
+      }
+    });
+
+    test("fetch() rejects with TypeError for a URL the page's <meta> CSP does not allow", async () => {
+      const cspPage = await openConformanceSite(browser, server.originA, '/conformance/csp-meta.html');
+      try {
+        assert.deepEqual(await fetchOutcome(cspPage, id('csp-meta-'), `${server.originB}/gen/csp?size=10&seed=16&cors=star`), { name: 'TypeError' });
+      } finally {
+        await cspPage.close();
+      }
+    });
+
+    test("a redirect hop the page's CSP does not allow fails the fetch", async () => {
+      const cspPage = await openConformanceSite(browser, server.originA, `/conformance/?${CSP_HEADER}`);
+      try {
+        const target = `${server.originB}/gen/csp-hop?size=10&seed=17&cors=star`;
+        const entry = await fetchAndNote(cspPage, id('csp-hop-'), [`/redirect?to=${encodeURIComponent(target)}`]);
+        assert.deepEqual({ type: entry.type, failureReason: entry.failureReason }, { type: 'backgroundfetchfail', failureReason: 'fetch-error' }, JSON.stringify(entry));
+      } finally {
+        await cspPage.close();
+      }
     });
 
     test("get('') rejects with TypeError", async () => {

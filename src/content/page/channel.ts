@@ -7,6 +7,7 @@ import type {
   PageToBridge,
 } from '../../shared/protocol';
 import type { RegistrationSnapshot, WireError } from '../../shared/spec';
+import { NAME as QUOTA_ERROR, quotaExceededError } from './quota-error';
 
 export interface Channel {
   call<T extends PageRequestType>(request: PageRequestOf<T>): Promise<PageReplies[T]>;
@@ -14,8 +15,12 @@ export interface Channel {
   unwatch(key: string): void;
 }
 
-export const errorFromWire = ({ name, message }: WireError): Error =>
-  name === 'TypeError' ? new TypeError(message) : new DOMException(message, name);
+export const errorFromWire = ({ name, message, ...details }: WireError): Error =>
+  name === 'TypeError'
+    ? new TypeError(message)
+    : name === QUOTA_ERROR
+      ? quotaExceededError(message, details)
+      : new DOMException(message, name);
 
 /**
  * `open` finds the bridge the first time it is needed (a port it took, or one received); calls

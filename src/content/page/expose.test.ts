@@ -22,6 +22,7 @@ describe('exposeInterfacesLazily', () => {
     return [{ BackgroundFetchManager: Manager, BackgroundFetchRecord: FakeRecord }, managerFor];
   };
 
+  const readDescriptor = Object.getOwnPropertyDescriptor;
   beforeEach(() => {
     builds = 0;
     global.ServiceWorkerRegistration = FakeRegistration;
@@ -29,6 +30,20 @@ describe('exposeInterfacesLazily', () => {
   });
   afterEach(() => {
     for (const name of [...NAMES, 'ServiceWorkerRegistration']) delete global[name];
+    Object.getOwnPropertyDescriptor = readDescriptor;
+  });
+
+  it('a descriptor read sees the data property WebIDL defines, and puts the native readers back', () => {
+    expect(Object.getOwnPropertyDescriptor(globalThis, 'Array')).toBeDefined();
+    expect(builds).toBe(0);
+    expect(Object.getOwnPropertyDescriptor(globalThis, 'BackgroundFetchRecord')).toEqual({
+      value: FakeRecord,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+    expect(builds).toBe(1);
+    expect(Object.getOwnPropertyDescriptor).toBe(readDescriptor);
   });
 
   it('shows the names to feature detection and builds nothing yet', () => {
@@ -57,6 +72,12 @@ describe('exposeInterfacesLazily', () => {
     expect(registration.backgroundFetch).toBe(manager);
     expect(global.BackgroundFetchManager).toBe(Manager);
     expect(builds).toBe(1);
+  });
+
+  it('backgroundFetch once built is a WebIDL attribute: enumerable, configurable, a getter named "get backgroundFetch"', () => {
+    void global.BackgroundFetchManager;
+    const { get, set, enumerable, configurable } = Object.getOwnPropertyDescriptor(FakeRegistration.prototype, 'backgroundFetch')!;
+    expect({ name: get?.name, set, enumerable, configurable }).toEqual({ name: 'get backgroundFetch', set: undefined, enumerable: true, configurable: true });
   });
 
   it('backgroundFetch on something not a registration is an illegal invocation', () => {

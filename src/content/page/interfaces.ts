@@ -76,12 +76,13 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
   };
 
   class BackgroundFetchManager {
-    constructor(token: symbol, registration: ServiceWorkerRegistration) {
+    // Rest parameters throughout keep `length` at what the IDL says: required arguments only.
+    constructor(...[token, registration]: [symbol, ServiceWorkerRegistration]) {
       if (token !== TOKEN) throw illegalConstructor();
       managerScopes.set(this, registration);
     }
 
-    async fetch(id: string, requests: RequestInfo | RequestInfo[], options?: Partial<FetchOptions>) {
+    async fetch(id: string, requests: RequestInfo | RequestInfo[], ...[options]: [Partial<FetchOptions>?]) {
       const registration = internalsOf(managerScopes, this);
       if (arguments.length < 2) throw new TypeError('fetch() needs an id and requests.');
       id = toDOMString(id);
@@ -124,7 +125,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
   }
 
   class BackgroundFetchRegistration extends EventTarget {
-    constructor(token: symbol, scope: string, state: RegistrationSnapshot) {
+    constructor(...[token, scope, state]: [symbol, string, RegistrationSnapshot]) {
       if (token !== TOKEN) throw illegalConstructor();
       super();
       registrationInternals.set(this, { scope, state, onprogress: null });
@@ -153,14 +154,14 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
       return channel.call({ type: 'abort', scope, key: state.key });
     }
 
-    async match(request: RequestInfo, options?: Partial<CacheQueryOptions>) {
+    async match(request: RequestInfo, ...[options]: [Partial<CacheQueryOptions>?]) {
       internalsOf(registrationInternals, this);
       if (arguments.length < 1) throw new TypeError('match() needs a request.');
       const [first] = await this.matchAll(request, options);
       return first;
     }
 
-    async matchAll(request?: RequestInfo, options?: Partial<CacheQueryOptions>) {
+    async matchAll(...[request, options]: [RequestInfo?, Partial<CacheQueryOptions>?]) {
       const { scope, state } = internalsOf(registrationInternals, this);
       if (!state.recordsAvailable) {
         throw new DOMException('The records of this background fetch are no longer available.', 'InvalidStateError');
@@ -184,17 +185,20 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
   const stateAttributes: PropertyDescriptorMap = {};
   const names = ['id', 'uploadTotal', 'uploaded', 'downloadTotal', 'downloaded', 'result', 'failureReason', 'recordsAvailable'] as const;
   for (const name of names satisfies readonly (keyof RegistrationSnapshot)[]) {
-    stateAttributes[name] = {
-      configurable: true,
-      get(this: object) {
-        return internalsOf(registrationInternals, this).state[name];
+    // A computed accessor is named `get id` etc., as WebIDL names attribute getters.
+    stateAttributes[name] = Object.getOwnPropertyDescriptor(
+      {
+        get [name]() {
+          return internalsOf(registrationInternals, this).state[name];
+        },
       },
-    };
+      name,
+    )!;
   }
   Object.defineProperties(BackgroundFetchRegistration.prototype, stateAttributes);
 
   class BackgroundFetchRecord {
-    constructor(token: symbol, scope: string, key: string, info: RecordInfo) {
+    constructor(...[token, scope, key, info]: [symbol, string, string, RecordInfo]) {
       if (token !== TOKEN) throw illegalConstructor();
       recordInternals.set(this, { scope, key, info });
     }
@@ -203,8 +207,9 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
       return (internals.request ??= deserialize(internals.info.request));
     }
     get responseReady() {
-      const internals = internalsOf(recordInternals, this);
-      return (internals.ready ??= readResponse(channel, internals));
+      const internals = recordInternals.get(this);
+      // A promise attribute rejects on a wrong `this` instead of throwing (WebIDL).
+      return internals ? (internals.ready ??= readResponse(channel, internals)) : Promise.reject(new TypeError('Illegal invocation'));
     }
   }
 
