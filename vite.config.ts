@@ -24,7 +24,7 @@ export function manifestFor(target: Target) {
     // (and so that a site is downloading in the background). Firefox only; Chromium lacks the key.
     manifest.action = { ...sourceManifest.action, default_area: 'navbar' } as never;
     // Only the page API goes into every page; the bridge is registered per site at run time
-    // (src/background/bridge-sites.ts): an isolated-world script costs each page load ~2 ms.
+    // (src/background/injection/bridge-sites.ts): an isolated-world script costs each page load ~2 ms.
     manifest.content_scripts = manifest.content_scripts.filter((script) => !script.js.includes('src/content/bridge.iife.ts'));
     // Service-worker events for unmodified sites: the shim goes into their worker scripts.
     manifest.permissions = [
@@ -33,14 +33,14 @@ export function manifestFor(target: Target) {
       'webRequestBlocking',
       'webRequestFilterResponse',
       'webRequestFilterResponse.serviceWorkerScript',
-      // A container's or private window's fetch sends that jar's cookies (src/background/cors.ts).
+      // A container's or private window's fetch sends that jar's cookies (src/background/engine/cors.ts).
       'cookies',
-      // Local Network Access: the address space of every hop (src/background/address-space.ts).
+      // Local Network Access: the address space of every hop (src/background/engine/address-space.ts).
       'dns',
     ];
   } else {
     // Chromium: the page API and its bridge are registered per site at run time
-    // (src/background/chromium-pages.ts): pages of other sites carry nothing of bgfetch.
+    // (src/background/injection/chromium-pages.ts): pages of other sites carry nothing of bgfetch.
     delete (manifest as { content_scripts?: unknown }).content_scripts;
     // Its service worker cannot make Blob URLs: saving files goes through an offscreen document.
     manifest.permissions = [...manifest.permissions, 'offscreen'];

@@ -29,7 +29,7 @@ export const ALLOWED = [
   },
   {
     // The same import, in the function the background runs in a site's tab to deliver a
-    // service-worker event (src/background/sw-events.ts): again runtime.getURL('content/relay.js').
+    // service-worker event (src/background/sw-events/delivery.ts): again runtime.getURL('content/relay.js').
     code: 'UNSAFE_VAR_ASSIGNMENT',
     message: 'Unsafe call to import for argument 0',
     file: 'assets/index.ts-*.js',

@@ -1,18 +1,18 @@
 // The engine's entry: a Firefox event page or a Chromium service worker. Everything here runs
 // on every start, so work interrupted by a stop continues without anyone asking.
-import { createAdminHandlers } from './admin';
-import { recordDocumentPolicies } from './csp';
-import { injectBridge, rememberApiSite, syncBridgeRegistration } from './bridge-sites';
-import { syncPageScriptRegistration } from './chromium-pages';
-import { releaseHandledBodies } from './disposal';
-import { createPageHandlers } from './manager';
+import { createAdminHandlers } from './admin-handlers';
+import { recordDocumentPolicies } from './engine/csp';
+import { injectBridge, rememberApiSite, syncBridgeRegistration } from './injection/bridge-sites';
+import { syncPageScriptRegistration } from './injection/chromium-pages';
+import { releaseHandledBodies } from './engine/disposal';
+import { createPageHandlers } from './page-handlers';
 import { listen } from './router';
-import { onSettled } from './settle';
-import { deliverPending } from './sw-events';
-import { injectShimIntoServiceWorkers } from './sw-inject';
-import { listenToStartNotices } from './start-notice';
-import { resumeAllTransfers } from './transfer';
-import './ui';
+import { onSettled } from './state/settle';
+import { deliverPending } from './sw-events/delivery';
+import { injectShimIntoServiceWorkers } from './injection/sw-inject';
+import { listenToStartNotices } from './person/start-notice';
+import { resumeAllTransfers } from './engine/transfer';
+import './person/badge';
 
 const isChromium = __TARGET__ === 'chromium';
 const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;

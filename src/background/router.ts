@@ -12,11 +12,11 @@ import {
 import { ADMIN_CHANNEL, EVENTS_PORT, OFFSCREEN_CHANNEL, PAGE_CHANNEL, SITE_OPENED_CHANNEL } from '../shared/channels';
 import { SpecError, type WireError } from '../shared/spec';
 import { snapshotOf } from '../shared/db';
-import { isPrivateKey, storeOf } from './stores';
-import { partitionOf, type PageHandlers } from './manager';
+import { isPrivateKey, storeOf } from './state/stores';
+import { partitionOf, type PageHandlers } from './page-handlers';
 import { callerOf, opaqueOrigin, opaqueOriginError, type Caller } from './policy';
-import { addWatcher, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './progress';
-import type { AdminHandlers } from './admin';
+import { addWatcher, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './state/progress';
+import type { AdminHandlers } from './admin-handlers';
 
 
 function toWireError(error: unknown): WireError {

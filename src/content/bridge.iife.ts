@@ -1,10 +1,10 @@
 // ISOLATED world: the only door between a page and the extension. Registered for the sites that
-// use the API (Firefox: src/background/bridge-sites.ts; Chromium: the sites switched to bgfetch)
+// use the API (Firefox: src/background/injection/bridge-sites.ts; Chromium: the sites switched to bgfetch)
 // and injected into open pages of a site on demand, so it only listens, and does not even touch
 // the extension API until a site uses it: Firefox sets that API up for a page on first access,
 // which cost every page load 3–4 ms (bench). The relay (relay.ts) is loaded the first time the
 // page API, or the site's service worker, hands over a port. Service-worker events reach the
-// site's worker through the same relay, injected by the background (sw-events.ts) when it has
+// site's worker through the same relay, injected by the background (sw-events/delivery.ts) when it has
 // one to deliver.
 import { CONNECT_MESSAGE, RELAY_PATH } from '../shared/channels';
 import type { BridgeToPage, PageToBridge } from '../shared/protocol';

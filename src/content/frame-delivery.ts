@@ -1,6 +1,6 @@
 // Registered by the Firefox background for URLs holding FRAME_DELIVERY_MARKER, in every frame: it
 // runs in the frame of the site that the event page appends to its own document when a
-// service-worker event finds no tab of the site (src/background/frame-delivery.ts). It asks the
+// service-worker event finds no tab of the site (src/background/sw-events/frame-delivery.ts). It asks the
 // background for its event (the background knows the frame by the random token in its URL, taken
 // from the sender, not from this message), hands it to the site's worker as a tab would, and
 // reports the outcome. In any other page (a site that happens to serve such a URL) the

@@ -122,7 +122,7 @@ export async function command<T extends AdminRequest['type']>(
 }
 
 /**
- * The stored icon of the first of these fetches that has one, as a blob: URL (src/background/icons.ts
+ * The stored icon of the first of these fetches that has one, as a blob: URL (src/background/engine/icons.ts
  * fetched it once, without cookies). The popup never loads a URL a page chose; an SVG shown
  * through <img> from a blob: URL runs no script.
  */

@@ -4,7 +4,7 @@ import { chunkSize, type BgFetchDb } from './db';
 
 /**
  * Chunks read from the store per step: bounds the ArrayBuffers held at once (chunks are up to
- * 8 MiB, 16 in Chromium: CHUNK_BYTES in src/background/chunks.ts). Saving 1 GiB in Chromium 156
+ * 8 MiB, 16 in Chromium: CHUNK_BYTES in src/background/engine/chunks.ts). Saving 1 GiB in Chromium 156
  * peaked at about 170 MB of ArrayBuffers in the offscreen document with 16 MiB steps, the rest
  * waiting for collection.
  */

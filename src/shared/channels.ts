@@ -10,7 +10,7 @@ export const CONNECT_MESSAGE = 'bgfetch:connect';
 export const RELAY_PATH = 'content/relay.js';
 /**
  * The bridge (src/content/bridge.iife.ts), built to this path and registered at run time for the
- * sites that need it (src/background/bridge-sites.ts, chromium-pages.ts).
+ * sites that need it (src/background/injection/bridge-sites.ts, chromium-pages.ts).
  */
 export const BRIDGE_SCRIPT_PATH = 'content/bridge.js';
 /** runtime.sendMessage envelopes: `{ channel, request }`. */
@@ -44,7 +44,7 @@ export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';
 /**
  * runtime messages from content/frame-delivery.js, the script of the frame the Firefox event page
  * appends to deliver a service-worker event when no tab of the site is open
- * (src/background/frame-delivery.ts): `{ channel, request: { type: 'ready' } }` gets the event,
+ * (src/background/sw-events/frame-delivery.ts): `{ channel, request: { type: 'ready' } }` gets the event,
  * `{ channel, request: { type: 'done', outcome } }` reports what the worker did.
  */
 export const FRAME_DELIVERY_CHANNEL = 'bgfetch:frame-delivery';

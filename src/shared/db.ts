@@ -24,7 +24,7 @@ export interface StoredRegistration {
    */
   topLevelSite?: string;
   scope: string;
-  /** The calling document's CSP connect-src lists (src/background/csp.ts), checked at each redirect hop. */
+  /** The calling document's CSP connect-src lists (src/background/engine/csp.ts), checked at each redirect hop. */
   connectSrc?: string[][];
   id: string;
   title: string;
@@ -36,19 +36,19 @@ export interface StoredRegistration {
   result: BackgroundFetchResult;
   failureReason: BackgroundFetchFailureReason;
   recordsAvailable: boolean;
-  /** Its bodies were deleted after the site's worker handled the final event (src/background/disposal.ts). */
+  /** Its bodies were deleted after the site's worker handled the final event (src/background/engine/disposal.ts). */
   released?: boolean;
   /** 1 while unsettled (indexable, unlike booleans). */
   active: 0 | 1;
   paused: boolean;
   /**
    * Why an active, unpaused fetch is not moving: no network, a retry is waiting, or the person
-   * has not yet answered whether the site may fetch in the background (src/background/consent.ts).
+   * has not yet answered whether the site may fetch in the background (src/background/person/consent.ts).
    */
   waiting?: 'offline' | 'retrying' | 'permission' | null;
   /** While `waiting`: the host tried, the next try's number and time, the status it answered (popup). */
   retry?: RetryInfo | null;
-  /** Removed by the person, undoable until this time; then deleted (src/background/removal.ts). */
+  /** Removed by the person, undoable until this time; then deleted (src/background/engine/removal.ts). */
   removeAt?: number;
   /** Cancelled from the popup: the unfinished files' bytes were deleted at once; this many remain. */
   keptBytes?: number;
@@ -137,13 +137,13 @@ export interface StoredSwEvent {
   scope: string;
   type: SwEventType;
   createdAt: number;
-  /** Deliveries through a frame that came to nothing (src/background/frame-delivery.ts). */
+  /** Deliveries through a frame that came to nothing (src/background/sw-events/frame-delivery.ts). */
   attempts: number;
   /** The last of those: why and when. */
   lastFailure?: { reason: string; at: number };
 }
 
-/** A fetch's icon, fetched once by the background (src/background/icons.ts): what the popup and notifications show. */
+/** A fetch's icon, fetched once by the background (src/background/engine/icons.ts): what the popup and notifications show. */
 export interface StoredIcon {
   regKey: string;
   /** The icon's URL (resolved), for the record; never loaded by the popup. */
@@ -177,7 +177,7 @@ export class BgFetchDb extends Dexie {
   swEvents!: Table<StoredSwEvent, string>;
   icons!: Table<StoredIcon, string>;
 
-  /** `options` lets the background keep a private session's fetches in memory (src/background/stores.ts). */
+  /** `options` lets the background keep a private session's fetches in memory (src/background/state/stores.ts). */
   constructor(name = 'bgfetch', options?: ConstructorParameters<typeof Dexie>[1]) {
     super(name, options);
     this.version(1).stores({

@@ -165,7 +165,7 @@ export interface SiteSettings {
   origin: string;
   /** Kept for rows written before `permission`: true reads as 'block'. */
   blocked: boolean;
-  /** Allow / Ask / Block; absent: the global default (src/background/consent.ts). */
+  /** Allow / Ask / Block; absent: the global default (src/background/person/consent.ts). */
   permission?: SitePermission;
   autoSave: boolean;
   /** Chromium: use bgfetch instead of the browser's own Background Fetch. */
@@ -348,7 +348,7 @@ export type SwEventType = 'success' | 'fail' | 'abort' | 'click';
 
 /**
  * Background → a tab of the site (scripting.executeScript into its top frame, src/background/
- * sw-events.ts): deliver a service-worker event. The relay posts it to the site's active worker,
+ * sw-events/delivery.ts): deliver a service-worker event. The relay posts it to the site's active worker,
  * where the shim dispatches it.
  */
 export interface DeliverEvent {
@@ -356,7 +356,7 @@ export interface DeliverEvent {
   event: SwEventType;
   snapshot: RegistrationSnapshot;
   /**
-   * The same for every delivery of one queued event (src/background/sw-events.ts): the shim
+   * The same for every delivery of one queued event (src/background/sw-events/delivery.ts): the shim
    * dispatches an event once per token, so a delivery repeated after a background restart
    * gets the first one's outcome instead of running the handlers again (src/sw/once.ts).
    */
@@ -414,7 +414,7 @@ export type ShimEventReply =
   | { type: 'bgfetch:sw-event-received' }
   | { type: 'bgfetch:sw-event-done'; ui: Partial<UIOptions> | null; listened: boolean };
 
-/** content/frame-delivery.js → background (src/background/frame-delivery.ts). */
+/** content/frame-delivery.js → background (src/background/sw-events/frame-delivery.ts). */
 export const frameDeliveryMessageSchema = v.variant('type', [
   v.strictObject({ type: v.literal('ready') }),
   v.strictObject({

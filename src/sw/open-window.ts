@@ -1,7 +1,7 @@
 // clients.openWindow() in a backgroundfetchclick handler. Chromium lets it open a window (the
 // person clicked); Firefox lets a worker open windows only during notificationclick, so in the
 // shim's synthetic click event it rejects with InvalidAccessError. The extension opens a tab of
-// the site for the click before it delivers the event (src/background/sw-events.ts delivers
+// the site for the click before it delivers the event (src/background/sw-events/delivery.ts delivers
 // clicks through a tab only), so during the click the shim does it for the handler: that tab
 // goes to the URL asked for (a controlled window may be navigated without a gesture).
 // Outside a click, and for any other error, the call behaves as the browser's own.

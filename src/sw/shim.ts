@@ -1,5 +1,5 @@
 // The service-worker shim: what the spec gives a service worker, inside a site's own worker.
-// Firefox gets it prepended to every service-worker script (src/background/sw-inject.ts); sites
+// Firefox gets it prepended to every service-worker script (src/background/injection/sw-inject.ts); sites
 // elsewhere opt in with one importScripts() line. Inert where the extension is absent: nothing
 // here runs until an event arrives or the site calls the API.
 import { SHIM_EVENT } from '../shared/channels';

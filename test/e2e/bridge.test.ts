@@ -1,5 +1,5 @@
 // Firefox: what every page carries is the page API alone; the bridge goes to the sites that use
-// the API (src/background/bridge-sites.ts). A site's first call finds its way to the extension
+// the API (src/background/injection/bridge-sites.ts). A site's first call finds its way to the extension
 // all the same, and from then on the site's pages have the bridge as they load.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';

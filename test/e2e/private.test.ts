@@ -13,7 +13,7 @@ import { storedRegistrations } from '../helpers/store';
 
 declare const t: any;
 
-const SIZE = 1_500_000; // over 1 MiB: stored as a Blob chunk (src/background/chunks.ts)
+const SIZE = 1_500_000; // over 1 MiB: stored as a Blob chunk (src/background/engine/chunks.ts)
 
 /** Starts a fetch of one generated file and returns what the page then sees. */
 async function fetchAndRead(page: Page, id: string, url: string) {

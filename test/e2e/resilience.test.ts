@@ -129,7 +129,7 @@ async function stopExtensionWorker(launched: Launched): Promise<void> {
 
 /**
  * How far a resumed request may reach back into bytes the server already sent: what the engine
- * had not written yet (under one chunk, CHUNK_BYTES in src/background/chunks.ts) plus what sat
+ * had not written yet (under one chunk, CHUNK_BYTES in src/background/engine/chunks.ts) plus what sat
  * in buffers on the way. Chromium drops what its network pipe still held when the connection
  * fails (up to about 2 MiB seen here).
  */

@@ -1,5 +1,5 @@
 // Service-worker events in Firefox with every tab of the site closed: the background delivers
-// them through a frame of the site in its own event page (src/background/frame-delivery.ts), as
+// them through a frame of the site in its own event page (src/background/sw-events/frame-delivery.ts), as
 // Chromium delivers its own with no window open. The site is plain spec code
 // (test/fixtures/sw-site/events.js); its worker writes down, at each event, when it came and how
 // many windows of the site it could see, so a fresh tab opened afterwards can tell the event

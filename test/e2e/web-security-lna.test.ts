@@ -1,7 +1,7 @@
 // Local Network Access (issue 16 item 5): a page on a public address cannot reach loopback through
 // bgfetch where its own fetch() is blocked. The loopback origin 127.0.0.1:PORT is marked public
 // with Firefox's own testing pref; the extension cannot read prefs, so the same value goes into
-// its test switch `publicAddressOverride` (src/background/address-space.ts).
+// its test switch `publicAddressOverride` (src/background/engine/address-space.ts).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';

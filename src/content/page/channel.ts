@@ -85,7 +85,7 @@ const GIVE_UP_MS = 15_000;
 /**
  * A port the bridge took: `offer` hands the far end of a new channel to the bridge, again and
  * again until one acknowledges it. In Firefox the bridge is only in pages of sites that used the
- * API before (src/background/bridge-sites.ts); elsewhere `wake` (asking the browser to check the
+ * API before (src/background/injection/bridge-sites.ts); elsewhere `wake` (asking the browser to check the
  * site's service worker for updates, which the background sees) makes the background inject it.
  */
 export function bridgePort(offer: (port: MessagePort) => void, wake: () => void): Promise<MessagePort> {

@@ -1,6 +1,6 @@
 // navigator.permissions.query({ name: 'background-fetch' }): Firefox knows no such permission and
 // throws TypeError; here it answers the person's choice for the site (granted / prompt / denied,
-// src/background/consent.ts) and the status fires `change` when the person changes it. All that
+// src/background/person/consent.ts) and the status fires `change` when the person changes it. All that
 // runs at a page's load is one assignment; the rest waits for a query of that name.
 import type { Channel } from './channel';
 

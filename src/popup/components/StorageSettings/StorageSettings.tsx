@@ -1,5 +1,5 @@
 // The store's limits the person sets (GlobalSettings): one site's share of it, and a cap on all
-// of it. Enforced by the engine's one quota rule (src/background/quota.ts).
+// of it. Enforced by the engine's one quota rule (src/background/engine/quota.ts).
 import type { GlobalSettings } from '../../../shared/protocol';
 import { command } from '../../data';
 import { msg } from '../../i18n';

@@ -1,0 +1,121 @@
+// What the person sees outside the popup: the toolbar badge (running fetches, and a red mark
+// after a failure until the popup is opened), a notification when a fetch settles, and auto-save
+// of a finished fetch for sites where the person turned it on.
+import { liveQuery } from 'dexie';
+import browser from 'webextension-polyfill';
+import { db, type StoredRegistration } from '../../shared/db';
+import { isPrivateKey } from '../state/stores';
+import { canSave, saveRegistration } from '../save/downloads';
+import { onSettled } from '../state/settle';
+import { readGlobalSettings } from '../state/settings';
+import { queueClick } from '../sw-events/delivery';
+import { siteSettings } from '../state/sites';
+import { storedIconDataUrl } from '../engine/icons';
+
+/** Set after a failure, cleared when the popup opens; survives a background restart. */
+const UNSEEN_FAILURE_KEY = 'bgfetch:unseenFailure';
+const NOTIFICATION_PREFIX = 'bgfetch:';
+const BLUE = '#0060df';
+const RED = '#d70022';
+
+let running = 0;
+let unseenFailure = false;
+
+export function badgeText(runningCount: number, failed: boolean): string {
+  const count = runningCount > 0 ? String(Math.min(runningCount, 999)) : '';
+  return failed ? `${count}!` : count;
+}
+
+async function paintBadge(): Promise<void> {
+  await browser.action.setBadgeText({ text: badgeText(running, unseenFailure) });
+  await browser.action.setBadgeBackgroundColor({ color: unseenFailure ? RED : BLUE });
+  // Firefox picks a text color itself unless told; white reads on both backgrounds.
+  await browser.action.setBadgeTextColor?.({ color: '#ffffff' });
+}
+const repaint = () => void paintBadge().catch((error: unknown) => console.error('bgfetch: badge', error));
+
+/** The popup opened. */
+export async function markFailuresSeen(): Promise<void> {
+  unseenFailure = false;
+  await browser.storage.local.remove(UNSEEN_FAILURE_KEY);
+  repaint();
+}
+
+async function markFailure(): Promise<void> {
+  unseenFailure = true;
+  await browser.storage.local.set({ [UNSEEN_FAILURE_KEY]: true });
+  repaint();
+}
+
+const siteHost = (origin: string) => new URL(origin).host;
+
+/** The fetch's stored icon (fetched once without cookies, src/background/engine/icons.ts), else ours. */
+async function notificationIcon(reg: StoredRegistration): Promise<string> {
+  return (await storedIconDataUrl(reg.key).catch(() => undefined)) ?? browser.runtime.getURL('icons/icon-96.png');
+}
+
+async function notify(reg: StoredRegistration): Promise<void> {
+  if (reg.failureReason === 'aborted') return;
+  if (!(await readGlobalSettings()).notifications) return;
+  const title = reg.title.trim() || siteHost(reg.origin);
+  const message =
+    reg.result === 'success'
+      ? browser.i18n.getMessage('notifySucceeded', [siteHost(reg.origin)])
+      : browser.i18n.getMessage('notifyFailed', [
+          siteHost(reg.origin),
+          browser.i18n.getMessage(`failure_${reg.failureReason.replaceAll('-', '_')}`),
+        ]);
+  await browser.notifications.create(`${NOTIFICATION_PREFIX}${reg.key}`, {
+    type: 'basic',
+    iconUrl: await notificationIcon(reg),
+    title,
+    message,
+  });
+}
+
+async function autoSave(reg: StoredRegistration): Promise<void> {
+  if (reg.result !== 'success' || !canSave()) return;
+  await saveRegistration(reg.key, undefined, async () => (await siteSettings(reg.origin)).autoSave);
+}
+
+onSettled((reg) => {
+  // A private window's fetches leave no trace outside it: no notification, badge mark or file.
+  if (isPrivateKey(reg.key)) return;
+  if (reg.result === 'failure' && reg.failureReason !== 'aborted') void markFailure();
+  void notify(reg).catch((error: unknown) => console.error('bgfetch: notification', error));
+  void autoSave(reg).catch((error: unknown) => console.error('bgfetch: auto-save', error));
+});
+
+// A click opens the site where the fetch started, and its worker gets backgroundfetchclick
+// (queued now, delivered once the new tab has loaded).
+browser.notifications.onClicked.addListener((id) => {
+  if (!id.startsWith(NOTIFICATION_PREFIX)) return;
+  void (async () => {
+    const reg = await db.registrations.get(id.slice(NOTIFICATION_PREFIX.length));
+    if (reg) {
+      await queueClick(reg.key);
+      await browser.tabs.create({ url: reg.scope });
+    }
+    await browser.notifications.clear(id);
+  })();
+});
+
+void browser.storage.local.get(UNSEEN_FAILURE_KEY).then((stored) => {
+  unseenFailure = stored[UNSEEN_FAILURE_KEY] === true;
+  repaint();
+});
+
+liveQuery(() =>
+  db.registrations
+    .where('active')
+    .equals(1)
+    .filter((reg) => !reg.paused)
+    .count(),
+).subscribe({
+  next: (count) => {
+    if (count === running) return;
+    running = count;
+    repaint();
+  },
+  error: (error: unknown) => console.error('bgfetch: badge query', error),
+});
