@@ -2,7 +2,7 @@
 // site, whose bridge serves the port like a page's. A worker with no open window cannot reach
 // the extension; its calls reject instead of hanging.
 import { CONNECT_MESSAGE } from '../shared/channels';
-import { bridgePort, portChannel, type Channel } from '../content/page/channel';
+import { bridgePort, portChannel, type Channel } from '../api/channel';
 
 declare const self: ServiceWorkerGlobalScope;
 

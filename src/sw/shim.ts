@@ -4,9 +4,9 @@
 // here runs until an event arrives or the site calls the API.
 import { SHIM_EVENT } from '../shared/channels';
 import type { ShimEventMessage, ShimEventReply } from '../shared/protocol';
-import { portChannel, type Channel } from '../content/page/channel';
-import { exposeInterfaces } from '../content/page/expose';
-import { createInterfaces } from '../content/page/interfaces';
+import { portChannel, type Channel } from '../api/channel';
+import { exposeInterfaces } from '../api/expose';
+import { createInterfaces } from '../api/interfaces';
 import { clientChannel } from './channel';
 import { createEventInterfaces, EVENT_TYPES } from './events';
 import { dispatchOnce, indexedDbLedger, type DispatchOutcome } from './once';

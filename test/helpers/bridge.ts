@@ -6,7 +6,7 @@ import type { Page } from 'puppeteer-core';
  * page API's checks) and returns each reply, or "timeout" when none came within `timeoutMs`.
  */
 export async function rawBridge(requests: unknown[], timeoutMs = 10_000): Promise<unknown[]> {
-  // As the page API finds the bridge (bridgePort in src/content/page/channel.ts): offered ports
+  // As the page API finds the bridge (bridgePort in src/api/channel.ts): offered ports
   // until one is acknowledged, the site's worker checked for updates (Firefox injects the bridge
   // then) if none was at once. Without a bridge, the first port stays and the replies time out.
   // (No named inner functions: this runs in the page, without the compiler's helpers.)

@@ -2,7 +2,7 @@
 // script costs a Firefox page load about 2 ms, however little it does (bench), so the bridge is
 // registered only for the sites that used the API, and injected into a site's open pages when
 // its service worker's script passes the background: at registration, at an update check, and
-// when a page without the bridge asks for one (`bridgePort` in src/content/page/channel.ts).
+// when a page without the bridge asks for one (`bridgePort` in src/api/channel.ts).
 // Chromium registers the page API and the bridge together per site (chromium-pages.ts).
 import browser from 'webextension-polyfill';
 import { BRIDGE_SCRIPT_PATH } from '../../shared/channels';

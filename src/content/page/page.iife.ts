@@ -2,9 +2,9 @@
 // before the page's first script so feature detection works. Builds them, and does anything else,
 // only when the page first reads one of them.
 import { CONNECT_MESSAGE } from '../../shared/channels';
-import { bridgePort, portChannel, type Channel } from './channel';
-import { exposeInterfacesLazily } from './expose';
-import { createInterfaces, INTERFACE_NAMES } from './interfaces';
+import { bridgePort, portChannel, type Channel } from '../../api/channel';
+import { exposeInterfacesLazily } from '../../api/expose';
+import { createInterfaces, INTERFACE_NAMES } from '../../api/interfaces';
 import { answerPermissionQueries } from './permission';
 
 // Service workers (and so Background Fetch) exist only in secure contexts.

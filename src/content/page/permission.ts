@@ -2,7 +2,7 @@
 // throws TypeError; here it answers the person's choice for the site (granted / prompt / denied,
 // src/background/person/consent.ts) and the status fires `change` when the person changes it. All that
 // runs at a page's load is one assignment; the rest waits for a query of that name.
-import type { Channel } from './channel';
+import type { Channel } from '../../api/channel';
 
 export function answerPermissionQueries(channel: () => Channel): void {
   const query = Permissions.prototype.query;

@@ -9,7 +9,7 @@ import type {
   RecordInfo,
   RegistrationSnapshot,
   SerializedRequest,
-} from '../../shared/spec';
+} from '../shared/spec';
 import type { Channel } from './channel';
 
 /** What createInterfaces builds, by name (page.iife.ts stands in for them before they are built). */

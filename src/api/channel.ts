@@ -5,8 +5,8 @@ import type {
   PageRequestOf,
   PageRequestType,
   PageToBridge,
-} from '../../shared/protocol';
-import type { RegistrationSnapshot, WireError } from '../../shared/spec';
+} from '../shared/protocol';
+import type { RegistrationSnapshot, WireError } from '../shared/spec';
 import { NAME as QUOTA_ERROR, quotaExceededError } from './quota-error';
 
 export interface Channel {

@@ -1,7 +1,7 @@
 // Finding the bridge: a page talks through the first port a bridge acknowledged, asks for one
 // to be injected when none answers, and gives up with a TypeError instead of hanging.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BridgeToPage, PageToBridge } from '../../shared/protocol';
+import type { BridgeToPage, PageToBridge } from '../shared/protocol';
 import { bridgePort, portChannel } from './channel';
 
 /** A bridge as the page sees one: it acknowledges each port and answers every call with its rid. */

@@ -2,7 +2,7 @@
 // `requested` (null where unknown). Where the browser has no such interface, one is built on the
 // first quota error (not before: every page carries this file) and put on the global. Kept to
 // the least: its constructor does not check the numbers (RangeError) as the native one does.
-import type { QuotaDetails } from '../../shared/spec';
+import type { QuotaDetails } from '../shared/spec';
 import { exposeInterface } from './expose';
 
 export const NAME = 'QuotaExceededError';
