@@ -225,14 +225,14 @@ for (const name of browsersUnderTest()) {
           return { resolved: true };
         } catch (error: any) {
           const QuotaError = (self as any).QuotaExceededError;
-          const kind = (value: unknown) => (value === null ? 'null' : typeof value);
+          // No named helper in here: tsx's keepNames would wrap it in a __name() the page lacks.
           return {
             name: error?.name,
             code: error?.code,
             isDOMException: error instanceof DOMException,
             isQuotaExceededError: typeof QuotaError === 'function' && error instanceof QuotaError,
-            quota: kind(error?.quota),
-            requested: kind(error?.requested),
+            quota: error?.quota === null ? 'null' : typeof error?.quota,
+            requested: error?.requested === null ? 'null' : typeof error?.requested,
             requestedValue: error?.requested,
           };
         }
@@ -240,7 +240,10 @@ for (const name of browsersUnderTest()) {
       assertQuotaExceededError(outcome);
     });
 
-    test("a fetch that can never fit rejects in the site's worker with a QuotaExceededError", async () => {
+    // Chromium 156 (headless) refuses a worker's fetch() with NotAllowedError before it looks at the
+    // size (its permission check finds no frame), so the reference cannot show this one.
+    const workerQuotaSkip = name === 'chromium' && 'Chromium answers NotAllowedError before any quota check in a worker';
+    test("a fetch that can never fit rejects in the site's worker with a QuotaExceededError", { skip: workerQuotaSkip }, async () => {
       const fetchId = id('quota-worker-');
       const outcome = await page.evaluate(async (fetchId) => {
         const reply = new Promise<any>((resolve) => navigator.serviceWorker.addEventListener('message', (e) => e.data?.id === fetchId && resolve(e.data.outcome)));
@@ -275,7 +278,10 @@ for (const name of browsersUnderTest()) {
       }
     });
 
-    test("a redirect hop the page's CSP does not allow fails the fetch", async () => {
+    // Chromium 156's own Background Fetch checks the page's CSP for the first URL only (measured: a
+    // hop to a disallowed origin succeeds); bgfetch holds every hop to it, as the page's fetch() does.
+    const cspHopSkip = name === 'chromium' && "Chromium's native fetch does not check CSP at redirect hops";
+    test("a redirect hop the page's CSP does not allow fails the fetch", { skip: cspHopSkip }, async () => {
       const cspPage = await openConformanceSite(browser, server.originA, `/conformance/?${CSP_HEADER}`);
       try {
         const target = `${server.originB}/gen/csp-hop?size=10&seed=17&cors=star`;

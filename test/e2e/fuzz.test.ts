@@ -100,7 +100,9 @@ for (const name of browsersUnderTest()) {
         const replies = (await page.evaluate(
           async (seed, scope) => {
             const messages = (globalThis as any).generate(seed, 500, scope);
-            return (globalThis as any).rawBridge(messages, 15_000);
+            // A bound for "never answered", not a timing: 500 messages at once take the background
+            // several seconds on a busy 2-core machine (386 of 3,027 missed a 15 s bound at load 6).
+            return (globalThis as any).rawBridge(messages, 60_000);
           },
           batch + 1,
           scope,
@@ -197,7 +199,7 @@ for (const name of browsersUnderTest()) {
       for (const [label, outcome] of Object.entries(result)) {
         assert.notEqual(outcome, 'HANG', label);
         if (label === 'throwing getter') assert.match(outcome, /RangeError/, 'the page\'s own exception propagates');
-        else if (!outcome.startsWith('resolved')) assert.match(outcome, /^(TypeError|DOMException):/, `${label}: ${outcome}`);
+        else if (!outcome.startsWith('resolved')) assert.match(outcome, /^(TypeError|DOMException|QuotaExceededError):/, `${label}: ${outcome}`);
       }
     });
   });
