@@ -262,7 +262,8 @@ for (const name of browsersUnderTest()) {
 
     test('pause stops the transfer (no more bytes at the server); resume completes it intact', async () => {
       const size = 3000 * KB;
-      await startFetch(page, 'pausable', [`/gen/pausable.bin?size=${size}&seed=7&throttle=${300 * KB}`], { title: 'Pausable' });
+      // 15 s at the server's pace, so a busy machine's popup still sees it running before it ends.
+      await startFetch(page, 'pausable', [`/gen/pausable.bin?size=${size}&seed=7&throttle=${200 * KB}`], { title: 'Pausable' });
       await rowOf(popup, 'Pausable', (row) => row.value > 100 * KB);
       await press(popup, 'Pause', 'Pausable');
       const paused = await rowOf(popup, 'Pausable', (row) => row.state === 'paused');
@@ -277,7 +278,7 @@ for (const name of browsersUnderTest()) {
       assert.equal(await badgeText(popup), '', 'a paused fetch is not counted as running');
 
       await press(popup, 'Resume', 'Pausable');
-      await rowOf(popup, 'Pausable', (row) => row.state === 'succeeded', 30_000);
+      await rowOf(popup, 'Pausable', (row) => row.state === 'succeeded', 60_000);
       const { state, bodies } = await settledBodies(page, 'pausable');
       assert.equal(state.result, 'success');
       assert.equal(bodies[0].length, size);
