@@ -8,9 +8,13 @@ import { ROOT } from '../test/helpers/browsers';
 
 export const SCREENSHOT = { width: 1280, height: 800 } as const;
 export const TILE = { width: 440, height: 280 } as const;
-/** The captures placed in a screenshot: the demo page on the left, the popup on the right. */
-export const SITE_VIEW = { width: 720, height: 576 } as const;
-export const POPUP_VIEW = { width: 440, height: 576 } as const;
+const MARGIN = 24;
+/**
+ * The captures placed in a screenshot: the demo page on the left (below the caption, cropped at
+ * the bottom to fit), the popup on the right at the screenshot's full height.
+ */
+export const SITE_VIEW = { width: 720, height: 640 } as const;
+export const POPUP_VIEW = { width: 440, height: SCREENSHOT.height - 2 * MARGIN } as const;
 
 export type Language = 'en' | 'de';
 
@@ -61,19 +65,27 @@ const BASE_CSS = `
 
 export function screenshotPage(options: { feature: Feature; site: Buffer; popup: Buffer; lang: Language }): string {
   const { feature, site, popup, lang } = options;
+  // Two columns: the caption above the demo page (cropped to the room left, never scaled), and the
+  // popup at full height beside them, so it shows as many downloads as a person would see.
   return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><style>${BASE_CSS}
-  body { --w: ${SCREENSHOT.width}px; --h: ${SCREENSHOT.height}px; padding: 36px 48px 0; }
-  header { display: flex; gap: 20px; align-items: center; height: 124px; }
-  header img { width: 64px; height: 64px; flex: none; }
-  h1 { margin: 0 0 6px; font-size: 36px; line-height: 1.15; font-weight: 700; }
-  p { margin: 0; font-size: 19px; line-height: 1.35; opacity: 0.92; max-width: 1040px; }
-  .shots { position: relative; margin-top: 20px; height: ${SITE_VIEW.height}px; }
-  .shots img { position: absolute; top: 0; border-radius: 10px; box-shadow: 0 12px 40px rgb(0 0 0 / 0.35); }
-  .site { left: 0; width: ${SITE_VIEW.width}px; height: ${SITE_VIEW.height}px; }
-  .popup { right: 0; width: ${POPUP_VIEW.width}px; height: ${POPUP_VIEW.height}px; outline: 1px solid rgb(0 0 0 / 0.15); }
+  body {
+    --w: ${SCREENSHOT.width}px; --h: ${SCREENSHOT.height}px; padding: ${MARGIN}px 48px;
+    display: grid; grid-template-columns: ${SITE_VIEW.width}px ${POPUP_VIEW.width}px; column-gap: 24px;
+  }
+  .left { display: flex; flex-direction: column; min-height: 0; }
+  header { display: flex; gap: 18px; align-items: flex-start; padding: 8px 0 22px; }
+  header img { width: 56px; height: 56px; flex: none; }
+  h1 { margin: 0 0 6px; font-size: 34px; line-height: 1.15; font-weight: 700; }
+  p { margin: 0; font-size: 18px; line-height: 1.35; opacity: 0.92; }
+  .frame { flex: 1; min-height: 0; overflow: hidden; border-radius: 10px; box-shadow: 0 12px 40px rgb(0 0 0 / 0.35); }
+  .frame img { display: block; width: ${SITE_VIEW.width}px; height: ${SITE_VIEW.height}px; }
+  .popup { display: block; align-self: start; width: ${POPUP_VIEW.width}px; max-height: ${POPUP_VIEW.height}px; border-radius: 10px; box-shadow: 0 12px 40px rgb(0 0 0 / 0.35); }
   </style></head><body>
-  <header><img src="${ICON_URL}" alt=""><div><h1>${inline(feature.heading)}</h1><p>${inline(feature.point)}</p></div></header>
-  <div class="shots"><img class="site" src="${dataUrl(site)}" alt=""><img class="popup" src="${dataUrl(popup)}" alt=""></div>
+  <div class="left">
+    <header><img src="${ICON_URL}" alt=""><div><h1>${inline(feature.heading)}</h1><p>${inline(feature.point)}</p></div></header>
+    <div class="frame"><img src="${dataUrl(site)}" alt=""></div>
+  </div>
+  <img class="popup" src="${dataUrl(popup)}" alt="">
   </body></html>`;
 }
 

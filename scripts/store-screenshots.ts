@@ -21,7 +21,7 @@ import { listingFeatures, messages, POPUP_VIEW, screenshotPage, SCREENSHOT, SITE
 
 export const SCREENSHOTS_DIR = path.join(ROOT, 'docs', 'store', 'screenshots');
 /** The whole run (two browsers, one after the other) ends by then, or fails. */
-const RUN_LIMIT_MS = 4 * 60_000;
+const RUN_LIMIT_MS = 6 * 60_000;
 const WAIT_MS = 45_000;
 const MiB = 1024 * 1024;
 const KiB = 1024;
@@ -57,6 +57,7 @@ const only = process.argv.includes('--lang') ? (process.argv[process.argv.indexO
 const languages = (['en', 'de'] as const).filter((lang) => !only || lang === only);
 await mkdir(SCREENSHOTS_DIR, { recursive: true });
 // The episode paced so the popup shows it running (speed, time left) for a while.
+step('demo server: generating the episode');
 const demo = (await startDemoServer({ throttleBytesPerSecond: 1.5 * MiB })) as Demo;
 try {
   for (const lang of languages) await imagesFor(lang, demo);
@@ -68,6 +69,7 @@ clearTimeout(watchdog);
 async function imagesFor(lang: Language, demo: Demo): Promise<void> {
   const started = Date.now();
   const launched = await launch('chromium', LAUNCH[lang]);
+  step(`${lang}: Chromium with the extension`);
   try {
     const captures = await playDemo(launched, demo, lang);
     const features = listingFeatures(lang);
@@ -84,9 +86,9 @@ async function imagesFor(lang: Language, demo: Demo): Promise<void> {
     await writeImage(launched.browser, tilePage({ lang }), TILE, path.join(SCREENSHOTS_DIR, `${lang}-tile-440x280.png`));
     if (lang === languages[0]) {
       await writeFile(STORE_ICON, await renderStoreIcon(launched.browser));
-      console.log(`wrote ${path.relative(ROOT, STORE_ICON)}`);
+      step(`wrote ${path.relative(ROOT, STORE_ICON)}`);
     }
-    console.log(`${lang}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    step(`${lang}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await launched.close();
   }
@@ -100,6 +102,7 @@ async function playDemo(launched: Launched, demo: Demo, lang: Language): Promise
   const site = await launched.browser.newPage();
   await site.setViewport({ ...SITE_VIEW, deviceScaleFactor: 1 });
   await site.goto(`${demo.origin}/`);
+  step('the demo is open');
   await site.waitForSelector('#download:not([disabled])', { timeout: WAIT_MS });
   await site.click('#download');
   step('clicked Download');
@@ -158,12 +161,13 @@ async function playDemo(launched: Launched, demo: Demo, lang: Language): Promise
   await waitForRow(popup, titles.notes, (row) => row.state === 'succeeded');
   await popup.evaluate(() => window.scrollTo(0, 0));
   const list = await capture(site, popup);
+  step('captured every site');
   return { consent, downloading, list };
 }
 
-/** STORE_SCREENSHOTS_VERBOSE=1 prints each step of the demo. */
+/** Prints each step with the time, so a slow or stuck run shows where it is. */
 function step(what: string): void {
-  if (process.env.STORE_SCREENSHOTS_VERBOSE) console.log(`  ${new Date().toISOString().slice(11, 19)} ${what}`);
+  console.log(`${new Date().toISOString().slice(11, 19)} ${what}`);
 }
 
 async function capture(site: Page, popup: Page): Promise<Capture> {
@@ -174,7 +178,12 @@ async function capture(site: Page, popup: Page): Promise<Capture> {
   const siteShot = Buffer.from(await site.screenshot({ type: 'png' }));
   await popup.bringToFront();
   await new Promise((resolve) => setTimeout(resolve, 200));
-  return { site: siteShot, popup: Buffer.from(await popup.screenshot({ type: 'png' })) };
+  // A toolbar popup is as tall as its content (up to the room there is): so is its picture.
+  const height = Math.min(POPUP_VIEW.height, await popup.evaluate(() =>
+      Math.ceil(Math.max(...[...document.body.children].map((child) => child.getBoundingClientRect().bottom + scrollY))),
+    ));
+  const popupShot = await popup.screenshot({ type: 'png', clip: { x: 0, y: 0, width: POPUP_VIEW.width, height } });
+  return { site: siteShot, popup: Buffer.from(popupShot) };
 }
 
 interface Row {
@@ -212,7 +221,7 @@ async function writeImage(browser: Browser, html: string, size: { width: number;
       throw new Error(`${path.basename(file)} came out ${pixels.width}×${pixels.height}, not ${size.width}×${size.height}`);
     }
     await writeFile(file, encodePNG(pixels, { alpha: false }));
-    console.log(`wrote ${path.relative(ROOT, file)}`);
+    step(`wrote ${path.relative(ROOT, file)}`);
   } finally {
     await page.close();
   }
