@@ -55,6 +55,7 @@ watchdog.unref();
 
 const only = process.argv.includes('--lang') ? (process.argv[process.argv.indexOf('--lang') + 1] as Language) : undefined;
 const languages = (['en', 'de'] as const).filter((lang) => !only || lang === only);
+if (languages.length === 0) throw new Error(`--lang takes en or de, not ${String(only)}`);
 await mkdir(SCREENSHOTS_DIR, { recursive: true });
 // The episode paced so the popup shows it running (speed, time left) for a while.
 step('demo server: generating the episode');
