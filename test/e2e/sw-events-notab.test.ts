@@ -196,7 +196,7 @@ if (browsersUnderTest().includes('firefox')) {
       const frames = () => server.log.filter((e) => e.pathname.startsWith('/.well-known/bgfetch-event-')).length;
       const framesBefore = frames();
       await admin(browser, { type: 'admin.click', key });
-      await until('backgroundfetchclick delivered', () => delivered(browser, key), 30_000);
+      await until('backgroundfetchclick delivered', () => delivered(browser, key), 60_000);
       // The handler's openWindow() took the tab the extension opened for the click to its URL.
       const opened = await until('the page the handler opened', async () => (await browser.browser.pages()).find((p) => p.url().includes('opened=open-1')), 15_000);
       assert.equal(frames(), framesBefore, 'no frame carried the click');
