@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { chunkSize, db, type StoredChunk } from '../shared/db';
 import { CHUNK_BYTES, discardBody } from './engine/chunks';
 import { bytesOf, caller, expectSameBytes, fetchMessage as fetchMessageOf, outgoing, rejection, SCOPE, useEngine, type Outgoing } from '../../test/unit/engine-harness/engine';
-import { heldBody, pieces, random, useFakeNetwork } from '../../test/unit/engine-harness/network';
+import { droppingBody, heldBody, pieces, random, rangeResponse, useFakeNetwork } from '../../test/unit/engine-harness/network';
 
 const network = useFakeNetwork();
 const engine = useEngine();
@@ -225,26 +225,13 @@ describe('transfers', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const body = random(1.5 * MiB);
     const cut = MiB + 4096;
-    network.route = (_url, init, attempt) => {
-      if (attempt === 1) {
-        // A connection that drops after `cut` bytes, each piece read before the error.
-        const sent = [body.slice(0, MiB), body.slice(MiB, cut)];
-        const dropping = new ReadableStream<Uint8Array>({
-          pull(controller) {
-            const next = sent.shift();
-            if (next) controller.enqueue(next);
-            else controller.error(new TypeError('connection reset'));
-          },
-        });
-        return new Response(dropping, { headers: { etag: '"v1"', 'content-length': String(body.byteLength) } });
-      }
-      const range = new Headers(init.headers).get('range');
-      const start = Number(/^bytes=(\d+)-$/.exec(range ?? '')?.[1]);
-      return new Response(body.slice(start), {
-        status: 206,
-        headers: { etag: '"v1"', 'content-range': `bytes ${start}-${body.byteLength - 1}/${body.byteLength}` },
-      });
-    };
+    network.route = (_url, init, attempt) =>
+      attempt === 1
+        ? // A connection that drops after `cut` bytes, each piece read before the error.
+          new Response(droppingBody(body.slice(0, MiB), body.slice(MiB, cut)), {
+            headers: { etag: '"v1"', 'content-length': String(body.byteLength) },
+          })
+        : rangeResponse(body, init, { etag: '"v1"' });
     const { key } = await start(fetchMessage('resume'));
     for (let i = 0; i < 200 && (await db.registrations.get(key))!.active; i++) {
       await vi.advanceTimersByTimeAsync(250);
