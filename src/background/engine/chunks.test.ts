@@ -23,6 +23,7 @@ const head = (expectedLength: number | null, uploadBytes = 0): HeadWrite => ({
 const bytes = (length: number, fill = 1) => new Uint8Array(length).fill(fill).buffer;
 
 afterEach(() => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
@@ -120,6 +121,9 @@ describe('writing bodies', () => {
   it('keeps a body in order while two writes are in flight, even when an earlier chunk waits for room', async () => {
     const key = await storedFetch(1);
     await writeHead(key, 0, head(null));
+    // The clock stands still, so only whole chunks and the body's end are written (a busy machine
+    // reading slower than the first flush interval would otherwise split the first chunk).
+    vi.useFakeTimers({ toFake: ['Date'] });
     // The first chunk's check for room takes longest: the second must still not overtake it.
     vi.mocked(reserveSpace).mockImplementationOnce(() => new Promise((resolve) => setTimeout(() => resolve(true), 50)));
     const body = new Uint8Array(2 * CHUNK_BYTES + 1000).map((_, i) => i % 251);

@@ -29,7 +29,8 @@ describe('retries', () => {
     // Probed every 10 s at most once the backoff grew: about 180 attempts in 30 minutes.
     expect(hits.length).toBeGreaterThan(100);
     expect(hits.length).toBeLessThan(250);
-  });
+    // Some 200 steps of fake time: CPU-bound, seconds on a busy machine.
+  }, 30_000);
 
   it('come back when the server does, and resume', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
