@@ -33,7 +33,7 @@ export function manifestFor(target: Target) {
       'webRequestBlocking',
       'webRequestFilterResponse',
       'webRequestFilterResponse.serviceWorkerScript',
-      // A container's or private window's fetch sends that jar's cookies (src/background/engine/cors.ts).
+      // A container's or private window's fetch sends that jar's cookies (src/background/engine/cors-hook.ts).
       'cookies',
       // Local Network Access: the address space of every hop (src/background/engine/address-space.ts).
       'dns',

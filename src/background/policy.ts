@@ -1,6 +1,7 @@
 // Who is calling, and what they may do: the rules that keep a page from borrowing the
 // extension's host permissions. The caller's origin always comes from the browser (`sender`).
-import { isBlockedPort, SpecError, typeError, type HeaderList, type SerializedRequest } from '../shared/spec';
+// The CORS protocol's own rules are in engine/cors-rules.ts.
+import { isBlockedPort, SpecError, typeError, type SerializedRequest } from '../shared/spec';
 import { siteOf } from './site';
 
 export interface Caller {
@@ -112,50 +113,7 @@ export function assertRequestAllowed(request: SerializedRequest): void {
   }
 }
 
-export const isCrossOrigin = (siteOrigin: string, url: string) => new URL(url).origin !== siteOrigin;
-
-/** Fetch's credentials mode, decided as the site's own fetch() would. */
-export function sendsCredentials(siteOrigin: string, request: SerializedRequest, url = request.url): boolean {
-  if (request.credentials === 'omit') return false;
-  if (request.credentials === 'include') return true;
-  return !isCrossOrigin(siteOrigin, url);
-}
-
-/** Fetch's CORS check (https://fetch.spec.whatwg.org/#cors-check). */
-export function corsAllows(siteOrigin: string, headers: Headers, withCredentials: boolean): boolean {
-  const allowOrigin = headers.get('access-control-allow-origin');
-  if (allowOrigin === null) return false;
-  if (allowOrigin === '*' && !withCredentials) return true;
-  if (allowOrigin !== siteOrigin) return false;
-  return !withCredentials || headers.get('access-control-allow-credentials') === 'true';
-}
-
-const SAFELISTED_RESPONSE_HEADERS = new Set([
-  'cache-control',
-  'content-language',
-  'content-length',
-  'content-type',
-  'expires',
-  'last-modified',
-  'pragma',
-]);
-/** Never shown to a page, whatever the response. */
-const FORBIDDEN_RESPONSE_HEADERS = new Set(['set-cookie', 'set-cookie2']);
-/** Describe the transfer, not the body bgfetch hands back (a resumed body is whole). */
-const TRANSFER_HEADERS = new Set(['content-range', 'content-length']);
-
-/** The headers a page sees: a basic or a CORS-filtered response's header list. */
-export function exposedHeaders(headers: Headers, crossOrigin: boolean, withCredentials: boolean): HeaderList {
-  const exposeList = (headers.get('access-control-expose-headers') ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase())
-    .filter(Boolean);
-  const exposeAll = exposeList.includes('*') && !withCredentials;
-  const exposed: HeaderList = [];
-  headers.forEach((value, name) => {
-    if (FORBIDDEN_RESPONSE_HEADERS.has(name) || TRANSFER_HEADERS.has(name)) return;
-    if (crossOrigin && !SAFELISTED_RESPONSE_HEADERS.has(name) && !exposeAll && !exposeList.includes(name)) return;
-    exposed.push([name, value]);
-  });
-  return exposed;
-}
+// The CORS rules (credentials mode, the CORS check, CORS-filtered headers) are in
+// engine/cors-rules.ts; re-exported for the importers that still name this module
+// (engine/transfer.ts, page-handlers.ts).
+export { exposedHeaders, sendsCredentials } from './engine/cors-rules';

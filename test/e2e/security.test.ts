@@ -160,6 +160,15 @@ for (const name of browsersUnderTest()) {
       });
       await probe('same-origin PUT (no preflight)', `${A}/upload/p?delay=300`, { method: 'PUT', body: 'hello' });
     });
+    test('preflight rules of the Fetch spec: Range values, token lists in the answer (engine/cors-rules.ts)', async () => {
+      // A range whose end comes before its start is no safelisted Range: preflighted, so refused here.
+      await probe('Range bytes=200-100 preflight denied', gen(B, 'cors=star&preflight=deny'), { headers: { Range: 'bytes=200-100' } });
+      await probe('Range bytes=0- (safelisted, no preflight)', gen(B, 'cors=star&preflight=deny'), { headers: { Range: 'bytes=0-' } });
+      // An answer whose Access-Control-Allow-Methods / -Headers is not a list of tokens fails the preflight.
+      await probe('Allow-Methods not a token list', `${B}/upload/p?delay=300&cors=star&allowMethods=${encodeURIComponent('PUT, DEL ETE')}`, { method: 'PUT', body: 'hello' });
+      await probe('Allow-Headers not a token list', gen(B, `cors=star&allowHeaders=${encodeURIComponent('x-custom, x y')}`), { headers: { 'X-Custom': '1' } });
+      await probe('Allow-Methods a token list', `${B}/upload/p?delay=300&cors=star&allowMethods=${encodeURIComponent('GET, PUT')}`, { method: 'PUT', body: 'hello' });
+    });
     test('cookies: sent where the page\'s own fetch() sends them, and the site\'s Origin on the wire', async () => {
       // Each origin sets its cookie from its own page (first party).
       await page.evaluate((A) => fetch(`${A}/set-cookie?name=siteA&value=a1&samesite=None`).then((r) => r.text()), A);

@@ -310,8 +310,8 @@ function preflight(ctx) {
   /** @type {Record<string, string | number>} */
   const h = { 'Content-Length': 0, 'Access-Control-Max-Age': 0 }; // no preflight caching between tests
   if (['star', 'origin', 'credentials', 'starcred'].includes(q.get('cors') ?? 'none')) {
-    h['Access-Control-Allow-Methods'] = req.headers['access-control-request-method'] ?? 'GET, HEAD, POST, PUT';
-    const asked = req.headers['access-control-request-headers'];
+    h['Access-Control-Allow-Methods'] = q.get('allowMethods') ?? req.headers['access-control-request-method'] ?? 'GET, HEAD, POST, PUT';
+    const asked = q.get('allowHeaders') ?? req.headers['access-control-request-headers'];
     if (asked) h['Access-Control-Allow-Headers'] = asked;
     if (req.headers['access-control-request-private-network']) h['Access-Control-Allow-Private-Network'] = 'true';
   }

@@ -1,7 +1,7 @@
 // Local Network Access (https://wicg.github.io/local-network-access/): a page on a public address
 // may not reach private or loopback addresses, nor a private page loopback ones, without the
 // person's permission. bgfetch cannot ask for that permission, so it refuses (Firefox: checked at
-// every hop, in the blocking webRequest listener of cors.ts, with `dns.resolve`).
+// every hop, in the blocking webRequest listener of cors-hook.ts, with `dns.resolve`).
 import browser from 'webextension-polyfill';
 import { switches } from '../switches';
 

@@ -8,16 +8,11 @@ import { reserveSpace } from './quota';
 
 // Room is always there, unless a test makes the browser slow to say so.
 vi.mock('./quota', async (original) => ({ ...(await original<typeof import('./quota')>()), reserveSpace: vi.fn(async () => true) }));
-import { storedRecord, storedRegistration } from '../../../test/unit/fixtures';
+import { storeFetch, useFreshStore } from '../../../test/unit/engine-harness/store';
 
-let next = 0;
-
-async function storedFetch(records: number, change: Partial<StoredRegistration> = {}): Promise<string> {
-  const key = `reg-${++next}`;
-  await db.registrations.put(storedRegistration(key, { uploadTotal: 10, recordCount: records, ...change }));
-  await db.records.bulkPut(Array.from({ length: records }, (_, index) => storedRecord(key, index)));
-  return key;
-}
+useFreshStore();
+const storedFetch = (records: number, registration: Partial<StoredRegistration> = {}) =>
+  storeFetch({ records, registration: { uploadTotal: 10, ...registration } });
 
 const head = (expectedLength: number | null, uploadBytes = 0): HeadWrite => ({
   response: { status: 200, statusText: 'OK', headers: [['content-type', 'text/plain']], url: 'https://a.example/' },
@@ -27,8 +22,8 @@ const head = (expectedLength: number | null, uploadBytes = 0): HeadWrite => ({
 });
 const bytes = (length: number, fill = 1) => new Uint8Array(length).fill(fill).buffer;
 
-afterEach(async () => {
-  await Promise.all(db.tables.map((table) => table.clear()));
+afterEach(() => {
+  vi.useRealTimers();
   vi.restoreAllMocks();
 });
 
@@ -126,6 +121,9 @@ describe('writing bodies', () => {
   it('keeps a body in order while two writes are in flight, even when an earlier chunk waits for room', async () => {
     const key = await storedFetch(1);
     await writeHead(key, 0, head(null));
+    // The clock stands still, so only whole chunks and the body's end are written (a busy machine
+    // reading slower than the first flush interval would otherwise split the first chunk).
+    vi.useFakeTimers({ toFake: ['Date'] });
     // The first chunk's check for room takes longest: the second must still not overtake it.
     vi.mocked(reserveSpace).mockImplementationOnce(() => new Promise((resolve) => setTimeout(() => resolve(true), 50)));
     const body = new Uint8Array(2 * CHUNK_BYTES + 1000).map((_, i) => i % 251);

@@ -1,5 +1,5 @@
 // The calling document's Content Security Policy, `connect-src` (or its fallback `default-src`),
-// applied to what bgfetch fetches for it: at fetch() and at every redirect hop (cors.ts), as the
+// applied to what bgfetch fetches for it: at fetch() and at every redirect hop (cors-hook.ts), as the
 // page's own fetch() would be held to it. Header policies are recorded here as documents arrive
 // (webRequest, main_frame/sub_frame); `<meta>` ones the relay reads from the document at call time.
 import browser, { type WebRequest } from 'webextension-polyfill';

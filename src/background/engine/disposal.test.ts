@@ -4,40 +4,27 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { db, type StoredRegistration } from '../../shared/db';
 import { releaseBodies, releaseHandledBodies } from './disposal';
 import { saveRegistration } from '../save/downloads';
-import { storedRecord, storedRegistration } from '../../../test/unit/fixtures';
+import { serializedRequest } from '../../../test/unit/fixtures';
+import { storeFetch, useFreshStore } from '../../../test/unit/engine-harness/store';
 
-let next = 0;
+/** A settled POST of 3 bytes whose 8-byte answer is stored in two chunks; the site's handler ran. */
+const storedFetch = (change: Partial<StoredRegistration> = {}) =>
+  storeFetch({
+    registration: { uploadTotal: 3, uploaded: 3, downloaded: 8, result: 'success', recordsAvailable: false, active: 0, settledAt: 2, ...change },
+    records: [
+      {
+        request: serializedRequest('https://a.example/f', { method: 'POST' }),
+        state: 'done',
+        response: { url: 'https://a.example/f', status: 200, statusText: 'OK', headers: [] },
+        stored: 8,
+        expectedLength: 8,
+      },
+    ],
+    bodies: { 0: [new Uint8Array([1, 2, 3, 4]), new Uint8Array([5, 6, 7, 8])] },
+    uploads: { 0: new Uint8Array([9, 9, 9]) },
+  });
 
-async function storedFetch(change: Partial<StoredRegistration> = {}): Promise<string> {
-  const key = `reg-${++next}`;
-  await db.registrations.put(
-    storedRegistration(key, {
-      uploadTotal: 3,
-      uploaded: 3,
-      downloaded: 8,
-      result: 'success',
-      recordsAvailable: false,
-      active: 0,
-      settledAt: 2,
-      ...change,
-    }),
-  );
-  await db.records.put(
-    storedRecord(key, 0, {
-      request: { ...storedRecord(key, 0).request, url: 'https://a.example/f', method: 'POST' },
-      state: 'done',
-      response: { url: 'https://a.example/f', status: 200, statusText: 'OK', headers: [] },
-      stored: 8,
-      expectedLength: 8,
-    }),
-  );
-  await db.chunks.bulkPut([
-    { regKey: key, index: 0, start: 0, data: new Uint8Array([1, 2, 3, 4]).buffer },
-    { regKey: key, index: 0, start: 4, data: new Uint8Array([5, 6, 7, 8]).buffer },
-  ]);
-  await db.uploads.put({ regKey: key, index: 0, data: new Uint8Array([9, 9, 9]).buffer });
-  return key;
-}
+useFreshStore();
 
 const counts = async (key: string) => ({
   chunks: await db.chunks.where('regKey').equals(key).count(),

@@ -1,77 +1,39 @@
 // One site cannot starve the others (issue 16 item 8), with the engine itself: fetch mocked, the
 // store in memory, bodies the test holds open. What is checked is the order in which requests got
 // a connection (the mock's hits), never how long anything took.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import browser from 'webextension-polyfill';
-import { GLOBAL_SETTINGS_KEY } from '../../shared/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TEST_SWITCHES_KEY } from '../../shared/channels';
 import { db } from '../../shared/db';
-import type { PageRequestOf } from '../../shared/protocol';
-import { createPageHandlers } from '../page-handlers';
-import type { Caller } from '../policy';
-import { globalConnections, stopTransfers } from './transfer';
-import { serializedRequest } from '../../../test/unit/fixtures';
+import { globalConnections } from './transfer';
+import { callerOf, fetchMessage, outgoing, useEngine } from '../../../test/unit/engine-harness/engine';
+import { heldBody, useFakeNetwork, type HeldBody } from '../../../test/unit/engine-harness/network';
 
-const handlers = createPageHandlers();
-const callerOf = (origin: string): Caller => ({ origin, topLevelSite: origin, storeId: 'default', incognito: false, tabId: 1 });
+const network = useFakeNetwork();
+// A short window for the speed floor, so the test does not wait 10 s; the floor is the default.
+const engine = useEngine({ storage: { [TEST_SWITCHES_KEY]: { trickleWindowMs: 400 } } });
+const { hits } = network;
 
-function fetchMessage(origin: string, id: string, count: number): PageRequestOf<'fetch'> {
-  return {
-    type: 'fetch',
-    scope: `${origin}/`,
-    id,
-    requests: Array.from({ length: count }, (_, i) => ({ ...serializedRequest(`${origin}/${id}/${i}`), body: null })),
-    options: { title: '', icons: [], downloadTotal: 0 },
-  };
-}
-
-/** A body the test feeds; it errors when the request's signal aborts, as fetch's does. */
-interface Held {
-  push(bytes: number): void;
-  close(): void;
-}
-let hits: { url: string; range: string | null }[] = [];
-let bodies = new Map<string, Held>();
-const started: string[] = [];
+/** The body of each request, by URL: held open until the test feeds it; it errors when the request aborts. */
+let bodies = new Map<string, HeldBody>();
 const timers: ReturnType<typeof setInterval>[] = [];
 
 beforeEach(() => {
-  vi.spyOn(browser.storage.local, 'get').mockResolvedValue({
-    [GLOBAL_SETTINGS_KEY]: { defaultPermission: 'allow', startNotifications: false },
-    // A short window for the speed floor, so the test does not wait 10 s; the floor is the default.
-    [TEST_SWITCHES_KEY]: { trickleWindowMs: 400 },
-  });
-  hits = [];
   bodies = new Map();
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init = {}) => {
-    const url = String(input instanceof Request ? input.url : input);
-    const range = new Headers(init.headers).get('range');
-    hits.push({ url, range });
-    init.signal?.throwIfAborted();
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const stream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
-    init.signal?.addEventListener('abort', () => controller.error(new DOMException('aborted', 'AbortError')), { once: true });
-    bodies.set(url, {
-      push: (bytes) => controller.enqueue(new Uint8Array(bytes)),
-      close: () => controller.close(),
-    });
-    return new Response(stream, { headers: { etag: '"held"', 'content-length': String(10 * 1024 * 1024) } });
-  });
-  vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-  vi.spyOn(console, 'info').mockImplementation(() => undefined);
+  network.route = (url) => {
+    const body = heldBody();
+    bodies.set(url, body);
+    return new Response(body.stream, { headers: { etag: '"held"', 'content-length': String(10 * 1024 * 1024) } });
+  };
 });
 
-afterEach(async () => {
+afterEach(() => {
   for (const timer of timers.splice(0)) clearInterval(timer);
-  for (const key of started.splice(0)) await stopTransfers(key, 'test over');
-  await Promise.all([db.registrations, db.records, db.chunks, db.uploads].map((table) => table.clear()));
   globalConnections.resize(8);
-  vi.restoreAllMocks();
 });
 
 async function start(origin: string, id: string, count: number): Promise<void> {
-  const { key } = await handlers.fetch(callerOf(origin), fetchMessage(origin, id, count));
-  started.push(key);
+  const requests = Array.from({ length: count }, (_, i) => outgoing(`${origin}/${id}/${i}`));
+  await engine.start(fetchMessage(id, requests, { scope: `${origin}/` }), callerOf(origin));
 }
 
 async function until(what: string, ok: () => boolean, limitMs = 15_000): Promise<void> {

@@ -1,22 +1,23 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { db } from '../../shared/db';
 import { storedRegistration } from '../../../test/unit/fixtures';
+import { useFakeNetwork } from '../../../test/unit/engine-harness/network';
+import { useFreshStore } from '../../../test/unit/engine-harness/store';
 import { downloadIcon, ICON_MAX_BYTES, storeIcon, storedIconDataUrl } from './icons';
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
-let seen: { url: string; init: RequestInit }[] = [];
+const network = useFakeNetwork();
+const seen = network.hits;
 
+/** The network answers every request with this, from now on; the request log starts over. */
 function serve(body: BodyInit, headers: Record<string, string>, status = 200) {
-  seen = [];
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init = {}) => {
-    seen.push({ url: String(input), init });
-    return new Response(body, { status, headers });
-  });
+  seen.length = 0;
+  network.route = () => new Response(body, { status, headers });
 }
 
-afterEach(async () => {
+useFreshStore();
+afterEach(() => {
   vi.restoreAllMocks();
-  await Promise.all([db.registrations.clear(), db.icons.clear()]);
 });
 
 describe('downloadIcon', () => {

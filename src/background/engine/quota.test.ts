@@ -1,21 +1,23 @@
 // The store's one quota rule: the cap, and one site's share of it, counting records and heads.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { db } from '../../shared/db';
-import { storedRecord, storedRegistration } from '../../../test/unit/fixtures';
+import { serializedRequest } from '../../../test/unit/fixtures';
+import { storeFetch, useFreshStore } from '../../../test/unit/engine-harness/store';
 import { costOf, forgetEstimate, reserveSpace, whyNeverFits } from './quota';
 import { writeGlobalSettings } from '../state/settings';
 
 const MiB = 1 << 20;
 
 async function holding(key: string, origin: string, bytes: number, headers: [string, string][] = []) {
-  await db.registrations.put(storedRegistration(key, { origin, scope: `${origin}/` }));
-  const record = storedRecord(key, 0, { stored: bytes });
-  record.request.headers = headers;
-  await db.records.put(record);
+  await storeFetch({
+    key,
+    registration: { origin, scope: `${origin}/` },
+    records: [{ stored: bytes, request: { ...serializedRequest('https://a.example/0'), headers } }],
+  });
 }
 
-beforeEach(async () => {
-  await Promise.all([db.registrations.clear(), db.records.clear()]);
+useFreshStore();
+beforeEach(() => {
   forgetEstimate();
 });
 afterEach(async () => {

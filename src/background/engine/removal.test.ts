@@ -1,30 +1,20 @@
 // Undoable removal and Cancel freeing bytes, against a real (in-memory) IndexedDB.
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { db, type StoredRegistration } from '../../shared/db';
 import { discardUnfinished } from './cancel';
 import { markRemoved, settledKeys, sweepRemovals, undoRemoval, UNDO_WINDOW_MS } from './removal';
-import { storedRecord, storedRegistration } from '../../../test/unit/fixtures';
+import { storeFetch, storedBytes as chunkBytes, useFreshStore } from '../../../test/unit/engine-harness/store';
 
-let next = 0;
+/** A settled fetch whose worker got its event, a record of each state holding 8 of 16 bytes. */
+const storedFetch = (change: Partial<StoredRegistration> = {}, states: ('done' | 'pending' | 'aborted')[] = ['done']) =>
+  storeFetch({
+    prefix: 'rm',
+    registration: { downloaded: 8 * states.length, result: 'success', active: 0, settledAt: 2, released: true, ...change },
+    records: states.map((state) => ({ state, stored: 8, expectedLength: 16 })),
+    bodies: Object.fromEntries(states.map((_, index) => [index, new Uint8Array(8)])),
+  });
 
-async function storedFetch(change: Partial<StoredRegistration> = {}, states: ('done' | 'pending' | 'aborted')[] = ['done']): Promise<string> {
-  const key = `rm-${++next}`;
-  await db.registrations.put(
-    storedRegistration(key, { downloaded: 8 * states.length, result: 'success', active: 0, settledAt: 2, released: true, ...change }),
-  );
-  for (const [index, state] of states.entries()) {
-    await db.records.put(storedRecord(key, index, { state, stored: 8, expectedLength: 16 }));
-    await db.chunks.put({ regKey: key, index, start: 0, data: new Uint8Array(8).buffer });
-  }
-  return key;
-}
-
-const chunkBytes = async (key: string) =>
-  (await db.chunks.where('regKey').equals(key).toArray()).reduce((sum, chunk) => sum + (chunk.data as ArrayBuffer).byteLength, 0);
-
-beforeEach(async () => {
-  await Promise.all([db.registrations.clear(), db.records.clear(), db.chunks.clear(), db.swEvents.clear()]);
-});
+useFreshStore();
 
 describe('removal with undo', () => {
   it('marks at once, deletes only after the window; undo inside it keeps every byte', async () => {

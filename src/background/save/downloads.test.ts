@@ -1,29 +1,30 @@
 // Save (the Firefox build: Blob URLs made here), against a real (in-memory) IndexedDB.
 import browser from 'webextension-polyfill';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { db } from '../../shared/db';
 import { saveRegistration } from './downloads';
 import { PRIVATE_KEY_PREFIX } from '../state/stores';
-import { storedRecord, storedRegistration } from '../../../test/unit/fixtures';
+import { serializedRequest } from '../../../test/unit/fixtures';
+import { storeFetch, useFreshStore } from '../../../test/unit/engine-harness/store';
 
-let next = 0;
+/** A finished fetch "Pack" of one 3-byte file, a.bin. */
+const finishedFetch = (key?: string) =>
+  storeFetch({
+    key,
+    prefix: 'save',
+    registration: { title: 'Pack', downloaded: 3, result: 'success', active: 0, settledAt: 2 },
+    records: [
+      {
+        request: serializedRequest('https://a.example/a.bin'),
+        state: 'done',
+        response: { url: 'https://a.example/a.bin', status: 200, statusText: 'OK', headers: [['content-type', 'application/x-test']] },
+        stored: 3,
+        expectedLength: 3,
+      },
+    ],
+    bodies: { 0: new Uint8Array([1, 2, 3]) },
+  });
 
-async function finishedFetch(key = `save-${++next}`): Promise<string> {
-  await db.registrations.put(
-    storedRegistration(key, { title: 'Pack', downloaded: 3, result: 'success', active: 0, settledAt: 2 }),
-  );
-  await db.records.put(
-    storedRecord(key, 0, {
-      request: { ...storedRecord(key, 0).request, url: 'https://a.example/a.bin' },
-      state: 'done',
-      response: { url: 'https://a.example/a.bin', status: 200, statusText: 'OK', headers: [['content-type', 'application/x-test']] },
-      stored: 3,
-      expectedLength: 3,
-    }),
-  );
-  await db.chunks.put({ regKey: key, index: 0, start: 0, data: new Uint8Array([1, 2, 3]).buffer });
-  return key;
-}
+useFreshStore();
 
 describe('saveRegistration', () => {
   let made: Blob[];
