@@ -1,7 +1,7 @@
 // The shim's once-per-token dispatch: a repeated delivery (the background restarted before it
 // heard the outcome) never runs the site's handlers again, in the same worker or the next one.
 import { IDBFactory } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { dispatchOnce, indexedDbLedger, type DispatchLedger, type DispatchOutcome } from './once';
 
 const done: DispatchOutcome = { ui: { title: 'Episode ready' }, listened: true };
@@ -50,8 +50,8 @@ describe('dispatchOnce', () => {
     const storage = new IDBFactory();
     const cutOff = counting();
     void dispatchOnce(indexedDbLedger(storage))('k:fail@2', cutOff.run).outcome; // never finishes: the worker stops
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(cutOff.runs()).toBe(1);
+    // The handlers run only after the ledger holds the token, so their start is the moment to stop.
+    await vi.waitFor(() => expect(cutOff.runs()).toBe(1));
     const again = counting();
     again.finish();
     expect(await dispatchOnce(indexedDbLedger(storage))('k:fail@2', again.run).outcome).toEqual({ ui: null, listened: false });
