@@ -187,6 +187,45 @@ for (const name of browsersUnderTest()) {
       assert.deepEqual({ get: entry.getQueryMatchesPost, ignoreMethod: entry.ignoreMethodMatchesPost }, { get: false, ignoreMethod: true });
     });
 
+    test("a PUT/POST record's request keeps its body, in the page (text() and arrayBuffer())", async () => {
+      const outcome = await page.evaluate(async (fetchId) => {
+        const reg = await t.reg();
+        const registration = await reg.backgroundFetch.fetch(fetchId, [
+          new Request('/upload/page-put', { method: 'PUT', body: 'hello from the page' }),
+          // Still running when the records are read (its body comes slowly).
+          '/gen/slow-body?size=100000&seed=21&throttle=20000',
+        ]);
+        try {
+          const records = await registration.matchAll();
+          return await Promise.all(
+            records.map(async ({ request }) => ({ method: request.method, text: await request.clone().text(), bytes: (await request.arrayBuffer()).byteLength })),
+          );
+        } finally {
+          await registration.abort();
+        }
+      }, id('page-body-'));
+      assert.deepEqual(outcome, [
+        { method: 'PUT', text: 'hello from the page', bytes: 19 },
+        { method: 'GET', text: '', bytes: 0 },
+      ]);
+    });
+
+    test("a POST record's request keeps its body in the site's worker", async () => {
+      const entry = await fetchAndNote(page, id('body-'), [
+        { url: '/upload/worker-post', init: { method: 'POST', body: 'posted bytes' } },
+        '/gen/body-get?size=100&seed=22',
+      ]);
+      // (Records in any order: Chromium lists them as it likes.)
+      const requests = [...entry.requests].sort((a: any, b: any) => a.method.localeCompare(b.method));
+      // Chromium 156 keeps the body while the fetch runs (the page test above) but hands its
+      // worker an empty one once the fetch settled; issue 19 asks bgfetch to keep it.
+      const posted = name === 'chromium' ? { text: '', bytes: 0 } : { text: 'posted bytes', bytes: 12 };
+      assert.deepEqual(requests, [
+        { method: 'GET', text: '', bytes: 0 },
+        { method: 'POST', ...posted },
+      ], JSON.stringify(entry));
+    });
+
     test('calls a worker makes in its handler without waitUntil() are answered', async () => {
       const entry = await fetchAndNote(page, id('no-wait-'), ['/gen/nowait?size=100&seed=10']);
       assert.equal(entry.error, undefined, JSON.stringify(entry));
