@@ -10,6 +10,7 @@ import { listen } from './router';
 import { onSettled } from './settle';
 import { deliverPending } from './sw-events';
 import { injectShimIntoServiceWorkers } from './sw-inject';
+import { injectApiIntoWorkers } from './worker-inject';
 import { listenToStartNotices } from './start-notice';
 import { resumeAllTransfers } from './transfer';
 import './ui';
@@ -33,6 +34,7 @@ if (!isChromium) {
   injectShimIntoServiceWorkers(
     (url) => void injectBridge(url).catch((error: unknown) => console.error('bgfetch: injecting the bridge', error)),
   );
+  injectApiIntoWorkers();
 }
 onSettled((reg) => void deliverPending(reg.origin));
 void deliverPending().catch((error: unknown) => console.error('bgfetch: event delivery', error));

@@ -8,7 +8,8 @@ import type { Page } from 'puppeteer-core';
 import { browsersUnderTest, launch, type BrowserName, type Launched } from '../helpers/browsers';
 import { waitFor } from '../helpers/engine';
 import { startTestServer, type TestServer } from '../helpers/site';
-import { allowSites } from '../helpers/consent';
+import { allowSites, setSitePermission } from '../helpers/consent';
+import { askWorker, siteUsedApi } from '../helpers/workers';
 
 declare const t: any;
 declare const noted: (id: string) => Promise<any>;
@@ -198,7 +199,7 @@ for (const name of browsersUnderTest()) {
         try {
           const records = await registration.matchAll();
           return await Promise.all(
-            records.map(async ({ request }) => ({ method: request.method, text: await request.clone().text(), bytes: (await request.arrayBuffer()).byteLength })),
+            records.map(async ({ request }: any) => ({ method: request.method, text: await request.clone().text(), bytes: (await request.arrayBuffer()).byteLength })),
           );
         } finally {
           await registration.abort();
@@ -322,6 +323,41 @@ for (const name of browsersUnderTest()) {
         assert.deepEqual({ type: entry.type, failureReason: entry.failureReason }, { type: 'backgroundfetchfail', failureReason: 'fetch-error' }, JSON.stringify(entry));
       } finally {
         await cspPage.close();
+      }
+    });
+
+    // Chromium 156 exposes the interfaces in workers but gives them no navigator.serviceWorker, so
+    // no registration to call them on: only Firefox (through bgfetch) can run these.
+    const noWorkerRegistration = name === 'chromium' && 'Chromium 156 has no navigator.serviceWorker in workers';
+
+    for (const kind of ['dedicated', 'shared'] as const) {
+      test(`a ${kind} worker fetches, lists, gets, reads and aborts through navigator.serviceWorker.ready`, { skip: noWorkerRegistration }, async () => {
+        if (kind === 'dedicated') await siteUsedApi(page);
+        const fetchId = id(`${kind}-worker-`);
+        const answer = await askWorker(page, kind, { kind: 'fetch', id: fetchId, url: '/gen/worker-slow?size=100000&seed=23&throttle=20000' });
+        assert.deepEqual(answer, {
+          exposed: true,
+          isManager: true,
+          isRegistration: true,
+          listed: true,
+          same: true,
+          recordUrls: ['/gen/worker-slow'],
+          aborted: true,
+        });
+      });
+    }
+
+    test("a worker's calls get the page's consent check: a blocked site's worker is refused", { skip: noWorkerRegistration }, async () => {
+      await siteUsedApi(page);
+      await setSitePermission(browser, server.originA, 'block');
+      try {
+        for (const kind of ['dedicated', 'shared'] as const) {
+          const answer = await askWorker(page, kind, { kind: 'fetch', id: id(`blocked-${kind}-`), url: '/gen/blocked?size=10&seed=24' });
+          assert.equal(answer.error, 'TypeError', `${kind}: ${JSON.stringify(answer)}`);
+          assert.match(answer.message, /permission/, kind);
+        }
+      } finally {
+        await allowSites(browser, [server.originA]);
       }
     });
 
