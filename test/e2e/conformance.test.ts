@@ -265,14 +265,14 @@ for (const name of browsersUnderTest()) {
           return { resolved: true };
         } catch (error: any) {
           const QuotaError = (self as any).QuotaExceededError;
-          const kind = (value: unknown) => (value === null ? 'null' : typeof value);
+          // No named helper here: tsx would wrap it in a `__name()` call the page does not have.
           return {
             name: error?.name,
             code: error?.code,
             isDOMException: error instanceof DOMException,
             isQuotaExceededError: typeof QuotaError === 'function' && error instanceof QuotaError,
-            quota: kind(error?.quota),
-            requested: kind(error?.requested),
+            quota: error?.quota === null ? 'null' : typeof error?.quota,
+            requested: error?.requested === null ? 'null' : typeof error?.requested,
             requestedValue: error?.requested,
           };
         }
