@@ -189,12 +189,12 @@ for (const name of browsersUnderTest()) {
     });
 
     test("a PUT/POST record's request keeps its body, in the page (text() and arrayBuffer())", async () => {
-      const outcome = await page.evaluate(async (fetchId) => {
+      const outcome = await page.evaluate(async (fetchId, abort) => {
         const reg = await t.reg();
         const registration = await reg.backgroundFetch.fetch(fetchId, [
           new Request('/upload/page-put', { method: 'PUT', body: 'hello from the page' }),
           // Still running when the records are read (its body comes slowly).
-          '/gen/slow-body?size=100000&seed=21&throttle=20000',
+          '/gen/slow-body?size=100000&seed=21&throttle=50000',
         ]);
         try {
           const records = await registration.matchAll();
@@ -202,9 +202,12 @@ for (const name of browsersUnderTest()) {
             records.map(async ({ request }: any) => ({ method: request.method, text: await request.clone().text(), bytes: (await request.arrayBuffer()).byteLength })),
           );
         } finally {
-          await registration.abort();
+          // Chromium 156's browser process crashed soon after aborting such a fetch (a PUT with
+          // a body, aborted while its other request ran), taking the rest of the suite with it:
+          // there it runs to its end (2 s), before the next test's fetch (Chromium runs one at a time).
+          await (abort ? registration.abort() : t.settled(registration, 30_000));
         }
-      }, id('page-body-'));
+      }, id('page-body-'), name !== 'chromium');
       assert.deepEqual(outcome, [
         { method: 'PUT', text: 'hello from the page', bytes: 19 },
         { method: 'GET', text: '', bytes: 0 },
