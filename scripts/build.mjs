@@ -16,6 +16,8 @@ for (const target of targets) {
   process.env.TARGET = target;
   await build({ root, logLevel: 'warn' });
   await standalone(target, 'src/sw/shim.ts', 'sw', 'bgfetch-sw.js');
+  // Firefox: prepended to the site's dedicated and shared worker scripts (worker-inject.ts).
+  if (target === 'firefox') await standalone(target, 'src/sw/worker-shim.ts', 'sw', 'bgfetch-worker.js');
   if (target === 'chromium') await standalone(target, 'src/content/page/page.iife.ts', 'content', 'page.js');
   await standalone(target, 'src/content/bridge.iife.ts', 'content', 'bridge.js');
   await standalone(target, 'src/content/relay.ts', 'content', 'relay.js', 'es');

@@ -8,6 +8,8 @@ bash scripts/setup.sh
 
 echo "== build"
 npm run --silent build
+echo "== size budget: page script + bridge, minified (fails when over 8192 bytes)"
+node scripts/check-sizes.mjs
 echo "== typecheck"
 npm run --silent typecheck
 echo "== web-ext lint (Firefox build): fails on any finding not allow-listed"

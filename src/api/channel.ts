@@ -40,7 +40,8 @@ export function portChannel(open: () => MessagePort | Promise<MessagePort>): Cha
         pending.delete(data.rid);
         if (data.reply.ok) entry?.[0](data.reply.value as never);
         else entry?.[1](errorFromWire(data.reply.error));
-      } else if (data.type === 'progress') {
+      } else if ('snapshot' in data) {
+        // Progress: the one other message after the ack (which bridgePort took).
         watchers.get(data.snapshot.key)?.(data.snapshot);
       }
     };
@@ -78,9 +79,10 @@ export function portChannel(open: () => MessagePort | Promise<MessagePort>): Cha
 }
 
 /** Waiting for a bridge that is there takes a few ms; longer means there is none yet. */
-const ACK_MS = 500;
 const RETRY_MS = 250;
-const GIVE_UP_MS = 15_000;
+/** Offers (one every RETRY_MS) before waking the background, and before giving up (15 s). */
+const WAKE_AT = 2;
+const GIVE_UP_AT = 60;
 
 /**
  * A port the bridge took: `offer` hands the far end of a new channel to the bridge, again and
@@ -91,34 +93,30 @@ const GIVE_UP_MS = 15_000;
 export function bridgePort(offer: (port: MessagePort) => void, wake: () => void): Promise<MessagePort> {
   return new Promise((resolve, reject) => {
     const offered: MessagePort[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let ticks = 0;
     const end = (taken?: MessagePort) => {
-      clearTimeout(timer);
-      clearTimeout(giveUp);
-      for (const port of offered) if (port !== taken) port.close();
+      clearInterval(timer);
+      for (const port of offered.splice(0)) if (port !== taken) port.close();
     };
     const tryOnce = () => {
       const { port1, port2 } = new MessageChannel();
       offered.push(port1);
       port1.onmessage = ({ data }: MessageEvent<BridgeToPage>) => {
-        if (!(data && 'type' in data && data.type === 'ack')) return;
+        if ((data as { type?: string } | null)?.type !== 'ack' || !offered.length) return;
         end(port1);
         resolve(port1);
       };
       offer(port2);
     };
-    const giveUp = setTimeout(() => {
-      end();
-      reject(new TypeError('The bgfetch extension is not reachable from this page.'));
-    }, GIVE_UP_MS);
-    const retry = () => {
-      tryOnce();
-      timer = setTimeout(retry, RETRY_MS);
-    };
     tryOnce();
-    timer = setTimeout(() => {
-      wake();
-      retry();
-    }, ACK_MS);
+    const timer = setInterval(() => {
+      if (++ticks >= GIVE_UP_AT) {
+        end();
+        reject(new TypeError('bgfetch is not reachable'));
+        return;
+      }
+      if (ticks === WAKE_AT) wake();
+      if (ticks >= WAKE_AT) tryOnce();
+    }, RETRY_MS);
   });
 }

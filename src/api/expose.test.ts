@@ -13,13 +13,13 @@ class FakeRecord {}
 describe('exposeInterfacesLazily', () => {
   let builds = 0;
   const managers = new WeakMap<object, Manager>();
-  const create = (): Parameters<typeof exposeInterfaces> => {
+  const create = () => {
     builds++;
     const managerFor = (registration: ServiceWorkerRegistration) => {
       if (!managers.has(registration)) managers.set(registration, new Manager(registration));
       return managers.get(registration);
     };
-    return [{ BackgroundFetchManager: Manager, BackgroundFetchRecord: FakeRecord }, managerFor];
+    return { interfaces: { BackgroundFetchManager: Manager, BackgroundFetchRecord: FakeRecord }, managerFor };
   };
 
   const readDescriptor = Object.getOwnPropertyDescriptor;

@@ -1,31 +1,38 @@
+export const ILLEGAL_INVOCATION = 'Illegal invocation';
+/** An event handler attribute's value: a function, or nothing. */
+export const asHandler = <T>(value: T) => (typeof value === 'function' ? value : null);
+
+// The native functions, read before the page's scripts run (and shorter to write than to repeat).
+export const { defineProperties: define, getOwnPropertyDescriptor: readDescriptor, getOwnPropertyDescriptors: readDescriptors } = Object;
+
 /** One interface object on the global, shaped as WebIDL shapes it. */
 export function exposeInterface(name: string, constructor: abstract new (...args: never[]) => unknown): void {
+  const members = readDescriptors(constructor.prototype) as PropertyDescriptorMap;
   // WebIDL attributes and operations are enumerable; class syntax makes its members not.
-  for (const member of Object.getOwnPropertyNames(constructor.prototype)) {
-    if (member !== 'constructor') Object.defineProperty(constructor.prototype, member, { enumerable: true });
-  }
-  Object.defineProperty(constructor, 'name', { value: name });
-  Object.defineProperty(constructor.prototype, Symbol.toStringTag, { value: name, configurable: true });
-  Object.defineProperty(globalThis, name, { value: constructor, writable: true, configurable: true });
+  for (const member of Object.keys(members)) members[member]!.enumerable = member !== 'constructor';
+  members[Symbol.toStringTag] = { value: name, configurable: true };
+  define(constructor.prototype, members);
+  define(constructor, { name: { value: name } });
+  define(globalThis, { [name]: { value: constructor, writable: true, configurable: true } });
 }
 
 // Puts the interfaces on the global object as WebIDL does (non-enumerable, named, tagged) and
 // `backgroundFetch` on ServiceWorkerRegistration.prototype. Used in pages and in workers.
+// Returns that attribute's getter.
 export function exposeInterfaces(
   interfaces: Record<string, abstract new (...args: never[]) => unknown>,
   managerFor: (registration: ServiceWorkerRegistration) => unknown,
-): void {
+): () => unknown {
   for (const [name, constructor] of Object.entries(interfaces)) exposeInterface(name, constructor);
   // An object literal's accessor is enumerable, configurable and named `get backgroundFetch`, as WebIDL's.
-  Object.defineProperties(
-    ServiceWorkerRegistration.prototype,
-    Object.getOwnPropertyDescriptors({
-      get backgroundFetch() {
-        if (!(this instanceof ServiceWorkerRegistration)) throw new TypeError('Illegal invocation');
-        return managerFor(this);
-      },
-    }),
-  );
+  const attribute = readDescriptors({
+    get backgroundFetch() {
+      if (!(this instanceof ServiceWorkerRegistration)) throw new TypeError(ILLEGAL_INVOCATION);
+      return managerFor(this);
+    },
+  });
+  define(ServiceWorkerRegistration.prototype, attribute);
+  return attribute.backgroundFetch.get!;
 }
 
 /**
@@ -37,15 +44,15 @@ export function exposeInterfaces(
  */
 export function exposeInterfacesLazily(
   names: readonly string[],
-  create: () => Parameters<typeof exposeInterfaces>,
+  create: () => { interfaces: Parameters<typeof exposeInterfaces>[0]; managerFor: Parameters<typeof exposeInterfaces>[1] },
 ): void {
-  let created = false;
-  const readDescriptor = Object.getOwnPropertyDescriptor;
+  let getter: (() => unknown) | undefined;
+  /** Builds (once), and gives the real `backgroundFetch` getter. */
   const createOnce = () => {
-    if (created) return;
-    created = true;
+    if (getter) return getter;
     Object.getOwnPropertyDescriptor = readDescriptor;
-    exposeInterfaces(...create());
+    const { interfaces, managerFor } = create();
+    return (getter = exposeInterfaces(interfaces, managerFor));
   };
   // Only a descriptor read could tell a stand-in from the data property WebIDL defines: such a
   // read builds first (which puts the native reader back), so it sees the real one.
@@ -59,9 +66,9 @@ export function exposeInterfacesLazily(
   const standIns: PropertyDescriptorMap = {};
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
+    // Not enumerable (the default here), as the data property will not be.
     standIns[name] = {
       configurable: true,
-      enumerable: false,
       get() {
         createOnce();
         return global[name];
@@ -73,14 +80,14 @@ export function exposeInterfacesLazily(
       },
     };
   }
-  Object.defineProperties(globalThis, standIns);
-  Object.defineProperties(ServiceWorkerRegistration.prototype, {
+  define(globalThis, standIns);
+  define(ServiceWorkerRegistration.prototype, {
     backgroundFetch: {
       configurable: true,
       enumerable: true,
-      get(this: unknown) {
-        createOnce();
-        return Reflect.get(ServiceWorkerRegistration.prototype, 'backgroundFetch', this);
+      get() {
+        // Building replaced this accessor: the real one answers (and throws on a wrong `this`).
+        return createOnce().call(this);
       },
     },
   });

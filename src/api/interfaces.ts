@@ -11,13 +11,25 @@ import type {
   SerializedRequest,
 } from '../shared/spec';
 import type { Channel } from './channel';
+import { asHandler, define, ILLEGAL_INVOCATION, readDescriptor } from './expose';
 
 /** What createInterfaces builds, by name (page.iife.ts stands in for them before they are built). */
 export const INTERFACE_NAMES = ['BackgroundFetchManager', 'BackgroundFetchRegistration', 'BackgroundFetchRecord'] as const;
 
-const illegalConstructor = () => new TypeError('Illegal constructor');
 // Nothing is built at load: every page runs this file's top level (see exposeInterfacesLazily).
-const NULL_BODY_STATUSES = [101, 103, 204, 205, 304];
+// Error messages are short: this file ships in every page (the size budget, scripts/check-sizes.mjs).
+// (1xx never reach the store: fetch() answers with the final response.)
+const NULL_BODY_STATUSES = [204, 205, 304];
+/** What a `progress` event reports a change of. */
+const PROGRESS_FIELDS = ['downloaded', 'uploaded', 'result', 'failureReason'] as const;
+/** A Request's fields as the wire carries them (SerializedRequest), headers and body aside. */
+const REQUEST_FIELDS = ['url', 'method', 'mode', 'credentials', 'cache', 'redirect', 'referrer', 'referrerPolicy', 'integrity'] as const;
+
+export const typeError = (message: string) => new TypeError(message);
+/** WebIDL: an operation called with fewer arguments than it requires throws a TypeError. */
+const needs = (args: IArguments, count: number) => {
+  if (args.length < count) throw typeError('Not enough arguments');
+};
 
 interface RegistrationInternals {
   scope: string;
@@ -43,8 +55,11 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
 
   const internalsOf = <T>(map: WeakMap<object, T>, self: object): T => {
     const internals = map.get(self);
-    if (!internals) throw new TypeError('Illegal invocation');
+    if (!internals) throw typeError(ILLEGAL_INVOCATION);
     return internals;
+  };
+  const checkToken = (token: symbol) => {
+    if (token !== TOKEN) throw typeError('Illegal constructor');
   };
 
   const registrationFor = (scope: string, state: RegistrationSnapshot): BackgroundFetchRegistration => {
@@ -65,40 +80,29 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     const previous = internals.state;
     internals.state = next;
     if (!next.recordsAvailable) channel.unwatch(next.key);
-    if (
-      previous.downloaded !== next.downloaded ||
-      previous.uploaded !== next.uploaded ||
-      previous.result !== next.result ||
-      previous.failureReason !== next.failureReason
-    ) {
-      registration.dispatchEvent(new Event('progress'));
-    }
+    if (PROGRESS_FIELDS.some((field) => previous[field] !== next[field])) registration.dispatchEvent(new Event('progress'));
   };
 
   class BackgroundFetchManager {
     // Rest parameters throughout keep `length` at what the IDL says: required arguments only.
     constructor(...[token, registration]: [symbol, ServiceWorkerRegistration]) {
-      if (token !== TOKEN) throw illegalConstructor();
+      checkToken(token);
       managerScopes.set(this, registration);
     }
 
     async fetch(id: string, requests: RequestInfo | RequestInfo[], ...[options]: [Partial<FetchOptions>?]) {
       const registration = internalsOf(managerScopes, this);
-      if (arguments.length < 2) throw new TypeError('fetch() needs an id and requests.');
+      needs(arguments, 2);
       id = toDOMString(id);
       const list = toRequestList(requests);
-      if (list.length === 0) throw new TypeError('fetch() needs at least one request.');
+      if (!list.length) throw typeError('No requests');
       // Fetch's dangling-markup check: URL parsing drops the newline, so look before it does.
       if (list.some((entry) => typeof entry === 'string' && /[\n\r\t]/.test(entry) && entry.includes('<'))) {
-        throw new TypeError('Dangling markup in a URL.');
+        throw typeError('Dangling markup');
       }
       const built = list.map((entry) => new Request(entry));
-      if (built.some((request) => request.mode === 'no-cors')) {
-        throw new TypeError('Background fetch requests cannot use the "no-cors" mode.');
-      }
-      if (!registration.active) {
-        throw new TypeError('The service worker registration has no active worker.');
-      }
+      // A "no-cors" request is refused by the engine (policy.ts), with the same TypeError.
+      if (!registration.active) throw typeError('No active worker');
       const fetchOptions = toFetchOptions(options, baseUrl());
       const outgoing = await Promise.all(built.map(toOutgoing));
       const state = await channel.call({
@@ -113,7 +117,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
 
     async get(id: string) {
       const { scope } = internalsOf(managerScopes, this);
-      if (arguments.length < 1) throw new TypeError('get() needs an id.');
+      needs(arguments, 1);
       const state = await channel.call({ type: 'get', scope, id: toDOMString(id) });
       return state ? registrationFor(scope, state) : undefined;
     }
@@ -126,7 +130,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
 
   class BackgroundFetchRegistration extends EventTarget {
     constructor(...[token, scope, state]: [symbol, string, RegistrationSnapshot]) {
-      if (token !== TOKEN) throw illegalConstructor();
+      checkToken(token);
       super();
       registrationInternals.set(this, { scope, state, onprogress: null });
     }
@@ -144,9 +148,10 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     }
     set onprogress(handler: EventListener | null) {
       const internals = internalsOf(registrationInternals, this);
-      if (internals.onprogress) this.removeEventListener('progress', internals.onprogress);
-      internals.onprogress = typeof handler === 'function' ? handler : null;
-      if (internals.onprogress) this.addEventListener('progress', internals.onprogress);
+      // A null listener is no listener to either call.
+      this.removeEventListener('progress', internals.onprogress);
+      internals.onprogress = asHandler(handler);
+      this.addEventListener('progress', internals.onprogress);
     }
 
     async abort() {
@@ -156,7 +161,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
 
     async match(request: RequestInfo, ...[options]: [Partial<CacheQueryOptions>?]) {
       internalsOf(registrationInternals, this);
-      if (arguments.length < 1) throw new TypeError('match() needs a request.');
+      needs(arguments, 1);
       const [first] = await this.matchAll(request, options);
       return first;
     }
@@ -164,7 +169,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     async matchAll(...[request, options]: [RequestInfo?, Partial<CacheQueryOptions>?]) {
       const { scope, state } = internalsOf(registrationInternals, this);
       if (!state.recordsAvailable) {
-        throw new DOMException('The records of this background fetch are no longer available.', 'InvalidStateError');
+        throw new DOMException('Records gone', 'InvalidStateError');
       }
       const records = await channel.call({
         type: 'matchAll',
@@ -186,7 +191,7 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
   const names = ['id', 'uploadTotal', 'uploaded', 'downloadTotal', 'downloaded', 'result', 'failureReason', 'recordsAvailable'] as const;
   for (const name of names satisfies readonly (keyof RegistrationSnapshot)[]) {
     // A computed accessor is named `get id` etc., as WebIDL names attribute getters.
-    stateAttributes[name] = Object.getOwnPropertyDescriptor(
+    stateAttributes[name] = readDescriptor(
       {
         get [name]() {
           return internalsOf(registrationInternals, this).state[name];
@@ -195,26 +200,27 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
       name,
     )!;
   }
-  Object.defineProperties(BackgroundFetchRegistration.prototype, stateAttributes);
+  define(BackgroundFetchRegistration.prototype, stateAttributes);
 
   class BackgroundFetchRecord {
     constructor(...[token, scope, key, info]: [symbol, string, string, RecordInfo]) {
-      if (token !== TOKEN) throw illegalConstructor();
+      checkToken(token);
       recordInternals.set(this, { scope, key, info });
     }
     get request() {
       const internals = internalsOf(recordInternals, this);
-      return (internals.request ??= deserialize(internals.info.request));
+      return (internals.request ??= deserialize(internals.info));
     }
     get responseReady() {
       const internals = recordInternals.get(this);
       // A promise attribute rejects on a wrong `this` instead of throwing (WebIDL).
-      return internals ? (internals.ready ??= readResponse(channel, internals)) : Promise.reject(new TypeError('Illegal invocation'));
+      return internals ? (internals.ready ??= readResponse(channel, internals)) : Promise.reject(typeError(ILLEGAL_INVOCATION));
     }
   }
 
   return {
-    interfaces: { BackgroundFetchManager, BackgroundFetchRegistration, BackgroundFetchRecord },
+    // By their names in INTERFACE_NAMES (shorter than writing the names again).
+    interfaces: Object.fromEntries(INTERFACE_NAMES.map((name, i) => [name, [BackgroundFetchManager, BackgroundFetchRegistration, BackgroundFetchRecord][i]!])),
     registrationFor,
     managerFor(registration: ServiceWorkerRegistration): BackgroundFetchManager {
       let manager = managers.get(registration);
@@ -237,78 +243,57 @@ function toRequestList(requests: unknown): RequestInfo[] {
 }
 
 function toFetchOptions(options: Partial<FetchOptions> | undefined | null, base: string): FetchOptions {
-  if (options !== undefined && options !== null && typeof options !== 'object') {
-    throw new TypeError('fetch() options must be an object.');
-  }
-  const icons: ImageResource[] = [...(options?.icons ?? [])].map((icon) => {
-    if (icon?.src === undefined) throw new TypeError('Each icon needs a src.');
-    const resource: ImageResource = {
+  if (options != null && typeof options != 'object') throw typeError('Bad options');
+  const icons = [...(options?.icons ?? [])].map((icon): ImageResource => {
+    if (icon?.src === undefined) throw typeError('Icon without src');
+    return {
       src: new URL(toDOMString(icon.src), base).href,
       sizes: toDOMString(icon.sizes ?? ''),
       type: toDOMString(icon.type ?? ''),
+      ...(icon.label !== undefined && { label: toDOMString(icon.label) }),
     };
-    if (icon.label !== undefined) resource.label = toDOMString(icon.label);
-    return resource;
   });
   // unsigned long long: ToNumber, truncated, wrapped; beyond what could be stored is a quota
-  // matter for the engine, so clamp instead of losing precision.
-  let downloadTotal = Math.trunc(Number(options?.downloadTotal ?? 0));
-  if (!Number.isFinite(downloadTotal)) downloadTotal = 0;
-  if (downloadTotal < 0 || downloadTotal > Number.MAX_SAFE_INTEGER) downloadTotal = Number.MAX_SAFE_INTEGER;
+  // matter for the engine, so clamp instead of losing precision (NaN and ±Infinity are 0).
+  const total = Math.trunc(Number(options?.downloadTotal ?? 0)) || 0;
+  const downloadTotal = total < 0 || total > Number.MAX_SAFE_INTEGER ? (Number.isFinite(total) ? Number.MAX_SAFE_INTEGER : 0) : total;
   return { title: toDOMString(options?.title ?? ''), icons, downloadTotal };
 }
 
 function serialize(request: Request): SerializedRequest {
-  const headers: [string, string][] = [];
-  request.headers.forEach((value, name) => headers.push([name, value]));
-  return {
-    url: request.url,
-    method: request.method,
-    headers,
-    mode: request.mode,
-    credentials: request.credentials,
-    cache: request.cache,
-    redirect: request.redirect,
-    referrer: request.referrer,
-    referrerPolicy: request.referrerPolicy,
-    integrity: request.integrity,
-  };
+  const serialized = Object.fromEntries(REQUEST_FIELDS.map((field) => [field, request[field]])) as Omit<SerializedRequest, 'headers'>;
+  return { ...serialized, headers: [...request.headers] };
 }
 
 /** Bodies are read before fetch() resolves, so uploadTotal is known (spec). */
 async function toOutgoing(request: Request): Promise<OutgoingRequest> {
-  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  const body = hasBody ? new Uint8Array(await request.arrayBuffer()) : null;
-  return { ...serialize(request), body: body?.byteLength ? body : null };
+  // A GET or HEAD request has no body: it reads as no bytes.
+  const body = new Uint8Array(await request.arrayBuffer());
+  return { ...serialize(request), body: body.byteLength ? body : null };
 }
 
-function deserialize(request: SerializedRequest): Request {
-  const init: RequestInit = { method: request.method, headers: request.headers };
+/** The record's request as the site made it, its body included (Chromium keeps it too). */
+function deserialize({ request, body }: RecordInfo): Request {
+  const init: RequestInit = { method: request.method, headers: request.headers, body };
   try {
-    return new Request(request.url, {
-      ...init,
-      mode: request.mode === 'navigate' ? 'same-origin' : request.mode,
-      credentials: request.credentials,
-      cache: request.cache,
-      redirect: request.redirect,
-      referrerPolicy: request.referrerPolicy,
-      integrity: request.integrity,
-    });
+    // Every field of the wire's request is a RequestInit member of that name (`url` is ignored).
+    return new Request(request.url, { ...request, ...init, mode: request.mode === 'navigate' ? 'same-origin' : request.mode });
   } catch {
     return new Request(request.url, init);
   }
 }
-
 async function readResponse(
   channel: Channel,
   { scope, key, info: { index } }: RecordInternals,
 ): Promise<Response> {
-  const head = await channel.call({ type: 'responseHead', scope, key, index });
+  const record = { scope, key, index };
+  const head = await channel.call({ type: 'responseHead', ...record });
   let offset = 0;
   let parts: Blob[] = [];
   let done = false;
   /** The next part's bytes, already being read while the reader takes the current ones. */
   let reading: Promise<ArrayBuffer> | undefined;
+  const readPart = () => parts.shift()?.arrayBuffer();
   // The store hands out its chunks as Blobs, many per reply. (A Response made of one Blob of
   // them streams slower in Chromium than reading each whole.)
   const body = NULL_BODY_STATUSES.includes(head.status)
@@ -316,21 +301,17 @@ async function readResponse(
     : new ReadableStream<Uint8Array>({
         async pull(controller) {
           while (!reading && !parts.length && !done) {
-            ({ parts, done } = await channel.call({ type: 'readBody', scope, key, index, offset, generation: head.generation }));
+            ({ parts, done } = await channel.call({ type: 'readBody', ...record, offset, generation: head.generation }));
             for (const part of parts) offset += part.size;
           }
-          reading ??= parts.shift()?.arrayBuffer();
+          reading ??= readPart();
           if (!reading) return controller.close();
           const bytes = await reading;
-          reading = parts.shift()?.arrayBuffer();
+          reading = readPart();
           controller.enqueue(new Uint8Array(bytes));
         },
       });
-  const response = new Response(body, { status: head.status, statusText: head.statusText, headers: head.headers });
-  // What the page's own fetch() would give; a constructed Response cannot carry them.
-  return Object.defineProperties(response, {
-    url: { value: head.url },
-    type: { value: head.type },
-    redirected: { value: head.redirected },
-  });
+  // The head is a ResponseInit (status, statusText, headers); then what the page's own fetch()
+  // would give besides, which a constructed Response cannot carry.
+  return define(new Response(body, head), { url: { value: head.url }, type: { value: head.type }, redirected: { value: head.redirected } });
 }

@@ -13,6 +13,7 @@ import { injectShimIntoServiceWorkers } from './injection/sw-inject';
 import { listenToStartNotices } from './person/start-notice';
 import { resumeAllTransfers } from './engine/transfer';
 import './person/badge';
+import { injectApiIntoWorkers } from './injection/worker-inject';
 
 const isChromium = __TARGET__ === 'chromium';
 const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;
@@ -33,6 +34,7 @@ if (!isChromium) {
   injectShimIntoServiceWorkers(
     (url) => void injectBridge(url).catch((error: unknown) => console.error('bgfetch: injecting the bridge', error)),
   );
+  injectApiIntoWorkers();
 }
 onSettled((reg) => void deliverPending(reg.origin));
 void deliverPending().catch((error: unknown) => console.error('bgfetch: event delivery', error));

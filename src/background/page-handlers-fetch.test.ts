@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import browser from 'webextension-polyfill';
 import { GLOBAL_SETTINGS_KEY } from '../shared/protocol';
-import { db } from '../shared/db';
+import { db, uploadSize } from '../shared/db';
 import { LIMITS, type SpecError } from '../shared/spec';
 import type { Caller } from './policy';
 import { endPrivateSession, PRIVATE_KEY_PREFIX, storeOf } from './state/stores';
@@ -66,11 +66,15 @@ describe('fetch()', () => {
     ]);
     expect(records.every((record) => !('body' in record.request))).toBe(true);
     const uploads = await db.uploads.where('regKey').equals(snapshot.key).sortBy('index');
-    expect(uploads.map((u) => [u.index, u.data.byteLength])).toEqual([
+    expect(uploads.map((u) => [u.index, uploadSize(u)])).toEqual([
       [1, 10],
       [2, 5],
     ]);
-    expect(new TextDecoder().decode(uploads[1]!.data)).toBe('hello');
+    // Small bodies stay inline, as small chunks do.
+    expect(new TextDecoder().decode(uploads[1]!.data as ArrayBuffer)).toBe('hello');
+    // matchAll hands each record's request body out with it (record.request keeps its body).
+    const infos = await handlers.matchAll(caller, { type: 'matchAll', scope, key: snapshot.key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } });
+    expect(await Promise.all(infos.map((info) => info.body?.text()))).toEqual([undefined, expect.any(String), 'hello', undefined]);
     await handlers.abort(caller, { type: 'abort', scope, key: snapshot.key });
   });
 

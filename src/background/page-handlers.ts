@@ -21,6 +21,8 @@ import { announceStart } from './person/start-notice';
 import { storeIcon } from './engine/icons';
 import { isPrivateKey, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './state/stores';
 import { startTransfers, stopTransfers } from './engine/transfer';
+import { chunkData } from './engine/chunks';
+import { requestBodies } from './engine/request-bodies';
 import { withoutFormatCharacters } from '../shared/text';
 import { whyNeverFits } from './engine/quota';
 import { connectAllowed, connectSourceLists, headerPolicies } from './engine/csp';
@@ -60,9 +62,10 @@ export function createPageHandlers(): PageHandlers {
       const reg = await ownRegistration(caller, scope, key);
       assertRecordsAvailable(reg);
       const records = await storeOf(key).records.where('regKey').equals(key).sortBy('index');
-      return records
-        .filter((record) => !request || requestMatches(request, record.request, options))
-        .map((record): RecordInfo => ({ index: record.index, request: record.request }));
+      const matching = records.filter((record) => !request || requestMatches(request, record.request, options));
+      // record.request keeps its body (as in Chromium): the stored upload, as a Blob.
+      const bodies = await requestBodies(key, matching);
+      return matching.map((record, i): RecordInfo => ({ index: record.index, request: record.request, ...(bodies[i] && { body: bodies[i] }) }));
     },
     // A record already in hand stays readable after records stop being available (only
     // match/matchAll check that), as long as its bytes are stored.
@@ -156,6 +159,9 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     createdAt: now,
     ...(permission === 'ask' ? { waiting: 'permission' as const } : {}),
   };
+  // Stored as chunks are (a Blob when large, never in a private window), made before the
+  // transaction: a Dexie transaction may await nothing else.
+  const uploadData = await Promise.all(bodies.map((body) => body && chunkData(body, caller.incognito)));
   let firstOfSite = false;
   // One read-write transaction: two concurrent fetch() calls with one id cannot both pass.
   await db.transaction('rw', db.registrations, db.records, db.uploads, async () => {
@@ -194,9 +200,7 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
     reg.files = countFiles(records);
     await db.registrations.add(reg);
     await db.records.bulkAdd(records);
-    const uploads = bodies.flatMap((body, index) =>
-      body ? [{ regKey: key, index, data: body.slice().buffer }] : [],
-    );
+    const uploads = uploadData.flatMap((data, index) => (data ? [{ regKey: key, index, data }] : []));
     if (uploads.length) await db.uploads.bulkAdd(uploads);
   });
   if (permission === 'allow') startTransfers(key);

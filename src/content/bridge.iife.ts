@@ -7,13 +7,11 @@
 // site's worker through the same relay, injected by the background (sw-events/delivery.ts) when it has
 // one to deliver.
 import { CONNECT_MESSAGE, RELAY_PATH } from '../shared/channels';
-import type { BridgeToPage, PageToBridge } from '../shared/protocol';
 
 // The polyfill is not needed for the one call made here and would cost every page its size.
-const runtime = () =>
-  (((globalThis as { browser?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as {
-    runtime: { getURL(path: string): string };
-  }).runtime;
+declare const browser: { runtime: { getURL(path: string): string } };
+declare const chrome: typeof browser;
+const runtime = () => (__TARGET__ === 'firefox' ? browser : chrome).runtime;
 
 let relay: Promise<typeof import('./relay')> | undefined;
 const loadRelay = () => (relay ??= import(/* @vite-ignore */ runtime().getURL(RELAY_PATH)));
@@ -22,30 +20,21 @@ const connect = (event: MessageEvent) => {
   const port = event.ports[0];
   if (event.data?.type !== CONNECT_MESSAGE || !port) return;
   event.stopImmediatePropagation();
-  const ack: BridgeToPage = { type: 'ack' };
-  port.postMessage(ack);
+  // The relay acknowledges the port once it serves it. One that cannot load (the extension was
+  // updated or removed under this page) sends no ack: the caller gives up with a TypeError
+  // (bridgePort in src/api/channel.ts) instead of waiting forever.
   loadRelay().then(
-    ({ servePage }) => servePage(port),
-    // The extension was updated or removed under this page: answer instead of leaving calls hanging.
-    (error: unknown) => {
-      port.onmessage = ({ data }: MessageEvent<PageToBridge>) => {
-        if (data && typeof data === 'object' && 'rid' in data) {
-          const reply: BridgeToPage = {
-            rid: data.rid,
-            reply: { ok: false, error: { name: 'TypeError', message: `bgfetch is not reachable: ${String(error)}` } },
-          };
-          port.postMessage(reply);
-        }
-      };
-    },
+    ({ acceptPage }) => acceptPage(port),
+    () => port.close(),
   );
 };
 
 // Injected again into a page that has it (a registered script and an on-demand injection share
 // one isolated world): one bridge answers.
-const BRIDGE_LOADED = Symbol.for('bgfetch.bridge');
-if (!(BRIDGE_LOADED in globalThis)) {
-  Object.defineProperty(globalThis, BRIDGE_LOADED, { value: true });
+// (The isolated world's global: no page sees it.)
+const world = globalThis as { bgfetchBridge?: true };
+if (!world.bgfetchBridge) {
+  world.bgfetchBridge = true;
   window.addEventListener('message', (event) => event.source === window && connect(event), true);
   // The site's service worker (running the shim) asks for a line to the extension.
   navigator.serviceWorker?.addEventListener('message', connect);

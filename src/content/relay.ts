@@ -64,6 +64,12 @@ export async function deliverToWorker({ scope, event, snapshot, token }: Deliver
   });
 }
 
+/** A port the page API (or a site's worker) handed the bridge: acknowledged, then served. */
+export function acceptPage(port: MessagePort): void {
+  post(port, { type: 'ack' });
+  servePage(port);
+}
+
 export function servePage(port: MessagePort, onShimReply?: (reply: ShimEventReply) => void): void {
   pagePorts.add(port);
   port.onmessage = ({ data }: MessageEvent<PageToBridge>) => {

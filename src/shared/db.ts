@@ -124,8 +124,14 @@ export const chunkSize = ({ data }: StoredChunk): number => (data instanceof Blo
 export interface StoredUpload {
   regKey: string;
   index: number;
-  data: ArrayBuffer;
+  /**
+   * A request's body, stored as a chunk is (src/background/chunks.ts: a Blob when large, outside
+   * private windows), so that the site reading `record.request` gets the store's own Blob.
+   */
+  data: Blob | ArrayBuffer;
 }
+
+export const uploadSize = ({ data }: StoredUpload): number => (data instanceof Blob ? data.size : data.byteLength);
 
 /** A service-worker event waiting for a window of its site, kept until a handler ran (spec: "When it settles", 2). */
 export interface StoredSwEvent {

@@ -85,6 +85,8 @@ export interface ResponseHead {
 export interface RecordInfo {
   index: number;
   request: SerializedRequest;
+  /** The request's body, when it had one: the store's Blob, read only if the site reads it. */
+  body?: Blob;
 }
 
 /**

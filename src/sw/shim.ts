@@ -11,6 +11,7 @@ import { clientChannel } from './channel';
 import { createEventInterfaces, EVENT_TYPES } from './events';
 import { dispatchOnce, indexedDbLedger, type DispatchOutcome } from './once';
 import { openWindowDuringClicks } from './open-window';
+import { relayWorkerPorts } from './worker-relay';
 
 declare const self: ServiceWorkerGlobalScope & Record<string, unknown>;
 
@@ -30,6 +31,8 @@ if (typeof ServiceWorkerGlobalScope === 'function' && !(INSTALLED in self)) {
   // Where the browser has its own API (Chromium), the opt-in import leaves it in place and only
   // dispatches the events of fetches the site made through bgfetch.
   if (!('BackgroundFetchManager' in self)) installApi(api, eventInterfaces);
+  // The site's dedicated and shared workers reach the extension through this worker (Firefox).
+  relayWorkerPorts();
 
   self.addEventListener('message', (message: ExtendableMessageEvent) => {
     const data = message.data as ShimEventMessage | undefined;

@@ -8,6 +8,7 @@ import { browsersUnderTest, launch, type BrowserName, type Launched } from '../h
 import { allowSites } from '../helpers/consent';
 import { backgroundFetchShape } from '../helpers/idl-shape';
 import { startTestServer, type TestServer } from '../helpers/site';
+import { askWorker, siteUsedApi } from '../helpers/workers';
 
 declare const idlCheck: (shape: unknown, realm: string) => Promise<string[]>;
 declare const workerIdlCheck: (shape: unknown) => Promise<string[]>;
@@ -61,5 +62,19 @@ for (const name of browsersUnderTest()) {
         await page.close();
       }
     });
+
+    for (const [kind, realm] of [['dedicated', 'DedicatedWorker'], ['shared', 'SharedWorker']] as const) {
+      test(`in a ${kind} worker, the interfaces have the shape the IDL gives them`, async () => {
+        const page = await openIdlPage();
+        try {
+          // Firefox covers a site's dedicated workers once the site used the API (worker-inject.ts).
+          if (name === 'firefox' && kind === 'dedicated') await siteUsedApi(page);
+          const answer = await askWorker(page, kind, { kind: 'idl', shape, realm });
+          assert.deepEqual(answer.problems, [], JSON.stringify(answer));
+        } finally {
+          await page.close();
+        }
+      });
+    }
   });
 }

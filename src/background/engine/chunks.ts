@@ -176,7 +176,7 @@ export const BLOB_BYTES = 1 << 20;
  * A private window's chunk stays an ArrayBuffer whatever its size: it lives in the in-memory
  * store (stores.ts) and must never become a temporary file, which `Response.blob()` makes.
  */
-function chunkData(bytes: Uint8Array, inMemory: boolean): ArrayBuffer | Blob | Promise<Blob> {
+export function chunkData(bytes: Uint8Array, inMemory: boolean): ArrayBuffer | Blob | Promise<Blob> {
   if (inMemory || bytes.byteLength < BLOB_BYTES) return bytes.slice().buffer;
   // Fetch's "extract a body" copies the bytes when the Response is constructed.
   if (__TARGET__ === 'firefox') return new Response(bytes as BodyInit).blob();

@@ -15,7 +15,7 @@
 //   with Retry-After): `waiting: 'retrying'`, retried with backoff (Retry-After when given) at most
 //   `maxRetries` times in a row without progress; any stored byte resets that count.
 // - Storage runs out: the fetch fails with quota-exceeded and its unfinished bodies are deleted.
-import type { RetryInfo, StoredRecord, StoredRegistration } from '../../shared/db';
+import { uploadSize, type RetryInfo, type StoredRecord, type StoredRegistration } from '../../shared/db';
 import { DEFAULT_GLOBAL_SETTINGS } from '../../shared/protocol';
 import { watchGlobalSettings } from '../state/settings';
 import { everyStore, onPrivateSessionEnd, storeOf } from '../state/stores';
@@ -466,7 +466,7 @@ async function transferOnce(
     }
     // Not awaited: the head joins the body's first write when that comes soon (small files).
     const headStored = offset === 0
-      ? writeHead(reg.key, index, responseHead(response, crossOrigin, credentialed, upload?.data.byteLength ?? 0))
+      ? writeHead(reg.key, index, responseHead(response, crossOrigin, credentialed, upload ? uploadSize(upload) : 0))
       : undefined;
     headStored?.catch(() => undefined);
 

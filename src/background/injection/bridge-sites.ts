@@ -11,7 +11,7 @@ import { hostPattern, registerForSites } from './registered-scripts';
 
 const SCRIPT_ID = 'bgfetch-bridge';
 /** storage.local: the host patterns the bridge is registered for, sorted. */
-const HOSTS_KEY = 'bgfetch.bridgeHosts';
+export const HOSTS_KEY = 'bgfetch.bridgeHosts';
 
 let queue: Promise<void> = Promise.resolve();
 const serially = (work: () => Promise<void>): Promise<void> =>

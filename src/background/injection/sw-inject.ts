@@ -10,12 +10,15 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 // A directive is a string statement: it ends with a semicolon or its line.
 const DIRECTIVE = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(['"])use strict\1[ \t]*(?:;|(?=\r?\n))/;
 
-let shimBytes: Promise<Uint8Array> | undefined;
-const loadShim = () =>
-  (shimBytes ??= fetch(browser.runtime.getURL(SHIM_PATH))
+/** One of the extension's scripts, as bytes to prepend. */
+export const scriptBytes = (path: string): Promise<Uint8Array> =>
+  fetch(browser.runtime.getURL(path))
     .then((response) => response.arrayBuffer())
     // The build emits it as one line: without its final newline, the site's own line numbers stay.
-    .then((buffer) => new TextEncoder().encode(new TextDecoder().decode(buffer).trimEnd())));
+    .then((buffer) => new TextEncoder().encode(new TextDecoder().decode(buffer).trimEnd()));
+
+let shimBytes: Promise<Uint8Array> | undefined;
+const loadShim = () => (shimBytes ??= scriptBytes(SHIM_PATH));
 
 /** `onWorkerScript` hears of every service-worker script on its way, with its URL. */
 export function injectShimIntoServiceWorkers(onWorkerScript: (url: string) => void): void {
@@ -75,14 +78,15 @@ export function withShim(head: Uint8Array, shim: Uint8Array): Uint8Array {
   return out;
 }
 
-function prependShim(requestId: string): void {
+/** Puts `script` (the service-worker shim unless said) in front of the response to `requestId`. */
+export function prependShim(requestId: string, script: () => Promise<Uint8Array> = loadShim): void {
   const filter = browser.webRequest.filterResponseData(requestId);
   let head: Uint8Array | null = new Uint8Array(0);
   // Events are handled in order even though the shim may still be loading.
   let queue: Promise<void> = Promise.resolve();
   const flushHead = async () => {
     if (!head) return;
-    const shim = await loadShim();
+    const shim = await script();
     filter.write(withShim(head, shim));
     head = null;
   };

@@ -7,6 +7,8 @@ import { exposeInterfacesLazily } from '../../api/expose';
 import { createInterfaces, INTERFACE_NAMES } from '../../api/interfaces';
 import { answerPermissionQueries } from './permission';
 
+const ignore = () => undefined;
+
 // Service workers (and so Background Fetch) exist only in secure contexts.
 if (typeof ServiceWorkerRegistration === 'function') {
   let channel: Channel | undefined;
@@ -14,17 +16,11 @@ if (typeof ServiceWorkerRegistration === 'function') {
     (channel ??= portChannel(() =>
       bridgePort(
         (port) => window.postMessage({ type: CONNECT_MESSAGE }, '/', [port]),
-        // The site's worker script passes the background on its way (see bridgePort).
-        () =>
-          void navigator.serviceWorker?.getRegistrations().then(
-            (registrations) => registrations.forEach((registration) => void registration.update().catch(() => undefined)),
-            () => undefined,
-          ),
+        // The site's worker script passes the background on its way (see bridgePort). Failures
+        // (no registration, an update check that fails) change nothing: ignored.
+        () => void navigator.serviceWorker?.getRegistrations().then((registrations) => registrations.map((registration) => registration.update().catch(ignore)), ignore),
       ),
     ));
-  exposeInterfacesLazily(INTERFACE_NAMES, () => {
-    const { interfaces, managerFor } = createInterfaces(line(), () => document.baseURI);
-    return [interfaces, managerFor];
-  });
+  exposeInterfacesLazily(INTERFACE_NAMES, () => createInterfaces(line(), () => document.baseURI));
   answerPermissionQueries(line);
 }
