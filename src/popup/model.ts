@@ -124,6 +124,15 @@ export const storedBytes = (reg: StoredRegistration) => {
   return reg.result === 'failure' && reg.failureReason !== 'aborted' ? reg.uploadTotal : 0;
 };
 
+const hosts = new Map<string, string>();
+
+/** An origin's host ("site001.example"), parsed once per origin (a URL costs ~20 µs in Firefox; the site filter lists every site). */
+export function hostOf(origin: string): string {
+  let host = hosts.get(origin);
+  if (host === undefined) hosts.set(origin, (host = new URL(origin).host));
+  return host;
+}
+
 /** The icon closest to `size` CSS pixels at 2x, from a fetch's `icons` (the one the background fetches and stores). */
 export function pickIcon(icons: readonly ImageResource[], base: string, size = 32): string | null {
   let best: { src: string; score: number } | null = null;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { RemovalResult } from '../../../shared/protocol';
-import { command, loadActive, loadFinished, loadSites, loadSummaries, useGlobalSettings, useLiveQuery, type ListData } from '../../data';
+import { command, loadSummaries, startListQueries, useGlobalSettings, useLiveQuery, useLiveSource, type ListData } from '../../data';
 import { formatBytes } from '../../format';
 import { msg, uiLocale } from '../../i18n';
 import { applyQuery, firstRows, groupBySite, SpeedSampler, storedBytes, type ListQuery } from '../../model';
@@ -23,8 +23,9 @@ const TICK_MS = 1000;
 export const PAGE_ROWS = 25;
 
 export function App() {
-  const active = useLiveQuery(loadActive, []);
-  const finished = useLiveQuery(loadFinished, []);
+  const sources = startListQueries();
+  const active = useLiveSource(sources.active);
+  const finished = useLiveSource(sources.finished);
   // Paused fetches of rows older than the counters: summarised by a query of their own, which
   // runs again only when their set or their records change.
   const pausedKeys = useMemo(
@@ -41,7 +42,7 @@ export function App() {
     const summaries = pausedSummaries ? new Map([...pausedSummaries, ...active.summaries]) : active.summaries;
     return { registrations: [...stillActive, ...finished], summaries };
   }, [active, finished, pausedSummaries]);
-  const sites = useLiveQuery(loadSites, []);
+  const sites = useLiveSource(sources.sites);
   const settings = useGlobalSettings();
   const [now, setNow] = useState(() => Date.now());
   const [online, setOnline] = useState(() => navigator.onLine);
