@@ -3,11 +3,10 @@ import type { SiteSettings } from '../../../shared/protocol';
 import { command, useStoredIcon } from '../../data';
 import { formatBytes } from '../../format';
 import { msg } from '../../i18n';
-import { hostOf, siteIconKeys, type SiteGroup as Group, type SpeedSampler } from '../../model';
+import { hostOf, siteIconKeys, type RecordSummary, type SiteGroup as Group, type SpeedSampler } from '../../model';
 import { RegistrationRow } from '../RegistrationRow/RegistrationRow';
 import { RowBoundary } from '../RowBoundary/RowBoundary';
 import type { Run, RunRemoval } from '../App/App';
-import type { ListData } from '../../data';
 import type { StoredRegistration } from '../../../shared/db';
 
 export interface SiteGroupProps {
@@ -17,7 +16,7 @@ export interface SiteGroupProps {
   /** Bytes stored for the site, whatever the filter shows. */
   stored: number;
   settings: SiteSettings | undefined;
-  summaries: ListData['summaries'];
+  summaries: ReadonlyMap<string, RecordSummary>;
   speeds: SpeedSampler;
   now: number;
   online: boolean;
