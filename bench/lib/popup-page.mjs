@@ -34,8 +34,12 @@ export async function renderPopupOnce(expected, timeoutMs) {
           const ms = frame.contentWindow.performance.now();
           observer.disconnect();
           clearTimeout(timer);
-          const nav = frame.contentWindow.performance.getEntriesByType('navigation')[0];
-          resolve({ ms, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN, late: false });
+          const perf = frame.contentWindow.performance;
+          const nav = perf.getEntriesByType('navigation')[0];
+          // Where the time went: the popup's own marks (src/popup: scripts evaluated, first answers, list shown).
+          const phases = {};
+          for (const name of ['script', 'active', 'settled', 'list']) phases[name] = perf.getEntriesByName(`popup:${name}`)[0]?.startTime ?? NaN;
+          resolve({ ms, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN, phases, late: false });
         });
         observer.observe(doc, { childList: true, subtree: true });
       };

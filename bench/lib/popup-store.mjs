@@ -10,6 +10,8 @@
  * site, as a person who uses the extension a lot would have them: one paused partway, one failed,
  * one aborted, the rest finished (every other one's bodies released).
  * Paused, so the engine never picks them up. Icons are data: URLs so no row waits on the network.
+ * Each row carries its file counters (`files`, src/shared/file-counts.ts) as the engine writes
+ * them since store version 3: the popup reads them instead of the records.
  */
 export async function seedRegistrations(prefix, from, to, perSite) {
   const ICON = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
@@ -36,13 +38,17 @@ export async function seedRegistrations(prefix, from, to, perSite) {
     const downloadTotal = recordCount * 20 * MB;
     const createdAt = now - i * 60_000;
     const released = result !== '' && i % 2 === 0;
+    // Paused: its first file done, the others pending; failed: its last file failed.
+    const done = result === 'success' ? recordCount : result === 'failure' ? recordCount - 1 : 1;
+    const failed = slot === 1 ? 1 : 0;
+    const files = { done, failed, started: done + failed, unknownLength: 0, expectedBytes: recordCount * 20 * MB };
     regs.put({
       key, storeId: 'default', origin, scope: `${origin}/`, id: `episode-${i}`, title: `Episode ${i} of a made-up podcast`,
       icons: [{ src: ICON, sizes: '64x64', type: 'image/png' }],
       downloadTotal, uploadTotal: 0, uploaded: 0,
       downloaded: result === 'success' ? downloadTotal : Math.floor(downloadTotal / 3),
       result, failureReason, released, recordsAvailable: result === 'success' && !released,
-      active: paused ? 1 : 0, paused, waiting: null, recordCount, createdAt, settledAt: paused ? 0 : createdAt + 30_000,
+      active: paused ? 1 : 0, paused, waiting: null, recordCount, files, createdAt, settledAt: paused ? 0 : createdAt + 30_000,
     });
     if (!paused) continue;
     for (let index = 0; index < recordCount; index++) {

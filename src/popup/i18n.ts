@@ -2,9 +2,12 @@
 // language. Formatting functions take a `Msg` so they can be tested with either language.
 import browser from 'webextension-polyfill';
 import type en from '../../_locales/en/messages.json';
+import { cachedMessages } from './message-cache';
 
 export type MessageKey = keyof typeof en;
 export type Msg = (key: MessageKey, substitutions?: string | string[]) => string;
 
-export const msg: Msg = (key, substitutions) => browser.i18n.getMessage(key, substitutions) || key;
-export const uiLocale = (): string => browser.i18n.getUILanguage() || 'en';
+export const msg: Msg = cachedMessages((key, substitutions) => browser.i18n.getMessage(key, substitutions));
+
+let locale: string | undefined;
+export const uiLocale = (): string => (locale ??= browser.i18n.getUILanguage() || 'en');

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { StoredRegistration } from '../shared/db';
 import { storedRegistration } from '../../test/unit/fixtures';
-import { SpeedSampler, applyQuery, etaSeconds, filterOf, firstRows, groupBySite, matchesQuery, pickIcon, sameRegistration, sameSummary, siteIconKeys, stateOf, storedBytes, totalOf } from './model';
+import { SpeedSampler, applyQuery, etaSeconds, filterOf, firstRows, groupBySite, matchesQuery, mergeGroups, pickIcon, sameRegistration, sameSummary, siteIconKeys, stateOf, storedBytes, totalOf } from './model';
 
 let n = 0;
 function reg(change: Partial<StoredRegistration> = {}): StoredRegistration {
@@ -86,6 +86,36 @@ describe('groupBySite', () => {
     const groups = groupBySite(many);
     expect(groups).toHaveLength(50);
     expect(groups.every((group) => group.registrations.length === 100 && group.registrations.every((r) => r.origin === group.origin))).toBe(true);
+  });
+});
+
+describe('mergeGroups', () => {
+  test('the settled and the active fetches grouped apart, merged: what grouping them together gives', () => {
+    // Distinct times (the order of equal ones is not specified); sites with only active, only
+    // settled, or both kinds of fetches.
+    const rows = Array.from({ length: 300 }, (_, i) =>
+      reg({
+        origin: `https://s${(i * 7) % 23}.example`,
+        createdAt: 1000 + ((i * 37) % 300),
+        active: i % 5 === 0 || (i % 23) === 3 ? 1 : 0,
+        result: i % 5 === 0 ? '' : 'success',
+        downloaded: i,
+      }),
+    );
+    const active = rows.filter((r) => r.active);
+    const settled = rows.filter((r) => !r.active);
+    const merged = mergeGroups(groupBySite(active), groupBySite(settled));
+    const together = groupBySite(rows);
+    const shape = (groups: ReturnType<typeof groupBySite>) =>
+      groups.map((g) => ({ origin: g.origin, keys: g.registrations.map((r) => r.key), active: g.active, finished: g.finished, stored: g.stored }));
+    expect(shape(merged)).toEqual(shape(together));
+    expect(new Set(merged.map((g) => g.active > 0 && g.finished > 0)).size).toBe(2);
+  });
+  test('a site with no active fetch keeps its settled group object', () => {
+    const settled = groupBySite([reg({ origin: 'https://a.example', active: 0, result: 'success' })]);
+    const merged = mergeGroups(groupBySite([reg({ origin: 'https://b.example' })]), settled);
+    expect(merged.map((g) => g.origin)).toEqual(['https://b.example', 'https://a.example']);
+    expect(merged[1]).toBe(settled[0]);
   });
 });
 

@@ -113,8 +113,42 @@ export function groupBySite(registrations: readonly StoredRegistration[]): SiteG
   for (const group of groups) {
     group.registrations.sort((a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt);
   }
-  const newest = (group: SiteGroup) => group.registrations[0]?.createdAt ?? 0;
+  return sortGroups(groups);
+}
+
+/** The first of a group's sorted fetches: its newest active one, else its newest. */
+const newest = (group: SiteGroup) => group.registrations[0]?.createdAt ?? 0;
+
+/** Sites with active fetches first, then by their first fetch, newest first. */
+function sortGroups(groups: SiteGroup[]): SiteGroup[] {
   return groups.sort((a, b) => Number(b.active > 0) - Number(a.active > 0) || newest(b) - newest(a));
+}
+
+/**
+ * groupBySite over both sets, from each grouped on its own: the settled fetches (a thousand) are
+ * grouped once when they change, and a progress tick regroups only the active ones. A site
+ * without active fetches keeps its settled group object (so its rows need not render again).
+ */
+export function mergeGroups(active: readonly SiteGroup[], settled: readonly SiteGroup[]): SiteGroup[] {
+  const bySite = new Map<string, SiteGroup>();
+  for (const group of settled) bySite.set(group.origin, group);
+  for (const group of active) {
+    const other = bySite.get(group.origin);
+    bySite.set(
+      group.origin,
+      other
+        ? {
+            origin: group.origin,
+            // Active ones rank first: each part is already newest first.
+            registrations: [...group.registrations, ...other.registrations],
+            active: group.active + other.active,
+            stored: group.stored + other.stored,
+            finished: group.finished + other.finished,
+          }
+        : group,
+    );
+  }
+  return sortGroups([...bySite.values()]);
 }
 
 /** The store keeps exactly the downloaded bytes (transfers count both in one transaction) and the uploads. */
@@ -123,6 +157,15 @@ export const storedBytes = (reg: StoredRegistration) => {
   if (!reg.released) return (reg.keptBytes ?? reg.downloaded) + reg.uploadTotal;
   return reg.result === 'failure' && reg.failureReason !== 'aborted' ? reg.uploadTotal : 0;
 };
+
+const hosts = new Map<string, string>();
+
+/** An origin's host ("site001.example"), parsed once per origin (a URL costs ~20 µs in Firefox; the site filter lists every site). */
+export function hostOf(origin: string): string {
+  let host = hosts.get(origin);
+  if (host === undefined) hosts.set(origin, (host = new URL(origin).host));
+  return host;
+}
 
 /** The icon closest to `size` CSS pixels at 2x, from a fetch's `icons` (the one the background fetches and stores). */
 export function pickIcon(icons: readonly ImageResource[], base: string, size = 32): string | null {

@@ -1,9 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { RemovalResult } from '../../../shared/protocol';
-import { command, loadActive, loadFinished, loadSites, loadSummaries, useGlobalSettings, useLiveQuery, type ListData } from '../../data';
+import { command, loadSummaries, startListQueries, useGlobalSettings, useLiveQuery, useLiveSource } from '../../data';
 import { formatBytes } from '../../format';
 import { msg, uiLocale } from '../../i18n';
-import { applyQuery, firstRows, groupBySite, SpeedSampler, storedBytes, type ListQuery } from '../../model';
+import { SpeedSampler, type ListQuery } from '../../model';
 import { PermissionPrompt } from '../PermissionPrompt/PermissionPrompt';
 import { SiteGroup } from '../SiteGroup/SiteGroup';
 import { SitePermissions } from '../SitePermissions/SitePermissions';
@@ -11,6 +11,7 @@ import { Toolbar } from '../Toolbar/Toolbar';
 import { ListControls } from './ListControls';
 import { UndoBar, type Undoable } from './UndoBar';
 import { onListKey } from './keyboard';
+import { useListModel } from './useListModel';
 
 /** Runs a command; its failure (or `done` note) is announced in the status line. */
 export type Run = (work: () => Promise<unknown>, done?: string) => void;
@@ -21,10 +22,17 @@ export type RunRemoval = (work: () => Promise<RemovalResult>) => void;
 const TICK_MS = 1000;
 /** Rows per page: what fits a popup a few times over, and a bounded number of Tab stops. */
 export const PAGE_ROWS = 25;
+const NO_ROWS = { get: () => undefined };
+const NO_ORIGINS: string[] = [];
+/** The list's first commit, marked for the bench (one ref for the page's life: called once). */
+const markListShown = (element: HTMLDivElement | null) => {
+  if (element && !performance.getEntriesByName('popup:list').length) performance.mark('popup:list');
+};
 
 export function App() {
-  const active = useLiveQuery(loadActive, []);
-  const finished = useLiveQuery(loadFinished, []);
+  const sources = startListQueries();
+  const active = useLiveSource(sources.active);
+  const finished = useLiveSource(sources.finished);
   // Paused fetches of rows older than the counters: summarised by a query of their own, which
   // runs again only when their set or their records change.
   const pausedKeys = useMemo(
@@ -32,16 +40,7 @@ export function App() {
     [active],
   );
   const pausedSummaries = useLiveQuery(() => loadSummaries(pausedKeys ? pausedKeys.split('\n') : []), [pausedKeys]);
-  const list = useMemo<ListData | undefined>(() => {
-    if (!active || !finished) return undefined;
-    // A fetch that just settled (or was retried) can be in both answers for a moment.
-    const settled = new Set(finished.map((reg) => reg.key));
-    const stillActive = active.registrations.filter((reg) => !settled.has(reg.key));
-    // Not waited for: a paused row needs its summary only for its file count and an unknown total.
-    const summaries = pausedSummaries ? new Map([...pausedSummaries, ...active.summaries]) : active.summaries;
-    return { registrations: [...stillActive, ...finished], summaries };
-  }, [active, finished, pausedSummaries]);
-  const sites = useLiveQuery(loadSites, []);
+  const sites = useLiveSource(sources.sites);
   const settings = useGlobalSettings();
   const [now, setNow] = useState(() => Date.now());
   const [online, setOnline] = useState(() => navigator.onLine);
@@ -92,25 +91,9 @@ export function App() {
     [run],
   );
 
-  const filtered = useMemo(
-    () => (list ? applyQuery(list.registrations, list.summaries, query) : undefined),
-    [list, query],
-  );
-  const groups = useMemo(() => (filtered ? groupBySite(filtered.registrations) : []), [filtered]);
-  const page = useMemo(() => firstRows(groups, limit), [groups, limit]);
-  const shownCount = page.reduce((sum, part) => sum + part.shown.length, 0);
-  const hidden = (filtered?.registrations.length ?? 0) - shownCount;
-  const listed = useMemo(() => list?.registrations.filter((reg) => !reg.removeAt) ?? [], [list]);
-  const storedBySite = useMemo(() => {
-    const bytes = new Map<string, number>();
-    for (const reg of listed) bytes.set(reg.origin, (bytes.get(reg.origin) ?? 0) + storedBytes(reg));
-    return bytes;
-  }, [listed]);
-  const origins = useMemo(() => [...storedBySite.keys()].sort(), [storedBySite]);
-  const running = listed.filter((reg) => reg.active && !reg.paused).length;
-  const paused = listed.filter((reg) => reg.active && reg.paused).length;
-  const settledCount = listed.filter((reg) => !reg.active).length;
-  const totalStored = [...storedBySite.values()].reduce((sum, bytes) => sum + bytes, 0);
+  const list = useListModel(active, finished, pausedSummaries, query, limit);
+  const page = list?.page ?? [];
+  const hidden = list ? list.total - list.shownCount : 0;
   const shownKeys = page.flatMap((part) => part.shown.map((reg) => reg.key));
   // One row is the list's Tab stop; arrow keys move it (keyboard.ts).
   const focusKey = current && shownKeys.includes(current) ? current : (shownKeys[0] ?? null);
@@ -123,19 +106,19 @@ export function App() {
       return next;
     });
   }, []);
-  const changeQuery = (change: Partial<ListQuery>) => {
+  const changeQuery = useCallback((change: Partial<ListQuery>) => {
     setQuery((before) => ({ ...before, ...change }));
     setLimit(PAGE_ROWS);
-  };
-  const byKey = useMemo(() => new Map(listed.map((reg) => [reg.key, reg])), [listed]);
+  }, []);
+  const byKey = list?.byKey ?? NO_ROWS;
 
   return (
     <>
-      <Toolbar running={running} paused={paused} settings={settings} run={run} />
+      <Toolbar running={list?.running ?? 0} paused={list?.paused ?? 0} settings={settings} run={run} />
       <ListControls
         query={query}
-        counts={filtered?.counts}
-        origins={origins}
+        counts={list?.counts}
+        origins={list?.origins ?? NO_ORIGINS}
         selected={[...selected].map((key) => byKey.get(key)).filter((reg) => reg !== undefined)}
         shownKeys={shownKeys}
         onQuery={changeQuery}
@@ -150,14 +133,14 @@ export function App() {
         </p>
         <PermissionPrompt registrations={active?.registrations} locale={locale} run={run} />
         {undoable && <UndoBar undoable={undoable} now={now} locale={locale} run={run} onDone={() => setUndoable(null)} />}
-        {!list || !filtered ? (
+        {!list ? (
           <p class="muted empty">{msg('loading')}</p>
-        ) : listed.length === 0 ? (
+        ) : list.listedCount === 0 ? (
           <p class="muted empty">{msg('emptyList')}</p>
-        ) : filtered.registrations.length === 0 ? (
+        ) : list.total === 0 ? (
           <p class="muted empty">{msg('noMatches')}</p>
         ) : (
-          <div class="list" data-total={filtered.registrations.length} data-shown={shownCount} aria-describedby="list-hint">
+          <div ref={markListShown} class="list" data-total={list.total} data-shown={list.shownCount} aria-describedby="list-hint">
             <p id="list-hint" class="visually-hidden">
               {msg('listHint')}
             </p>
@@ -166,7 +149,7 @@ export function App() {
                 key={group.origin}
                 group={group}
                 shown={shown}
-                stored={storedBySite.get(group.origin) ?? 0}
+                stored={list.storedBySite.get(group.origin) ?? 0}
                 settings={sites?.get(group.origin)}
                 summaries={list.summaries}
                 speeds={speeds}
@@ -190,8 +173,8 @@ export function App() {
         <SitePermissions sites={sites} settings={settings} run={run} />
       </main>
       <footer class="footer">
-        <span class="numbers">{msg('totalStorage', formatBytes(totalStored, locale))}</span>
-        {settledCount > 0 && (
+        <span class="numbers">{msg('totalStorage', formatBytes(list?.totalStored ?? 0, locale))}</span>
+        {(list?.settledCount ?? 0) > 0 && (
           <button type="button" onClick={() => runRemoval(() => command('admin.clearAll', {}))}>
             {msg('freeAll')}
           </button>

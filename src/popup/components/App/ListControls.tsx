@@ -1,7 +1,7 @@
 import type { StoredRegistration } from '../../../shared/db';
 import { command } from '../../data';
 import { msg } from '../../i18n';
-import { LIST_FILTERS, type ListFilter, type ListQuery } from '../../model';
+import { hostOf, LIST_FILTERS, type ListFilter, type ListQuery } from '../../model';
 import type { Run, RunRemoval } from './App';
 
 export interface ListControlsProps {
@@ -16,8 +16,6 @@ export interface ListControlsProps {
   runRemoval: RunRemoval;
   locale: string;
 }
-
-const hostOf = (origin: string) => new URL(origin).host;
 
 /** Search, filter by state and site, and what to do with the selected fetches. */
 export function ListControls({ query, counts, origins, selected, shownKeys, onQuery, onSelect, run, runRemoval }: ListControlsProps) {

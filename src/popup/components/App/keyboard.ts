@@ -6,7 +6,7 @@ import { command } from '../../data';
 import type { Run, RunRemoval } from './App';
 
 export interface ListKeyContext {
-  byKey: ReadonlyMap<string, StoredRegistration>;
+  byKey: { get(key: string): StoredRegistration | undefined };
   setCurrent: (key: string) => void;
   toggle: (key: string) => void;
   run: Run;

@@ -3,11 +3,10 @@ import type { SiteSettings } from '../../../shared/protocol';
 import { command, useStoredIcon } from '../../data';
 import { formatBytes } from '../../format';
 import { msg } from '../../i18n';
-import { siteIconKeys, type SiteGroup as Group, type SpeedSampler } from '../../model';
+import { hostOf, siteIconKeys, type RecordSummary, type SiteGroup as Group, type SpeedSampler } from '../../model';
 import { RegistrationRow } from '../RegistrationRow/RegistrationRow';
 import { RowBoundary } from '../RowBoundary/RowBoundary';
 import type { Run, RunRemoval } from '../App/App';
-import type { ListData } from '../../data';
 import type { StoredRegistration } from '../../../shared/db';
 
 export interface SiteGroupProps {
@@ -17,7 +16,7 @@ export interface SiteGroupProps {
   /** Bytes stored for the site, whatever the filter shows. */
   stored: number;
   settings: SiteSettings | undefined;
-  summaries: ListData['summaries'];
+  summaries: ReadonlyMap<string, RecordSummary>;
   speeds: SpeedSampler;
   now: number;
   online: boolean;
@@ -32,7 +31,7 @@ export interface SiteGroupProps {
 export function SiteGroup({ group, shown, stored, settings, summaries, speeds, now, online, locale, focusKey, selected, onToggle, run, runRemoval }: SiteGroupProps) {
   const [iconFailed, setIconFailed] = useState(false);
   const icon = useStoredIcon(siteIconKeys(group));
-  const host = new URL(group.origin).host;
+  const host = hostOf(group.origin);
   const headingId = `site-${host}`;
   const current: SiteSettings = settings ?? { origin: group.origin, blocked: false, autoSave: false, useExtension: false };
   const set = (change: Partial<Omit<SiteSettings, 'origin'>>) =>
