@@ -4,7 +4,7 @@ import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { ADMIN_CHANNEL } from '../shared/channels';
-import { db, type FileCounts, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { db, type StoredRecord, type StoredRegistration } from '../shared/db';
 import {
   GLOBAL_SETTINGS_KEY,
   globalSettingsFrom,
@@ -14,7 +14,7 @@ import {
   type Reply,
   type SiteSettings,
 } from '../shared/protocol';
-import type { RecordSummary } from './model';
+import { summaryOfCounts, type RecordSummary } from '../shared/fetch-state';
 
 export function useLiveQuery<T>(query: () => Promise<T>, deps: unknown[]): T | undefined {
   const [value, setValue] = useState<T>();
@@ -68,10 +68,7 @@ export async function loadActive(): Promise<ListData> {
   return { registrations, summaries };
 }
 
-export function summaryOfCounts(files: FileCounts | undefined): RecordSummary | undefined {
-  if (!files) return undefined;
-  return { done: files.done, started: files.started > 0, expected: files.unknownLength > 0 ? null : files.expectedBytes };
-}
+export { summaryOfCounts };
 
 /** The records of these fetches, summarised (only for rows without counters). */
 export async function loadSummaries(keys: readonly string[]): Promise<Map<string, RecordSummary>> {
