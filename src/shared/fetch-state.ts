@@ -35,6 +35,9 @@ export const isSettled = (state: FetchState): state is SettledState => (SETTLED_
 /** Transfers may move: not paused, not waiting for the person, not settled. */
 export const isMoving = (state: FetchState) => state === 'queued' || state === 'running' || state === 'offline' || state === 'retrying';
 
+/** Waiting for the person's answer, paused meanwhile or not. */
+export const isAsking = (reg: Pick<StoredRegistration, 'active' | 'waiting'>) => reg.active === 1 && reg.waiting === 'permission';
+
 /** What the records of an active fetch add to its row (only active fetches are summarised). */
 export interface RecordSummary {
   done: number;
