@@ -9,6 +9,7 @@ import { countFiles } from '../../../shared/file-counts';
 import type { DeliveryOutcome } from '../../../shared/protocol';
 import { LIMITS, SpecError, typeError, type BackgroundFetchFailureReason, type BackgroundFetchResult, type SerializedRequest } from '../../../shared/spec';
 import { withoutFormatCharacters } from '../../../shared/text';
+import { isAsking } from '../../../shared/fetch-state';
 import { announceChange } from '../changes';
 import { publishProgress } from '../progress';
 import { storeOf } from '../stores';
@@ -96,6 +97,7 @@ async function thenPublish(reg: StoredRegistration | undefined): Promise<boolean
 /** The person allowed the site: the fetch may send its requests. */
 export async function allow(regKey: string): Promise<boolean> {
   const next = await transition(regKey, 'allow', none, async (reg, db) => {
+    if (!isAsking(reg)) return undefined;
     await db.registrations.update(regKey, { waiting: null });
     return { ...reg, waiting: null };
   });

@@ -50,7 +50,9 @@ function edges<S extends string, T extends string>(via: T, from: readonly (S | '
  */
 export const REGISTRATION_EDGES: readonly Edge<LifecycleState, RegistrationTransition>[] = [
   ...edges('create', ['new'], ['queued', 'permission']),
+  // Paused while asking, it stays paused: the answer only ends the asking.
   ...edges('allow', ['permission'], ['queued']),
+  ...edges('allow', ['paused'], ['paused']),
   ...edges('pause', [...MOVING, 'permission'], ['paused']),
   ...edges('resume', ['paused'], ['queued', 'running', 'permission']),
   ...edges('waitOffline', MOVING, ['offline']),
