@@ -228,18 +228,18 @@ export async function retry(regKey: string): Promise<boolean> {
 /**
  * A queued worker event was delivered: it leaves the queue; a handler's updateUI() changes the
  * title and icons; and once a handler ran for the final event, records stop being available
- * (spec: "When it settles", 4). Resolves to whether the bodies may now be released, and the row
- * if its icons changed.
+ * (spec: "When it settles", 4). Resolves to whether that ended the records' availability, whether
+ * the bodies may now be released, and the row if its icons changed.
  */
 export async function eventHandled(
   event: StoredSwEvent,
   outcome: Exclude<DeliveryOutcome, { outcome: 'no-worker' }>,
-): Promise<{ releasable: boolean; iconChanged?: StoredRegistration }> {
+): Promise<{ ended: boolean; releasable: boolean; iconChanged?: StoredRegistration }> {
   const db = storeOf(event.regKey);
   const done = await db.transaction('rw', db.swEvents, db.registrations, async () => {
     await db.swEvents.delete(event.id);
     const reg = await db.registrations.get(event.regKey);
-    if (!reg) return { releasable: false };
+    if (!reg) return { ended: false, releasable: false };
     const change: Partial<StoredRegistration> = {};
     // A worker without the shim (Chromium without the opt-in import) ran no handler: the page
     // is the site's only reader then, so its records stay available. A final event of a fetch
@@ -254,7 +254,7 @@ export async function eventHandled(
     await db.registrations.update(event.regKey, change);
     // Released only once a handler ran: with none, the page is the site's only reader.
     const releasable = change.recordsAvailable === false && outcome.outcome === 'handled' && outcome.listened;
-    return { releasable, ...(change.icons ? { iconChanged: { ...reg, icons: change.icons } } : {}) };
+    return { ended: change.recordsAvailable === false, releasable, ...(change.icons ? { iconChanged: { ...reg, icons: change.icons } } : {}) };
   });
   announceChange(event.regKey);
   // Every live registration object of the fetch reads recordsAvailable false from now on.
