@@ -10,7 +10,7 @@ import { storeIcon } from '../engine/icons';
 import { jarOf } from '../policy';
 import { everyStore, isPrivateKey, storeOf } from '../state/stores';
 import { deliveryOutcomeFrom, type DeliverEvent, type DeliveryOutcome, type SwEventType } from '../../shared/protocol';
-import { eventHandled } from '../state/lifecycle';
+import { eventHandled, queuedEvent } from '../state/lifecycle';
 import { releaseBodies } from '../engine/disposal';
 import { hostPattern, registerForSites } from '../injection/registered-scripts';
 import { deliverThroughFrame, framesAvailable } from './frame-delivery';
@@ -96,16 +96,7 @@ async function queue(regKey: string, type: SwEventType): Promise<void> {
   const db = storeOf(regKey);
   const reg = await db.registrations.get(regKey);
   if (!reg) return;
-  await db.swEvents.put({
-    id: `${regKey}:${type}`,
-    regKey,
-    storeId: reg.storeId,
-    origin: reg.origin,
-    scope: reg.scope,
-    type,
-    createdAt: Date.now(),
-    attempts: 0,
-  });
+  await db.swEvents.put(queuedEvent(reg, type));
 }
 
 async function deliver(event: StoredSwEvent): Promise<void> {

@@ -6,14 +6,14 @@
 import type { Table } from 'dexie';
 import { RUNNING, snapshotOf, type BgFetchDb, type RetryInfo, type StoredRecord, type StoredRegistration, type StoredSwEvent, type StoredUpload } from '../../../shared/db';
 import { countFiles } from '../../../shared/file-counts';
-import type { DeliveryOutcome } from '../../../shared/protocol';
+import type { DeliveryOutcome, SwEventType } from '../../../shared/protocol';
 import { LIMITS, SpecError, typeError, type BackgroundFetchFailureReason, type BackgroundFetchResult, type SerializedRequest } from '../../../shared/spec';
 import { withoutFormatCharacters } from '../../../shared/text';
 import { isAsking } from '../../../shared/fetch-state';
 import { announceChange } from '../changes';
 import { publishProgress } from '../progress';
 import { storeOf } from '../stores';
-import { abortPendingRecords, reopenRecords } from './records';
+import { abortPendingRecords, NO_BODY, reopenRecords } from './records';
 import { lifecycleStateOf, mayLeave, type RegistrationTransition } from './transitions';
 
 /** Reads the row in a transaction over `tables` and runs `change` if `via` may leave its state. */
@@ -84,7 +84,7 @@ export function newRegistration(
 
 /** A new fetch's record: pending, nothing received. */
 export function newRecord(regKey: string, index: number, request: SerializedRequest): StoredRecord {
-  return { regKey, index, request, state: 'pending', response: null, stored: 0, validator: null, expectedLength: null, failure: '' };
+  return { regKey, index, request, state: 'pending', ...NO_BODY, failure: '' };
 }
 
 async function thenPublish(reg: StoredRegistration | undefined): Promise<boolean> {
@@ -136,6 +136,11 @@ export async function wait(regKey: string, why: 'offline' | 'retrying' | null, r
   return !!changed;
 }
 
+/** A worker event of `type` for the fetch, as it waits in the queue (one of each type per fetch). */
+export function queuedEvent(reg: StoredRegistration, type: SwEventType): StoredSwEvent {
+  return { id: `${reg.key}:${type}`, regKey: reg.key, storeId: reg.storeId, origin: reg.origin, scope: reg.scope, type, createdAt: Date.now(), attempts: 0 };
+}
+
 type SettledListener = (reg: StoredRegistration) => void;
 const settledListeners: SettledListener[] = [];
 
@@ -164,16 +169,7 @@ export async function settle(
       await db.registrations.put(next);
       if (via === 'abort') await abortPendingRecords(db, regKey);
       const type = via === 'abort' ? 'abort' : via === 'succeed' ? 'success' : 'fail';
-      await db.swEvents.put({
-        id: `${regKey}:${type}`,
-        regKey,
-        storeId: next.storeId,
-        origin: next.origin,
-        scope: next.scope,
-        type,
-        createdAt: Date.now(),
-        attempts: 0,
-      });
+      await db.swEvents.put(queuedEvent(next, type));
       return next;
     },
   );
