@@ -1,7 +1,6 @@
 // The spec's algorithms for what a page asks: fetch, get, getIds, abort, match, and reading
 // responses back. One handler per page message; the router has validated the message and
 // established the caller from the browser before any of these run.
-import { countFiles } from '../shared/file-counts';
 import type { PageReplies, PageRequestOf, PageRequestType } from '../shared/protocol';
 import {
   LIMITS,
@@ -12,15 +11,16 @@ import {
   type SerializedRequest,
 } from '../shared/spec';
 import { waitForChange } from './state/changes';
-import { chunkSize, RUNNING, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { chunkSize, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
 import { assertRequestAllowed, assertScopeOf, sendsCredentials, type Caller } from './policy';
 import { siteOf } from './site';
-import { settle } from './state/settle';
+import { createFetch, newRecord, newRegistration } from './state/lifecycle';
 import { permissionFor, permissionState } from './person/consent';
 import { announceStart } from './person/start-notice';
 import { storeIcon } from './engine/icons';
 import { isPrivateKey, PRIVATE_KEY_PREFIX, storeFor, storeOf } from './state/stores';
-import { startTransfers, stopTransfers } from './engine/transfer';
+import { startTransfers } from './engine/transfer';
+import { abortFetch } from './engine/control';
 import { chunkData } from './engine/chunks';
 import { requestBodies } from './engine/request-bodies';
 import { withoutFormatCharacters } from '../shared/text';
@@ -54,9 +54,7 @@ export function createPageHandlers(): PageHandlers {
     },
     async abort(caller, { scope, key }) {
       await ownRegistration(caller, scope, key);
-      const aborted = await settle(key, 'failure', 'aborted');
-      if (aborted) await stopTransfers(key, 'aborted');
-      return aborted;
+      return abortFetch(key);
     },
     async matchAll(caller, { scope, key, request, options }) {
       const reg = await ownRegistration(caller, scope, key);
@@ -138,71 +136,37 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   await assertQuotaFor(caller, options.downloadTotal + uploadTotal);
 
   const key = (caller.incognito ? PRIVATE_KEY_PREFIX : '') + crypto.randomUUID();
-  const db = storeFor(caller);
   const now = Date.now();
-  const reg: StoredRegistration = {
-    key,
-    storeId: caller.storeId,
-    origin: caller.origin,
-    topLevelSite: caller.topLevelSite,
-    ...(connectSrc.length ? { connectSrc } : {}),
-    scope,
-    id,
-    title: withoutFormatCharacters(options.title),
-    icons: options.icons,
-    downloadTotal: options.downloadTotal,
-    uploadTotal,
-    uploaded: 0,
-    downloaded: 0,
-    ...RUNNING,
-    recordCount: requests.length,
-    createdAt: now,
-    ...(permission === 'ask' ? { waiting: 'permission' as const } : {}),
-  };
+  const reg = newRegistration(
+    {
+      key,
+      storeId: caller.storeId,
+      origin: caller.origin,
+      topLevelSite: caller.topLevelSite,
+      ...(connectSrc.length ? { connectSrc } : {}),
+      scope,
+      id,
+      title: withoutFormatCharacters(options.title),
+      icons: options.icons,
+      downloadTotal: options.downloadTotal,
+      uploadTotal,
+      recordCount: requests.length,
+      createdAt: now,
+    },
+    permission === 'ask',
+  );
+  const records = requests.map(({ body: _body, ...serialized }, index) => newRecord(key, index, serialized));
   // Stored as chunks are (a Blob when large, never in a private window), made before the
   // transaction: a Dexie transaction may await nothing else.
   const uploadData = await Promise.all(bodies.map((body) => body && chunkData(body, caller.incognito)));
-  let firstOfSite = false;
-  // One read-write transaction: two concurrent fetch() calls with one id cannot both pass.
-  await db.transaction('rw', db.registrations, db.records, db.uploads, async () => {
-    const active = await activeRegistrations(caller, scope);
-    if (active.some((other) => other.id === id)) {
-      throw typeError(`There is already an active background fetch with the id "${id}".`);
-    }
-    const sameSiteActive = await db.registrations
-      .where('[storeId+origin]')
-      .equals([caller.storeId, caller.origin])
-      .filter((other) => other.active === 1)
-      .toArray();
-    const sameSite = sameSiteActive.length;
-    firstOfSite = sameSite === 0;
-    if (sameSite >= LIMITS.activeFetchesPerSite) {
-      throw typeError(`A site may run at most ${LIMITS.activeFetchesPerSite} background fetches at once.`);
-    }
-    const queued = sameSiteActive.reduce((sum, other) => sum + other.recordCount, 0);
-    if (queued + requests.length > LIMITS.activeRecordsPerSite) {
-      throw typeError(
-        `A site may have at most ${LIMITS.activeRecordsPerSite} requests in its active background fetches; ` +
-          `it has ${queued}, and this fetch adds ${requests.length}.`,
-      );
-    }
-    const records = requests.map(({ body: _body, ...serialized }, index): StoredRecord => ({
-        regKey: key,
-        index,
-        request: serialized,
-        state: 'pending',
-        response: null,
-        stored: 0,
-        validator: null,
-        expectedLength: null,
-        failure: '',
-      }));
-    reg.files = countFiles(records);
-    await db.registrations.add(reg);
-    await db.records.bulkAdd(records);
-    const uploads = uploadData.flatMap((data, index) => (data ? [{ regKey: key, index, data }] : []));
-    if (uploads.length) await db.uploads.bulkAdd(uploads);
-  });
+  const uploads = uploadData.flatMap((data, index) => (data ? [{ regKey: key, index, data }] : []));
+  const { firstOfSite } = await createFetch(
+    storeFor(caller),
+    reg,
+    records,
+    uploads,
+    (other) => other.id === id && other.scope === scope && partitionOf(other) === caller.topLevelSite,
+  );
   if (permission === 'allow') startTransfers(key);
   void storeIcon(reg);
   // What the person sees: the prompt (Ask), or that a site began downloading in the background.

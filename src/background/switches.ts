@@ -12,7 +12,7 @@ export interface Switches {
   keepAlive: boolean;
   /** Period of the alarm that restarts a background stopped mid-transfer. */
   wakeMinutes: number;
-  /** First retry delay; doubles per failed attempt (capped at RETRY_CAP_MS in transfer.ts). */
+  /** First retry delay; doubles per failed attempt (capped at RETRY_CAP_MS in engine/retry-policy.ts). */
   retryBaseMs: number;
   /** Failed attempts in a row (without a byte stored) before a record fails with fetch-error. */
   maxRetries: number;
@@ -22,7 +22,7 @@ export interface Switches {
   stallMs: number;
   /**
    * A connection slower than this (bytes/s, over `trickleWindowMs`) while another site waits for
-   * a connection gives its slot up and queues again; it resumes with Range (transfer.ts).
+   * a connection gives its slot up and queues again; it resumes with Range (engine/attempt.ts).
    */
   trickleFloorBytesPerSec: number;
   trickleWindowMs: number;

@@ -4,7 +4,7 @@ import { liveQuery } from 'dexie';
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { ADMIN_CHANNEL } from '../shared/channels';
-import { BgFetchDb, type FileCounts, type StoredRecord, type StoredRegistration } from '../shared/db';
+import { BgFetchDb, type StoredRecord, type StoredRegistration } from '../shared/db';
 import {
   GLOBAL_SETTINGS_KEY,
   globalSettingsFrom,
@@ -14,7 +14,7 @@ import {
   type Reply,
   type SiteSettings,
 } from '../shared/protocol';
-import type { RecordSummary } from './model';
+import { summaryOfCounts, type RecordSummary } from '../shared/fetch-state';
 
 /**
  * The popup's own connection, without Dexie's query cache: the popup never writes, so the cache's
@@ -128,10 +128,7 @@ export async function loadActive(): Promise<ListData> {
   return { registrations, summaries };
 }
 
-export function summaryOfCounts(files: FileCounts | undefined): RecordSummary | undefined {
-  if (!files) return undefined;
-  return { done: files.done, started: files.started > 0, expected: files.unknownLength > 0 ? null : files.expectedBytes };
-}
+export { summaryOfCounts };
 
 /** The records of these fetches, summarised (only for rows without counters). */
 export async function loadSummaries(keys: readonly string[]): Promise<Map<string, RecordSummary>> {

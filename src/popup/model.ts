@@ -2,39 +2,12 @@
 // Pure functions (and one small sampler) so they are tested without a browser.
 import type { StoredRegistration } from '../shared/db';
 import type { ImageResource } from '../shared/spec';
+import type { FetchState, RecordSummary } from '../shared/fetch-state';
+import { stateOf } from '../shared/fetch-state';
 
-export type RegistrationState =
-  | 'queued'
-  | 'running'
-  | 'paused'
-  | 'offline'
-  | 'retrying'
-  | 'permission'
-  | 'succeeded'
-  | 'failed'
-  | 'aborted';
-
-/** What the records of an active fetch add to its row (only active fetches are summarised). */
-export interface RecordSummary {
-  done: number;
-  /** Some request got a response or stored bytes. */
-  started: boolean;
-  /** Sum of the records' announced lengths, or null when one is unknown. */
-  expected: number | null;
-}
-
-export function stateOf(reg: StoredRegistration, summary: RecordSummary | undefined): RegistrationState {
-  if (!reg.active) {
-    if (reg.result === 'success') return 'succeeded';
-    return reg.failureReason === 'aborted' ? 'aborted' : 'failed';
-  }
-  if (reg.paused) return 'paused';
-  if (reg.waiting === 'offline') return 'offline';
-  if (reg.waiting === 'retrying') return 'retrying';
-  if (reg.waiting === 'permission') return 'permission';
-  if (reg.downloaded === 0 && !summary?.started) return 'queued';
-  return 'running';
-}
+// The states' words are shared with the background's lifecycle (src/shared/fetch-state.ts).
+export { stateOf, type RecordSummary } from '../shared/fetch-state';
+export type RegistrationState = FetchState;
 
 /** The number the progress bar fills to, or null for an indeterminate bar. */
 export function totalOf(reg: StoredRegistration, summary: RecordSummary | undefined): number | null {

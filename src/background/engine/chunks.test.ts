@@ -135,7 +135,7 @@ describe('writing bodies', () => {
     });
     const never = new AbortController().signal;
     const stored: number[] = [];
-    const result = await streamBody(key, 0, stream, 0, never, never, (n) => stored.push(n), () => undefined, true);
+    const result = await streamBody({ regKey: key, index: 0, body: stream, startOffset: 0, signal: never, cut: never, onStored: (n) => stored.push(n), onData: () => undefined, complete: true });
     expect(result).toEqual({ stored: body.length, completed: true });
     expect(stored).toEqual([CHUNK_BYTES, CHUNK_BYTES, 1000]);
     const chunks = await db.chunks.where('regKey').equals(key).sortBy('start');
@@ -160,7 +160,7 @@ describe('writing bodies', () => {
     });
     const never = new AbortController().signal;
     const stored: number[] = [];
-    await streamBody(key, 0, stream, 0, never, never, (n) => stored.push(n), () => undefined, true);
+    await streamBody({ regKey: key, index: 0, body: stream, startOffset: 0, signal: never, cut: never, onStored: (n) => stored.push(n), onData: () => undefined, complete: true });
     // The read 200 ms in stores what came so far; the next, 20 ms later, waits for the body's end.
     expect(stored).toEqual([2000, 1000]);
   });

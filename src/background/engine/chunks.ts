@@ -2,15 +2,14 @@
 // offset and the registration's `downloaded` in one transaction, reads overlapping the writes in
 // flight.
 // Writes of one fetch are batched: see `enqueue`.
-import { NO_FILES, sameCounts, withChange } from '../../shared/file-counts';
-import { snapshotOf, type StoredChunk, type StoredRecord } from '../../shared/db';
-import { isPrivateKey, storeOf } from '../state/stores';
-import type { ResponseHead } from '../../shared/spec';
-import { announceChange } from '../state/changes';
+import { isPrivateKey } from '../state/stores';
+import { BLOB_BYTES, commitWrites, sizeOf, type HeadWrite, type Write } from '../state/lifecycle/body-writes';
+import { deleteChunks, restartBody } from '../state/lifecycle';
 import { ChunkBuffer, readerOf } from './body-reader';
 import { TransferFailure } from './failure';
-import { publishProgress } from '../state/progress';
 import { forgetEstimate, isQuotaError, reserveSpace } from './quota';
+
+export { BLOB_BYTES, deleteChunks, type HeadWrite };
 
 // Each transaction costs about the same whatever it carries: 1 → 4 MiB gave +50% in Firefox,
 // 4 → 8 MiB +20% in Chromium, 8 → 16 MiB about +10% there (bench: 1 GiB 85 → 92 MiB/s, its
@@ -28,6 +27,25 @@ const FLUSH_MS = 500;
  */
 const FIRST_FLUSH_MS = 100;
 
+/** What `streamBody` reads, where it stores it, and whom it tells. */
+export interface BodyStream {
+  regKey: string;
+  index: number;
+  body: ReadableStream<Uint8Array>;
+  /** The stored offset the body continues. */
+  startOffset: number;
+  /** The fetch's own signal (abort, pause): nothing more is written once it aborted. */
+  signal: AbortSignal;
+  /** Ends the read at once when aborted (abort, pause, stall), whatever the fetch does with it. */
+  cut: AbortSignal;
+  /** Bytes the store confirmed. */
+  onStored(bytes: number): void;
+  /** Bytes read from the network. */
+  onData(bytes: number): void;
+  /** Mark the record done with the last bytes (if they make the whole body). */
+  complete: boolean;
+}
+
 /**
  * Streams `body` into the store from `startOffset`; resolves to the offset reached.
  *
@@ -36,19 +54,17 @@ const FIRST_FLUSH_MS = 100;
  * when the connection fails: a browser discards what it received but nobody read yet (Chromium's
  * network pipe), so the more has been read, the less is fetched again.
  */
-export async function streamBody(
-  regKey: string,
-  index: number,
-  body: ReadableStream<Uint8Array>,
-  startOffset: number,
-  signal: AbortSignal,
-  /** Ends the read at once when aborted (abort, pause, stall), whatever the fetch does with it. */
-  cut: AbortSignal,
-  onStored: (bytes: number) => void,
-  onData: (bytes: number) => void,
-  /** Mark the record done with the last bytes (if they make the whole body). */
-  complete: boolean,
-): Promise<{ stored: number; completed: boolean }> {
+export async function streamBody({
+  regKey,
+  index,
+  body,
+  startOffset,
+  signal,
+  cut,
+  onStored,
+  onData,
+  complete,
+}: BodyStream): Promise<{ stored: number; completed: boolean }> {
   const reader = readerOf(body);
   /** End of the bytes handed to writes so far; `stored` is what the store confirmed. */
   let scheduled = startOffset;
@@ -138,30 +154,12 @@ export async function streamBody(
   return { stored, completed };
 }
 
-/** A record's response head, written once the server answered from the body's first byte. */
-export interface HeadWrite {
-  response: ResponseHead;
-  /** Strong validator for `If-Range` when resuming, if the body can be resumed at all. */
-  validator: string | null;
-  expectedLength: number | null;
-  /** Request body bytes the server received: counted in `uploaded`, once per record. */
-  uploadBytes: number;
-}
-
-/** One change to one record: its response head, or body bytes appended at `start`. */
-type Write = { index: number } & ({ head: HeadWrite } | { start: number; data: ArrayBuffer | Blob; last: boolean });
 interface Queued {
   write: Write;
   resolve(done: boolean): void;
   reject(error: unknown): void;
 }
 
-/**
- * In Firefox, chunks from this size on are stored as Blobs, which readers get as they are (no
- * byte through the background); smaller ones stay inline in the database: a Blob each would cost
- * a thousand small files a file each (bench: 1000 × 10 KiB 0.9× → 0.75×).
- */
-export const BLOB_BYTES = 1 << 20;
 
 /**
  * What a chunk is stored as: in Firefox a Blob when large, else an ArrayBuffer; a copy of
@@ -196,7 +194,6 @@ export function chunkData(bytes: Uint8Array, inMemory: boolean): ArrayBuffer | B
  */
 let collectorHint: ArrayBuffer | undefined;
 
-const sizeOf = (data: ArrayBuffer | Blob) => (data instanceof Blob ? data.size : data.byteLength);
 /** Bounds the bytes one transaction carries when many writes wait. */
 const BATCH_BYTES = 32 << 20;
 /**
@@ -234,7 +231,7 @@ function pump(regKey: string, pipe: { queue: Queued[]; running: number }): void 
     const batch = pipe.queue.splice(0, take);
     pipe.running++;
     // Opened now, in queue order: each transaction sees what the ones before it wrote.
-    void commit(regKey, batch.map((entry) => entry.write))
+    void commitWrites(regKey, batch.map((entry) => entry.write))
       .then(
         (outcomes) =>
           batch.forEach((entry, i) => {
@@ -252,128 +249,6 @@ function pump(regKey: string, pipe: { queue: Queued[]; running: number }): void 
         else pump(regKey, pipe);
       });
   }
-}
-
-type Outcome = { done: boolean } | { error: unknown };
-
-/** Thrown inside an optimistic transaction to undo it whole (see `commit`). */
-class Refused extends Error {}
-
-const chunkRow = (regKey: string, write: Extract<Write, { data: unknown }>): StoredChunk => ({
-  regKey,
-  index: write.index,
-  start: write.start,
-  // A private window's chunks stay ArrayBuffers (see `chunkData`).
-  data:
-    write.data instanceof ArrayBuffer && write.data.byteLength >= BLOB_BYTES && !isPrivateKey(regKey)
-      ? new Blob([write.data])
-      : write.data,
-});
-const hasBytes = (write: Write): write is Extract<Write, { data: unknown }> => 'data' in write && sizeOf(write.data) > 0;
-
-/**
- * One transaction for `writes` (in order): each is checked against the stored state as the
- * writes before it left it, and applied or refused on its own; the record rows, chunks and the
- * registration's counters are written once.
- *
- * Optimistic: the chunks are handed to the database before the checks, so their bytes travel
- * while an earlier transaction still commits. A refused write (the fetch was stopped or
- * restarted meanwhile) has its row deleted again in the same transaction: no chunk lies at or
- * beyond a record's stored offset, so the row replaced nothing. Only a write behind the stored
- * offset (or two writes at one place) could have replaced stored bytes: then the transaction is
- * undone whole and the batch checked again with the bytes written after the checks.
- */
-async function commit(regKey: string, writes: Write[], optimistic = true): Promise<Outcome[]> {
-  const db = storeOf(regKey);
-  let result;
-  try {
-    result = await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
-      const early = optimistic ? writes.filter(hasBytes) : [];
-      const put = early.length ? db.chunks.bulkPut(early.map((write) => chunkRow(regKey, write))) : undefined;
-      put?.catch(() => undefined); // awaited below, or undone with the transaction
-      const indexes = [...new Set(writes.map((write) => write.index))];
-      // Requests issued together, answered in order: one round trip to the database, not two.
-      const [current, found] = await Promise.all([
-        db.registrations.get(regKey),
-        db.records.bulkGet(indexes.map((index): [string, number] => [regKey, index])),
-      ]);
-      const records = new Map(indexes.map((index, i) => [index, found[i]]));
-      // Each record as it was, for the counters' difference (src/shared/file-counts.ts).
-      const before = new Map(indexes.map((index, i) => [index, found[i] && { ...found[i] }]));
-      const changed = new Set<StoredRecord>();
-      const accepted: Write[] = [];
-      /** Rows put early for writes then refused, and whether one may have replaced stored bytes. */
-      const strays: [string, number, number][] = [];
-      let replaced = new Set(early.map((write) => `${write.index}:${write.start}`)).size !== early.length;
-      let downloaded = current?.downloaded ?? 0;
-      let uploaded = current?.uploaded ?? 0;
-      const refuse = (write: Write, record: StoredRecord | undefined, error: unknown): Outcome => {
-        if (early.includes(write as (typeof early)[number]) && 'start' in write) {
-          strays.push([regKey, write.index, write.start]);
-          if (record && write.start < record.stored) replaced = true;
-        }
-        return { error };
-      };
-      const outcomes = writes.map((write): Outcome => {
-        const record = records.get(write.index);
-        if ('head' in write) {
-          // A head for a fetch that stopped meanwhile changes nothing; its bytes will be refused.
-          if (!current?.active || !record) return { done: false };
-          const { response, validator, expectedLength, uploadBytes } = write.head;
-          Object.assign(record, { response, validator, expectedLength });
-          if (uploadBytes > 0 && !record.uploadCounted) {
-            record.uploadCounted = true;
-            uploaded = Math.min(current.uploadTotal, uploaded + uploadBytes);
-          }
-          changed.add(record);
-          return { done: false };
-        }
-        const { start, data, last } = write;
-        const size = sizeOf(data);
-        if (!current?.active || !record || record.stored !== start) {
-          return refuse(write, record, new DOMException('The fetch changed while writing', 'AbortError'));
-        }
-        if (current.downloadTotal > 0 && downloaded + size > current.downloadTotal) {
-          return refuse(
-            write,
-            record,
-            new TransferFailure(
-              'download-total-exceeded',
-              `Downloaded ${downloaded + size} bytes, more than the downloadTotal of ${current.downloadTotal}`,
-            ),
-          );
-        }
-        const end = start + size;
-        const done = last && (record.expectedLength === null || end >= record.expectedLength);
-        accepted.push(write);
-        downloaded += size;
-        record.stored = end;
-        if (done) record.state = 'done';
-        changed.add(record);
-        return { done };
-      });
-      if (strays.length && replaced) throw new Refused();
-      let files = current?.files ?? NO_FILES;
-      for (const record of changed) files = withChange(files, before.get(record.index), record);
-      const counted =
-        current && (downloaded !== current.downloaded || uploaded !== current.uploaded || !sameCounts(files, current.files));
-      const late = optimistic ? [] : accepted.filter(hasBytes).map((write) => chunkRow(regKey, write));
-      await Promise.all([
-        put,
-        strays.length ? db.chunks.bulkDelete(strays) : undefined,
-        late.length ? db.chunks.bulkAdd(late) : undefined,
-        changed.size ? db.records.bulkPut([...changed]) : undefined,
-        counted ? db.registrations.put({ ...current, downloaded, uploaded, files }) : undefined,
-      ]);
-      return { outcomes, reg: counted ? { ...current, downloaded, uploaded, files } : undefined };
-    });
-  } catch (error) {
-    if (error instanceof Refused) return commit(regKey, writes, false);
-    throw error;
-  }
-  announceChange(regKey);
-  if (result.reg) publishProgress(snapshotOf(result.reg));
-  return result.outcomes;
 }
 
 /** Stores a record's response head (see `enqueue`); resolves once it is in the store. */
@@ -398,25 +273,8 @@ async function reserveRoom(regKey: string, size: number): Promise<void> {
   }
 }
 
-export function deleteChunks(regKey: string, index: number) {
-  return storeOf(regKey).chunks.where('[regKey+index+start]').between([regKey, index, 0], [regKey, index, Infinity]).delete();
-}
-
 /** Drop a record's stored body (before a restart from zero) and un-count its bytes. */
 export async function discardBody(regKey: string, index: number): Promise<void> {
-  const db = storeOf(regKey);
-  await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
-    const record = await db.records.get([regKey, index]);
-    const reg = await db.registrations.get(regKey);
-    if (!record || !reg) return;
-    await deleteChunks(regKey, index);
-    const after: StoredRecord = { ...record, stored: 0, response: null, validator: null, expectedLength: null, generation: (record.generation ?? 0) + 1 };
-    await db.records.put(after);
-    await db.registrations.update(regKey, {
-      downloaded: Math.max(0, reg.downloaded - record.stored),
-      files: withChange(reg.files ?? NO_FILES, record, after),
-    });
-  });
+  await restartBody(regKey, index);
   forgetEstimate();
 }
-

@@ -6,15 +6,14 @@
 // Private windows ask the same, but their answers live in memory only (like their fetches,
 // stores.ts) and are forgotten when the private session ends; they never change the disk's choice.
 import type { BackgroundFetchPermissionState, PermissionAnswer, PrivateWaiting, SitePermission } from '../../shared/protocol';
-import { snapshotOf, type StoredRegistration } from '../../shared/db';
+import type { StoredRegistration } from '../../shared/db';
+import { isAsking } from '../../shared/fetch-state';
 import { announceChange, waitForChange } from '../state/changes';
 import type { Caller } from '../policy';
-import { publishProgress } from '../state/progress';
 import { readGlobalSettings } from '../state/settings';
-import { settle } from '../state/settle';
 import { siteSettings, updateSiteSettings } from '../state/sites';
 import { everyStore, isPrivateKey, onPrivateSessionEnd, PRIVATE_KEY_PREFIX, storeOf } from '../state/stores';
-import { startTransfers, stopTransfers } from '../engine/transfer';
+import { abortFetch, allowFetch } from '../engine/control';
 
 const privateChoices = new Map<string, SitePermission>();
 onPrivateSessionEnd(() => privateChoices.clear());
@@ -66,14 +65,12 @@ async function waitingOf(reg: StoredRegistration): Promise<StoredRegistration[]>
   return storeOf(reg.key)
     .registrations.where('[storeId+origin]')
     .equals([reg.storeId, reg.origin])
-    .filter((other) => other.active === 1 && other.waiting === 'permission')
+    .filter(isAsking)
     .toArray();
 }
 
 async function allow(reg: StoredRegistration): Promise<void> {
-  await storeOf(reg.key).registrations.update(reg.key, { waiting: null });
-  startTransfers(reg.key);
-  publishProgress(snapshotOf({ ...reg, waiting: null }));
+  await allowFetch(reg.key);
 }
 
 /**
@@ -82,13 +79,13 @@ async function allow(reg: StoredRegistration): Promise<void> {
  * worker gets backgroundfetchabort. Fetches started after a Block reject instead (manager.ts).
  */
 async function deny(reg: StoredRegistration): Promise<void> {
-  if (await settle(reg.key, 'failure', 'aborted')) await stopTransfers(reg.key, 'aborted');
+  await abortFetch(reg.key);
 }
 
 /** The person's answer for one waiting fetch; "always" and "block" answer for its whole site. */
 export async function answerPermission(key: string, answer: PermissionAnswer): Promise<number> {
   const reg = await storeOf(key).registrations.get(key);
-  if (!reg?.active || reg.waiting !== 'permission') return 0;
+  if (!reg || !isAsking(reg)) return 0;
   if (answer === 'once') {
     await allow(reg);
     return 1;
@@ -112,7 +109,7 @@ export async function applySiteChoice(origin: string): Promise<void> {
     const waiting = await store.registrations
       .where('origin')
       .equals(origin)
-      .filter((reg) => reg.active === 1 && reg.waiting === 'permission')
+      .filter(isAsking)
       .toArray();
     for (const reg of waiting) {
       const permission = await permissionFor(origin, isPrivateKey(reg.key));
@@ -129,7 +126,7 @@ export async function privateWaiting(): Promise<PrivateWaiting[]> {
   const waiting = await store.registrations
     .where('active')
     .equals(1)
-    .filter((reg) => reg.waiting === 'permission' && reg.key.startsWith(PRIVATE_KEY_PREFIX))
+    .filter((reg) => isAsking(reg) && reg.key.startsWith(PRIVATE_KEY_PREFIX))
     .toArray();
   return waiting.map(({ key, origin, title, downloadTotal }) => ({ key, origin, title, downloadTotal }));
 }

@@ -5,13 +5,13 @@
 // opens the popup's view, where every action is.
 import browser from 'webextension-polyfill';
 import type { StoredRegistration } from '../../shared/db';
+import { isAsking, isSettled, stateOf } from '../../shared/fetch-state';
 import { formatBytes } from '../../popup/format';
 import { answerPermission, applySiteChoice } from './consent';
-import { settle } from '../state/settle';
 import { readGlobalSettings } from '../state/settings';
 import { updateSiteSettings } from '../state/sites';
 import { storeOf } from '../state/stores';
-import { stopTransfers } from '../engine/transfer';
+import { abortFetch, pauseFetch } from '../engine/control';
 import { iconSettled, storedIconDataUrl } from '../engine/icons';
 
 export const START_NOTIFICATION_PREFIX = 'bgfetch-start:';
@@ -62,16 +62,14 @@ browser.notifications.onButtonClicked?.addListener((id, button) => {
   if (!key) return;
   void (async () => {
     const reg = await storeOf(key).registrations.get(key);
-    if (!reg?.active) return;
-    if (reg.waiting === 'permission') await answerPermission(key, button === 0 ? 'always' : 'block');
-    else if (button === 0) {
-      await storeOf(key).registrations.update(key, { paused: true });
-      await stopTransfers(key, 'paused');
-    } else {
+    if (!reg || isSettled(stateOf(reg))) return;
+    if (isAsking(reg)) await answerPermission(key, button === 0 ? 'always' : 'block');
+    else if (button === 0) await pauseFetch(key);
+    else {
       // Block site: no new fetch from it, and this one is cancelled.
       await updateSiteSettings(reg.origin, { permission: 'block' });
       await applySiteChoice(reg.origin);
-      if (await settle(key, 'failure', 'aborted')) await stopTransfers(key, 'aborted');
+      await abortFetch(key);
     }
     await browser.notifications.clear(id);
   })().catch((error: unknown) => console.error('bgfetch: notification button', error));

@@ -5,14 +5,12 @@
 // and tells the background when one of their pages loads. Other pages pay nothing.
 import browser from 'webextension-polyfill';
 import { RELAY_PATH, SITE_OPENED_PATH } from '../../shared/channels';
-import { db, snapshotOf, type StoredRegistration, type StoredSwEvent } from '../../shared/db';
+import { db, snapshotOf, type StoredSwEvent } from '../../shared/db';
 import { storeIcon } from '../engine/icons';
 import { jarOf } from '../policy';
 import { everyStore, isPrivateKey, storeOf } from '../state/stores';
 import { deliveryOutcomeFrom, type DeliverEvent, type DeliveryOutcome, type SwEventType } from '../../shared/protocol';
-import { announceChange } from '../state/changes';
-import { withoutFormatCharacters } from '../../shared/text';
-import { publishProgress } from '../state/progress';
+import { eventHandled, queuedEvent } from '../state/lifecycle';
 import { releaseBodies } from '../engine/disposal';
 import { hostPattern, registerForSites } from '../injection/registered-scripts';
 import { deliverThroughFrame, framesAvailable } from './frame-delivery';
@@ -98,16 +96,7 @@ async function queue(regKey: string, type: SwEventType): Promise<void> {
   const db = storeOf(regKey);
   const reg = await db.registrations.get(regKey);
   if (!reg) return;
-  await db.swEvents.put({
-    id: `${regKey}:${type}`,
-    regKey,
-    storeId: reg.storeId,
-    origin: reg.origin,
-    scope: reg.scope,
-    type,
-    createdAt: Date.now(),
-    attempts: 0,
-  });
+  await db.swEvents.put(queuedEvent(reg, type));
 }
 
 async function deliver(event: StoredSwEvent): Promise<void> {
@@ -193,30 +182,8 @@ async function frameFailed(event: StoredSwEvent, reason: string): Promise<void> 
 
 /** After the handlers ran: records stop being available (spec: "When it settles", 4). */
 async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome, { outcome: 'no-worker' }>): Promise<void> {
-  const db = storeOf(event.regKey);
-  let iconChanged: StoredRegistration | undefined;
-  const unavailable = await db.transaction('rw', db.swEvents, db.registrations, async () => {
-    await db.swEvents.delete(event.id);
-    const reg = await db.registrations.get(event.regKey);
-    if (!reg) return false;
-    const change: Partial<typeof reg> = {};
-    // A worker without the shim (Chromium without the opt-in import) ran no handler: the page
-    // is the site's only reader then, so its records stay available.
-    if (outcome.outcome === 'handled' && event.type !== 'click') change.recordsAvailable = false;
-    if (outcome.outcome === 'handled' && outcome.ui) {
-      if (outcome.ui.title !== undefined) change.title = withoutFormatCharacters(outcome.ui.title);
-      if (outcome.ui.icons !== undefined) change.icons = outcome.ui.icons;
-    }
-    await db.registrations.update(event.regKey, change);
-    if (change.icons) iconChanged = { ...reg, icons: change.icons };
-    // Released only once a handler ran: with none, the page is the site's only reader.
-    return change.recordsAvailable === false && outcome.outcome === 'handled' && outcome.listened;
-  });
-  announceChange(event.regKey);
+  const { releasable, iconChanged } = await eventHandled(event, outcome);
   // updateUI() gave new icons: the stored copy follows (fetched once, without cookies).
   if (iconChanged) void storeIcon(iconChanged);
-  // Every live registration object of the fetch reads recordsAvailable false from now on.
-  const reg = await db.registrations.get(event.regKey);
-  if (reg && !reg.recordsAvailable) publishProgress(snapshotOf(reg));
-  if (unavailable) await releaseBodies(event.regKey);
+  if (releasable) await releaseBodies(event.regKey);
 }
