@@ -12,7 +12,8 @@ import {
 } from '../shared/spec';
 import { waitForChange } from './state/changes';
 import { chunkSize, snapshotOf, type StoredRecord, type StoredRegistration } from '../shared/db';
-import { assertRequestAllowed, assertScopeOf, sendsCredentials, type Caller } from './policy';
+import { assertRequestAllowed, assertScopeOf, type Caller } from './policy';
+import { sendsCredentials } from './engine/cors-rules';
 import { siteOf } from './site';
 import { createFetch, newRecord, newRegistration } from './state/lifecycle';
 import { permissionFor, permissionState } from './person/consent';

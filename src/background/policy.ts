@@ -113,7 +113,3 @@ export function assertRequestAllowed(request: SerializedRequest): void {
   }
 }
 
-// The CORS rules (credentials mode, the CORS check, CORS-filtered headers) are in
-// engine/cors-rules.ts; re-exported for the importers that still name this module
-// (engine/transfer.ts, page-handlers.ts).
-export { exposedHeaders, sendsCredentials } from './engine/cors-rules';

@@ -7,7 +7,7 @@ import type { SerializedRequest } from '../../shared/spec';
 import { announceChange } from '../state/changes';
 import { recordDone, recordFailed } from '../state/lifecycle';
 import { storeOf } from '../state/stores';
-import { exposedHeaders, sendsCredentials } from '../policy';
+import { exposedHeaders, sendsCredentials } from './cors-rules';
 import { siteOf } from '../site';
 import { switches } from '../switches';
 import { discardBody, streamBody, writeHead, type HeadWrite } from './chunks';
