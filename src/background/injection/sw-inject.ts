@@ -18,7 +18,7 @@ const loadShim = () =>
     .then((buffer) => new TextEncoder().encode(new TextDecoder().decode(buffer).trimEnd())));
 
 /** `onWorkerScript` hears of every service-worker script on its way, with its URL. */
-export function injectShimIntoServiceWorkers(onWorkerScript: (url: string) => void): void {
+export function startInjectingShim(onWorkerScript: (url: string) => void): void {
   void loadShim();
   browser.webRequest.onBeforeSendHeaders.addListener(
     (details) => {

@@ -56,7 +56,7 @@ export function announceStart(reg: StoredRegistration): void {
 const keyOf = (id: string) => (id.startsWith(START_NOTIFICATION_PREFIX) ? id.slice(START_NOTIFICATION_PREFIX.length) : undefined);
 
 /** The notifications' buttons (Chromium) and clicks (Firefox); index.ts calls it once at start. */
-export function listenToStartNotices(): void {
+export function startStartNotices(): void {
 browser.notifications.onButtonClicked?.addListener((id, button) => {
   const key = keyOf(id);
   if (!key) return;
