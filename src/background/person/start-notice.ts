@@ -5,7 +5,7 @@
 // opens the popup's view, where every action is.
 import browser from 'webextension-polyfill';
 import type { StoredRegistration } from '../../shared/db';
-import { formatBytes } from '../../popup/format';
+import { formatBytes } from '../../shared/format-bytes';
 import { answerPermission, applySiteChoice } from './consent';
 import { settle } from '../state/settle';
 import { readGlobalSettings } from '../state/settings';
