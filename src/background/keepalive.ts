@@ -48,7 +48,7 @@ async function setWakeAlarm(): Promise<void> {
   const existing = await browser.alarms.get(WAKE_ALARM).catch(() => undefined);
   // Re-creating a repeating alarm on every start would push its next firing back each time.
   if (existing?.periodInMinutes === wakeMinutes) return;
-  browser.alarms.create(WAKE_ALARM, { delayInMinutes: wakeMinutes, periodInMinutes: wakeMinutes });
+  await browser.alarms.create(WAKE_ALARM, { delayInMinutes: wakeMinutes, periodInMinutes: wakeMinutes });
 }
 
 onSwitchesChanged(() => {
