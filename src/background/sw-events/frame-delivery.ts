@@ -9,7 +9,8 @@
 // outcome; the frame goes as soon as the outcome is in, or when the time is up.
 import * as v from 'valibot';
 import browser, { type Runtime } from 'webextension-polyfill';
-import { FRAME_DELIVERY_CHANNEL, FRAME_DELIVERY_MARKER, FRAME_DELIVERY_PATH, SECURE_CONTEXT_MATCHES } from '../../shared/channels';
+import { FRAME_DELIVERY_PATH } from '../../shared/built-entries';
+import { FRAME_DELIVERY_CHANNEL, FRAME_DELIVERY_MARKER, SECURE_CONTEXT_MATCHES } from '../../shared/channels';
 import { deliveryOutcomeFrom, frameDeliveryMessageSchema, type DeliverEvent, type DeliveryOutcome } from '../../shared/protocol';
 import { holdAlive } from '../keepalive';
 import { registerForSites } from '../injection/registered-scripts';
