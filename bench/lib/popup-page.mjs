@@ -34,7 +34,7 @@ export async function renderPopupOnce(expected, timeoutMs) {
           const ms = frame.contentWindow.performance.now();
           observer.disconnect();
           clearTimeout(timer);
-          const nav = frame.contentWindow.performance.getEntriesByType('navigation')[0];
+          const nav = /** @type {PerformanceNavigationTiming | undefined} */ (frame.contentWindow.performance.getEntriesByType('navigation')[0]);
           resolve({ ms, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN, late: false });
         });
         observer.observe(doc, { childList: true, subtree: true });
@@ -59,6 +59,7 @@ export async function rowCount() {
  */
 export function startWatch(title) {
   const now = () => performance.timeOrigin + performance.now();
+  /** @type {{ notices: number[], shown: unknown[], seen: Set<unknown>, row: Element | null, channel?: BroadcastChannel, observer?: MutationObserver }} */
   const w = (window.__watch = { notices: [], shown: [], seen: new Set(), row: null });
   w.channel = new BroadcastChannel('x-storagemutated-1');
   w.channel.onmessage = (event) => {
