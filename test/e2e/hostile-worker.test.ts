@@ -8,7 +8,6 @@ import type { Page } from 'puppeteer-core';
 import { browsersUnderTest, extensionPage, gotoExtensionPage, launch, type Launched, useExtensionFor } from '../helpers/browsers';
 import { openSite, openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
 import { storedRegistrations } from '../helpers/store';
-import { readStoreTables } from '../helpers/store-reader';
 
 declare const t: any;
 
@@ -36,14 +35,33 @@ const popupRows = (popup: Page) =>
 
 /** Title and icons of every stored registration, as the popup reads them. */
 async function storedUi(launched: Launched) {
-  const { registrations } = await readStoreTables(launched, ['registrations']);
-  // Typed as the schema says, but written behind the engine's back: anything may be there.
-  return registrations.map((reg: { id: string; title: unknown; icons: unknown }) => ({
-    id: reg.id,
-    titleType: typeof reg.title,
-    titleLength: typeof reg.title === 'string' ? reg.title.length : -1,
-    icons: Array.isArray(reg.icons) ? reg.icons.length : -1,
-  }));
+  const page = await extensionPage(launched);
+  try {
+    return await page.evaluate(
+      () =>
+        new Promise<{ id: string; titleType: string; titleLength: number; icons: number }[]>((resolve, reject) => {
+          const open = indexedDB.open('bgfetch');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const request = open.result.transaction('registrations').objectStore('registrations').getAll();
+            request.onsuccess = () => {
+              resolve(
+                request.result.map((reg: any) => ({
+                  id: reg.id,
+                  titleType: typeof reg.title,
+                  titleLength: typeof reg.title === 'string' ? reg.title.length : -1,
+                  icons: Array.isArray(reg.icons) ? reg.icons.length : -1,
+                })),
+              );
+              open.result.close();
+            };
+            request.onerror = () => reject(request.error);
+          };
+        }),
+    );
+  } finally {
+    await page.close();
+  }
 }
 
 /** Writes `title` into the stored registration `id` behind the engine's back (a store left by an older version). */

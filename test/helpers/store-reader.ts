@@ -30,8 +30,7 @@ export async function readTables<const T extends TableName>(page: Page, tables: 
           const idb = open.result;
           const tx = idb.transaction(names, 'readonly');
           const rows: Record<string, unknown[]> = {};
-          const onWire = (value: unknown) =>
-            value instanceof Blob ? value.size : value instanceof ArrayBuffer || ArrayBuffer.isView(value) ? value.byteLength : value;
+          // No named function in here: tsx would wrap it in a helper the page does not have.
           for (const name of names) {
             const into: unknown[] = (rows[name] = []);
             // A cursor, so bytes never pile up in the page: each row's are replaced by their length.
@@ -39,7 +38,14 @@ export async function readTables<const T extends TableName>(page: Page, tables: 
             cursor.onsuccess = () => {
               const at = cursor.result;
               if (!at) return;
-              into.push(Object.fromEntries(Object.entries(at.value as object).map(([field, value]) => [field, onWire(value)])));
+              into.push(
+                Object.fromEntries(
+                  Object.entries(at.value as object).map(([field, value]) => [
+                    field,
+                    value instanceof Blob ? value.size : value instanceof ArrayBuffer || ArrayBuffer.isView(value) ? value.byteLength : value,
+                  ]),
+                ),
+              );
               at.continue();
             };
           }
