@@ -60,10 +60,11 @@ To compare: unzip the package into a folder and run \`diff -r thatfolder dist/fi
 
 ## What the build does
 
-\`scripts/build.mjs\` runs vite (with \`vite.config.ts\`, which derives the Firefox manifest from
-\`manifest.json\` and the version from \`package.json\`) and bundles four standalone scripts:
-the service-worker shim (\`sw/bgfetch-sw.js\`), the bridge (\`content/bridge.js\`), its relay
-(\`content/relay.js\`) and \`content/site-opened.js\`. Every source is in \`src/\`; the
+\`scripts/build.mjs\` runs vite (with \`vite.config.ts\`; \`scripts/manifest.ts\` derives the Firefox
+manifest from \`manifest.json\` and the version from \`package.json\`) and bundles the standalone
+scripts \`src/shared/built-entries.ts\` lists: the service-worker shim (\`sw/bgfetch-sw.js\`), the
+bridge (\`content/bridge.js\`), its relay (\`content/relay.js\`), \`content/site-opened.js\` and
+\`content/frame-delivery.js\`. Every source is in \`src/\`; the
 libraries (preact, dexie, valibot, webextension-polyfill) come unmodified from npm.
 `;
 }

@@ -35,8 +35,9 @@ export async function renderPopupOnce(expected, timeoutMs) {
           observer.disconnect();
           clearTimeout(timer);
           const perf = frame.contentWindow.performance;
-          const nav = perf.getEntriesByType('navigation')[0];
+          const nav = /** @type {PerformanceNavigationTiming | undefined} */ (perf.getEntriesByType('navigation')[0]);
           // Where the time went: the popup's own marks (src/popup: scripts evaluated, first answers, list shown).
+          /** @type {Record<string, number>} */
           const phases = {};
           for (const name of ['script', 'active', 'settled', 'list']) phases[name] = perf.getEntriesByName(`popup:${name}`)[0]?.startTime ?? NaN;
           resolve({ ms, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN, phases, late: false });
@@ -63,6 +64,7 @@ export async function rowCount() {
  */
 export function startWatch(title) {
   const now = () => performance.timeOrigin + performance.now();
+  /** @type {{ notices: number[], shown: unknown[], seen: Set<unknown>, row: Element | null, channel?: BroadcastChannel, observer?: MutationObserver }} */
   const w = (window.__watch = { notices: [], shown: [], seen: new Set(), row: null });
   w.channel = new BroadcastChannel('x-storagemutated-1');
   w.channel.onmessage = (event) => {

@@ -14,6 +14,12 @@ export class Report {
    * higherIsBetter: ratio = bgfetch / baseline (throughput), else baseline / bgfetch (time).
    * goal: { ratio: 0.9 } (ratio >= x), { max: 8192 } (bgfetch <= x) or { maxAdded: 1 }
    * (bgfetch - baseline <= x). noRatio: the two columns are not comparable as a quotient.
+   * @param {string} browser
+   * @param {string} measure
+   * @param {string} unit
+   * @param {number[]} bg
+   * @param {number[] | null | undefined} base
+   * @param {{ higherIsBetter?: boolean, goal?: { ratio?: number, max?: number, maxAdded?: number }, goalText?: string, detail?: unknown, noRatio?: boolean }} [options]
    */
   row(browser, measure, unit, bg, base, { higherIsBetter = true, goal, goalText = '', detail, noRatio = false } = {}) {
     const b = median(bg);

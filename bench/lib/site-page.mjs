@@ -103,7 +103,7 @@ export async function pageBgProgress(id, url, timeoutMs) {
       events.push({ t: now - t0, at: performance.timeOrigin + now, downloaded: f.downloaded, settled: Boolean(f.result) });
       if (f.result) {
         clearTimeout(timer);
-        resolve();
+        resolve(undefined);
       }
     });
   });
@@ -130,7 +130,7 @@ export async function pageFetchLatency(url) {
 
 /** loadEventEnd of the current document; 0 until the load handlers returned. */
 export function loadTime() {
-  const nav = performance.getEntriesByType('navigation')[0];
+  const nav = /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]);
   return nav.loadEventEnd - nav.startTime;
 }
 
@@ -140,5 +140,5 @@ export function loadTime() {
  * event's noise.
  */
 export function firstScriptTime() {
-  return window.firstScriptAt - performance.getEntriesByType('navigation')[0].responseStart;
+  return window.firstScriptAt - /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]).responseStart;
 }

@@ -51,7 +51,7 @@ async function loadOnce(page, url) {
   return { load: NaN, firstScript };
 }
 
-const interval = ([lo, hi]) => `${fmt(lo)}…${fmt(hi)}`;
+const interval = (/** @type {number[]} */ [lo, hi]) => `${fmt(lo)}…${fmt(hi)}`;
 const yes = (b) => (b ? 'yes' : 'no');
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exposeInterfaces, exposeInterfacesLazily } from './expose';
+import { exposeInterfacesLazily } from './expose';
 
 const global = globalThis as unknown as Record<string, unknown>;
 const NAMES = ['BackgroundFetchManager', 'BackgroundFetchRecord'] as const;

@@ -1,6 +1,8 @@
 // BackgroundFetchManager, BackgroundFetchRegistration and BackgroundFetchRecord as the spec's IDL
 // shapes them. Shared by the page API and the service-worker shim: only the Channel and the base
 // URL differ. Kept small: this ships in every page.
+/* eslint-disable prefer-rest-params -- WebIDL checks the count of arguments actually passed
+   (needs(arguments, n)), and rest parameters would change each method's length. */
 import type {
   CacheQueryOptions,
   FetchOptions,

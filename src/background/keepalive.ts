@@ -8,7 +8,7 @@
 // Should the background be stopped regardless (memory pressure, a crash, a browser that ignores
 // the ping), nothing would start it again until some event arrives: a repeating alarm, set while
 // transfers run, is that event. Its listener, like the one for browser start-up, resumes every
-// active fetch (resumption itself lives in transfer.ts).
+// active fetch (resumption itself lives in transfer.ts; index.ts connects the two).
 import browser from 'webextension-polyfill';
 import { loadSwitches, onSwitchesChanged, switches } from './switches';
 
@@ -48,7 +48,7 @@ async function setWakeAlarm(): Promise<void> {
   const existing = await browser.alarms.get(WAKE_ALARM).catch(() => undefined);
   // Re-creating a repeating alarm on every start would push its next firing back each time.
   if (existing?.periodInMinutes === wakeMinutes) return;
-  browser.alarms.create(WAKE_ALARM, { delayInMinutes: wakeMinutes, periodInMinutes: wakeMinutes });
+  await browser.alarms.create(WAKE_ALARM, { delayInMinutes: wakeMinutes, periodInMinutes: wakeMinutes });
 }
 
 onSwitchesChanged(() => {
@@ -64,7 +64,7 @@ export function keepAliveHeld(): boolean {
  * Call once, synchronously, while the background script starts (an event page is only woken for
  * listeners added then): `resume` runs when the wake alarm fires and when the browser starts.
  */
-export function resumeOnWake(resume: () => void): void {
+export function startResumingOnWake(resume: () => void): void {
   browser.alarms?.onAlarm.addListener((alarm) => {
     if (alarm.name === WAKE_ALARM) resume();
   });

@@ -49,7 +49,7 @@ export interface SiteHooks {
   apiUsed(caller: Caller): void;
 }
 
-export function listen(page: PageHandlers, admin: AdminHandlers, hooks: SiteHooks): void {
+export function startRouter(page: PageHandlers, admin: AdminHandlers, hooks: SiteHooks): void {
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     if (sender.id !== browser.runtime.id || typeof message !== 'object' || message === null) return;
     const { channel, request, opaque, metaCsp } = message as { channel?: unknown; request?: unknown; opaque?: unknown; metaCsp?: unknown };

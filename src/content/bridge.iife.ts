@@ -6,7 +6,8 @@
 // page API, or the site's service worker, hands over a port. Service-worker events reach the
 // site's worker through the same relay, injected by the background (sw-events/delivery.ts) when it has
 // one to deliver.
-import { CONNECT_MESSAGE, RELAY_PATH } from '../shared/channels';
+import { RELAY_PATH } from '../shared/built-entries';
+import { CONNECT_MESSAGE } from '../shared/channels';
 
 // The polyfill is not needed for the one call made here and would cost every page its size.
 declare const browser: { runtime: { getURL(path: string): string } };

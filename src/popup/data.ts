@@ -84,7 +84,7 @@ export function useLiveQuery<T>(query: () => Promise<T>, deps: unknown[]): T | u
       error: (error: unknown) => console.error('bgfetch popup: query failed', error),
     });
     return () => subscription.unsubscribe();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `deps` are the caller's, as for useEffect itself.
   }, deps);
   return value;
 }

@@ -1,44 +1,9 @@
 // Numbers and words as the person reads them. Pure: locale and messages come in as arguments.
 import type { BackgroundFetchFailureReason } from '../shared/spec';
+import { formatBytes, numberFormat, scaled } from '../shared/format-bytes';
 import type { MessageKey, Msg } from './i18n';
 
-const UNITS = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'] as const;
-const formatters = new Map<string, Intl.NumberFormat>();
-
-function numberFormat(locale: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
-  const id = `${locale}|${JSON.stringify(options)}`;
-  let format = formatters.get(id);
-  if (!format) formatters.set(id, (format = new Intl.NumberFormat(locale, options)));
-  return format;
-}
-
-/**
- * Binary units as Firefox's and Chrome's download panels count them (1 kB = 1,024 bytes, shown
- * with the browser's own unit names), one fixed decimal above bytes so widths stay put.
- */
-function scaled(bytes: number): { value: number; unit: (typeof UNITS)[number] } {
-  let value = Math.max(0, Number.isFinite(bytes) ? bytes : 0);
-  let unit = 0;
-  // 1,023.96 would round up to "1,024.0 kB", and 1,000–1,023 reads badly: switch unit at 1,000.
-  while (value >= 999.95 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return { value, unit: UNITS[unit]! };
-}
-
-export function formatBytes(bytes: number, locale: string): string {
-  const { value, unit } = scaled(bytes);
-  const digits = unit === 'byte' ? 0 : 1;
-  return numberFormat(locale, {
-    style: 'unit',
-    unit,
-    // The short form of "byte" has no plural ("9 byte"); the long one does ("9 bytes", "9 Byte").
-    unitDisplay: unit === 'byte' ? 'long' : 'short',
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  }).format(value);
-}
+export { formatBytes };
 
 export function formatSpeed(bytesPerSecond: number, locale: string): string {
   const { value, unit } = scaled(bytesPerSecond);

@@ -1,7 +1,6 @@
 // What the list shows, derived from the store's rows: state, totals, speed, grouping by site.
 // Pure functions (and one small sampler) so they are tested without a browser.
 import type { StoredRegistration } from '../shared/db';
-import type { ImageResource } from '../shared/spec';
 import type { FetchState, RecordSummary } from '../shared/fetch-state';
 import { stateOf } from '../shared/fetch-state';
 
@@ -140,27 +139,7 @@ export function hostOf(origin: string): string {
   return host;
 }
 
-/** The icon closest to `size` CSS pixels at 2x, from a fetch's `icons` (the one the background fetches and stores). */
-export function pickIcon(icons: readonly ImageResource[], base: string, size = 32): string | null {
-  let best: { src: string; score: number } | null = null;
-  for (const icon of icons) {
-    const sizes = icon.sizes
-      .split(/\s+/)
-      .map((entry) => (entry.toLowerCase() === 'any' ? Infinity : Number(entry.split(/x/i)[0])))
-      .filter((n) => n > 0);
-    const px = sizes.length ? Math.max(...sizes) : size;
-    const score = px >= size * 2 ? px - size * 2 : (size * 2 - px) * 4;
-    let src: string;
-    try {
-      src = new URL(icon.src, base).href;
-    } catch {
-      continue;
-    }
-    if (!/^(https?|data):/.test(src)) continue;
-    if (!best || score < best.score) best = { src, score };
-  }
-  return best?.src ?? null;
-}
+export { pickIcon } from '../shared/pick-icon';
 
 /**
  * The fetches whose stored icon can stand for the site (the first that has one): its newest few.

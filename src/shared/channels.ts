@@ -1,18 +1,9 @@
 // Names of the message channels between contexts. Apart from protocol.ts so that the scripts
-// injected into every page can use them without pulling in the schemas.
+// injected into every page can use them without pulling in the schemas. (The built scripts'
+// paths are in built-entries.ts.)
 
 /** The first message on `window`: the page API handing its MessagePort to the bridge. */
 export const CONNECT_MESSAGE = 'bgfetch:connect';
-/**
- * The bridge's relay (src/content/relay.ts), built to this path and loaded by the bridge with
- * import() on first use; a web-accessible resource, as dynamic imports from content scripts need.
- */
-export const RELAY_PATH = 'content/relay.js';
-/**
- * The bridge (src/content/bridge.iife.ts), built to this path and registered at run time for the
- * sites that need it (src/background/injection/bridge-sites.ts, chromium-pages.ts).
- */
-export const BRIDGE_SCRIPT_PATH = 'content/bridge.js';
 /** runtime.sendMessage envelopes: `{ channel, request }`. */
 export const PAGE_CHANNEL = 'bgfetch:page';
 export const ADMIN_CHANNEL = 'bgfetch:admin';
@@ -30,8 +21,6 @@ export const OFFSCREEN_CHANNEL = 'bgfetch:offscreen';
  * sites with service-worker events waiting: a page of this (sender's) site loaded.
  */
 export const SITE_OPENED_CHANNEL = 'bgfetch:site-opened';
-/** That script, built at this path (scripts/build.mjs). */
-export const SITE_OPENED_PATH = 'content/site-opened.js';
 /**
  * The pages where Background Fetch can exist: it needs a service worker, and so a secure context
  * (https, or http to this machine). The page API goes to these pages only: on any other it would
@@ -48,7 +37,5 @@ export const TEST_SWITCHES_KEY = 'bgfetch.testSwitches';
  * `{ channel, request: { type: 'done', outcome } }` reports what the worker did.
  */
 export const FRAME_DELIVERY_CHANNEL = 'bgfetch:frame-delivery';
-/** That script, built at this path (scripts/build.mjs). */
-export const FRAME_DELIVERY_PATH = 'content/frame-delivery.js';
 /** The frame's URL holds this marker and a random token; the script is registered for such URLs only. */
 export const FRAME_DELIVERY_MARKER = 'bgfetch-event-';

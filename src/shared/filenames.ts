@@ -25,7 +25,7 @@ export function safeSegment(raw: string, fallback = 'download'): string {
 
 /** The last path segment of a URL, decoded: `/media/ep%201.mp3?x=1` → `ep 1.mp3`. */
 export function fileNameFromUrl(url: string): string {
-  let name = '';
+  let name: string;
   try {
     const { pathname, hostname } = new URL(url);
     const last = pathname.split('/').filter(Boolean).at(-1) ?? '';

@@ -160,7 +160,7 @@ export const pagePortMessageSchema = v.variant('type', [
   v.strictObject({ type: v.literal('unwatch'), key: fetchKey }),
 ]);
 
-/** Per-site choices the person makes in the popup. */
+/** Per-site choices the person makes in the popup (schema: siteSettingsSchema). */
 export interface SiteSettings {
   origin: string;
   /** Kept for rows written before `permission`: true reads as 'block'. */
@@ -172,12 +172,29 @@ export interface SiteSettings {
   useExtension: boolean;
 }
 
+/** What the person may choose per site; `origin` names the site. */
+const siteChoiceEntries = {
+  blocked: v.boolean(),
+  permission: v.optional(sitePermission),
+  autoSave: v.boolean(),
+  useExtension: v.boolean(),
+};
+export const siteSettingsSchema = v.object({ origin: v.string(), ...siteChoiceEntries });
+
+/** The bounds of the numeric global settings: the schema checks them, the popup's inputs show them. */
+export const GLOBAL_SETTING_BOUNDS = {
+  concurrency: { min: 1, max: 32 },
+  siteSharePercent: { min: 1, max: 100 },
+  storageCapBytes: { min: 1 << 20, max: Number.MAX_SAFE_INTEGER },
+} as const;
+const bounded = ({ min, max }: { min: number; max: number }) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+
 /** What each global setting may be (GlobalSettings). */
 const globalSettingsEntries = {
-  concurrency: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(32)),
+  concurrency: bounded(GLOBAL_SETTING_BOUNDS.concurrency),
   notifications: v.boolean(),
-  siteSharePercent: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)),
-  storageCapBytes: v.nullable(v.pipe(v.number(), v.integer(), v.minValue(1 << 20), v.maxValue(Number.MAX_SAFE_INTEGER))),
+  siteSharePercent: bounded(GLOBAL_SETTING_BOUNDS.siteSharePercent),
+  storageCapBytes: v.nullable(bounded(GLOBAL_SETTING_BOUNDS.storageCapBytes)),
   defaultPermission: sitePermission,
   startNotifications: v.boolean(),
 };
@@ -198,9 +215,7 @@ export const adminRequestSchema = v.variant('type', [
   v.strictObject({
     type: v.literal('admin.setSite'),
     origin: text(LIMITS.urlLength),
-    settings: v.partial(
-      v.strictObject({ blocked: v.boolean(), autoSave: v.boolean(), useExtension: v.boolean(), permission: sitePermission }),
-    ),
+    settings: v.partial(v.strictObject(siteChoiceEntries)),
   }),
   /** A private window's popup: the fetches of the private session waiting for the person (memory only). */
   v.strictObject({ type: v.literal('admin.privateWaiting') }),
@@ -296,7 +311,7 @@ export interface AdminReplies {
   'admin.privateWaiting': PrivateWaiting[];
 }
 
-/** Choices that apply to every site, kept in `browser.storage.local` under GLOBAL_SETTINGS_KEY. */
+/** Choices that apply to every site, kept in `browser.storage.local` under GLOBAL_SETTINGS_KEY (schema: globalSettingsEntries). */
 export interface GlobalSettings {
   /** Most simultaneous connections over all fetches. */
   concurrency: number;
@@ -333,6 +348,13 @@ export function globalSettingsFrom(stored: unknown): GlobalSettings {
   );
   return { ...DEFAULT_GLOBAL_SETTINGS, ...(partial.success ? partial.output : {}) };
 }
+
+// Compile-time check that the settings' schemas describe their types (the types keep the comments).
+const settingsSchemasMatchTypes: [
+  Same<v.InferOutput<typeof siteSettingsSchema>, SiteSettings>,
+  Same<v.InferOutput<ReturnType<typeof v.object<typeof globalSettingsEntries>>>, GlobalSettings>,
+] = [true, true];
+void settingsSchemasMatchTypes;
 
 /**
  * Inside a page: the MAIN-world API and the ISOLATED-world bridge talk over a MessagePort the

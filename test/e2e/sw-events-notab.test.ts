@@ -12,6 +12,7 @@ import { generatedSha256 } from '../server/server.mjs';
 import { admin, browsersUnderTest, extensionPage, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
 import { registrationKey, storedRegistrations } from '../helpers/store';
+import { readStoreTables } from '../helpers/store-reader';
 import { inExtensionPage, setEngineSwitches } from '../helpers/engine';
 
 declare const t: any;
@@ -29,27 +30,8 @@ interface Dispatch {
 }
 
 /** The events still queued in the extension's store, read from one of its pages (no tab of the site). */
-async function queuedEvents(launched: Launched): Promise<{ id: string; attempts: number; lastFailure?: { reason: string } }[]> {
-  const page = await extensionPage(launched);
-  try {
-    return await page.evaluate(
-      () =>
-        new Promise<any[]>((resolve, reject) => {
-          const open = indexedDB.open('bgfetch');
-          open.onerror = () => reject(open.error);
-          open.onsuccess = () => {
-            const request = open.result.transaction('swEvents').objectStore('swEvents').getAll();
-            request.onsuccess = () => {
-              resolve(request.result);
-              open.result.close();
-            };
-            request.onerror = () => reject(request.error);
-          };
-        }),
-    );
-  } finally {
-    await page.close();
-  }
+async function queuedEvents(launched: Launched) {
+  return (await readStoreTables(launched, ['swEvents'])).swEvents;
 }
 
 /** The fetch settled (its event is queued in the same transaction) and no event of it waits any more. */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Extension from 'webextension-polyfill';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { GECKO_ID } from '../../scripts/manifest';
 
 export type BrowserName = 'firefox' | 'chromium';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,7 +16,6 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * running browser, whose event page reloads them on every restart).
  */
 const DIST = process.env.BGFETCH_DIST ?? path.join(ROOT, 'dist');
-const GECKO_ID = 'bgfetch@bgfetch.dev';
 /** Fixed so tests know the moz-extension:// origin before the add-on installs. */
 const FIREFOX_EXTENSION_UUID = '6c1d5b0e-5a57-4f0f-9f43-1b1e6b7d2a11';
 

@@ -4,6 +4,7 @@
 import type { Page } from 'puppeteer-core';
 import type Extension from 'webextension-polyfill';
 import { extensionPage, type Launched } from './browsers';
+import { readTables } from './store-reader';
 import type { LogRecord } from './site';
 
 import { TEST_SWITCHES_KEY } from '../../src/shared/channels';
@@ -55,55 +56,31 @@ export interface StoreView {
 
 /** One consistent read of registrations, records and chunk sizes (never the chunk bytes). */
 export async function readStore(launched: Launched, page?: Page): Promise<StoreView> {
-  const read = (p: Page) =>
-    p.evaluate(
-      () =>
-        new Promise<StoreView>((resolve, reject) => {
-          const open = indexedDB.open('bgfetch');
-          open.onerror = () => reject(open.error);
-          open.onsuccess = () => {
-            const idb = open.result;
-            const tx = idb.transaction(['registrations', 'records', 'chunks']);
-            const view: StoreView = { registrations: [], records: [], chunks: {} };
-            const regs = tx.objectStore('registrations').getAll();
-            regs.onsuccess = () => {
-              view.registrations = regs.result.map((r) => ({
-                key: r.key,
-                id: r.id,
-                origin: r.origin,
-                active: r.active,
-                result: r.result,
-                failureReason: r.failureReason,
-                downloaded: r.downloaded,
-                uploaded: r.uploaded,
-                uploadTotal: r.uploadTotal,
-                waiting: r.waiting ?? null,
-              }));
-            };
-            const recs = tx.objectStore('records').getAll();
-            recs.onsuccess = () => {
-              view.records = recs.result.map((r) => ({ regKey: r.regKey, index: r.index, state: r.state, stored: r.stored, failure: r.failure }));
-            };
-            // A cursor over the chunks, reading only sizes (the cursor value is the chunk, but
-            // nothing is kept).
-            const cursor = tx.objectStore('chunks').openCursor();
-            cursor.onsuccess = () => {
-              const c = cursor.result;
-              if (!c) return;
-              const entry = (view.chunks[c.value.regKey] ??= { count: 0, bytes: 0 });
-              entry.count++;
-              // A Blob (or an ArrayBuffer in stores written before chunks were Blobs).
-              entry.bytes += c.value.data.size ?? c.value.data.byteLength;
-              c.continue();
-            };
-            tx.oncomplete = () => {
-              idb.close();
-              resolve(view);
-            };
-            tx.onerror = () => reject(tx.error);
-          };
-        }),
-    );
+  const read = async (p: Page): Promise<StoreView> => {
+    const tables = await readTables(p, ['registrations', 'records', 'chunks']);
+    const chunks: StoreView['chunks'] = {};
+    for (const chunk of tables.chunks) {
+      const entry = (chunks[chunk.regKey] ??= { count: 0, bytes: 0 });
+      entry.count++;
+      entry.bytes += chunk.data;
+    }
+    return {
+      registrations: tables.registrations.map((r) => ({
+        key: r.key,
+        id: r.id,
+        origin: r.origin,
+        active: r.active,
+        result: r.result,
+        failureReason: r.failureReason,
+        downloaded: r.downloaded,
+        uploaded: r.uploaded,
+        uploadTotal: r.uploadTotal,
+        waiting: r.waiting ?? null,
+      })),
+      records: tables.records.map((r) => ({ regKey: r.regKey, index: r.index, state: r.state, stored: r.stored, failure: r.failure })),
+      chunks,
+    };
+  };
   return page ? read(page) : inExtensionPage(launched, read);
 }
 

@@ -1,5 +1,6 @@
 // Looks into the extension's store from one of its own pages, as the popup does.
-import { extensionPage, type Launched } from './browsers';
+import type { Launched } from './browsers';
+import { readStoreTables } from './store-reader';
 
 export interface StoredRegistrationView {
   key: string;
@@ -12,28 +13,8 @@ export interface StoredRegistrationView {
 }
 
 export async function storedRegistrations(launched: Launched): Promise<StoredRegistrationView[]> {
-  const page = await extensionPage(launched);
-  try {
-    return await page.evaluate(
-      () =>
-        new Promise<StoredRegistrationView[]>((resolve, reject) => {
-          const open = indexedDB.open('bgfetch');
-          open.onerror = () => reject(open.error);
-          open.onsuccess = () => {
-            const request = open.result.transaction('registrations').objectStore('registrations').getAll();
-            request.onsuccess = () => {
-              resolve(
-                request.result.map(({ key, origin, id, title, result, recordsAvailable, released }) => ({ key, origin, id, title, result, recordsAvailable, released: released === true })),
-              );
-              open.result.close();
-            };
-            request.onerror = () => reject(request.error);
-          };
-        }),
-    );
-  } finally {
-    await page.close();
-  }
+  const { registrations } = await readStoreTables(launched, ['registrations']);
+  return registrations.map(({ key, origin, id, title, result, recordsAvailable, released }) => ({ key, origin, id, title, result, recordsAvailable, released: released === true }));
 }
 
 export async function registrationKey(launched: Launched, origin: string, id: string): Promise<string> {
@@ -45,26 +26,6 @@ export async function registrationKey(launched: Launched, origin: string, id: st
 
 /** Body bytes the store holds for a fetch (its chunks), as the person's disk holds them. */
 export async function storedBodyBytes(launched: Launched, key: string): Promise<number> {
-  const page = await extensionPage(launched);
-  try {
-    return await page.evaluate(
-      (key) =>
-        new Promise<number>((resolve, reject) => {
-          const open = indexedDB.open('bgfetch');
-          open.onerror = () => reject(open.error);
-          open.onsuccess = () => {
-            const range = IDBKeyRange.only(key);
-            const request = open.result.transaction('chunks').objectStore('chunks').index('regKey').getAll(range);
-            request.onsuccess = () => {
-              resolve(request.result.reduce((sum: number, chunk: { data: ArrayBuffer | Blob }) => sum + (chunk.data instanceof Blob ? chunk.data.size : chunk.data.byteLength), 0));
-              open.result.close();
-            };
-            request.onerror = () => reject(request.error);
-          };
-        }),
-      key,
-    );
-  } finally {
-    await page.close();
-  }
+  const { chunks } = await readStoreTables(launched, ['chunks']);
+  return chunks.filter((chunk) => chunk.regKey === key).reduce((sum, chunk) => sum + chunk.data, 0);
 }

@@ -115,7 +115,7 @@ function documentArrived(details: WebRequest.OnHeadersReceivedDetailsType): void
 }
 
 /** Starts recording documents' CSP headers (Firefox; where webRequest is there). Call at top level. */
-export function recordDocumentPolicies(): void {
+export function startRecordingDocumentPolicies(): void {
   const webRequest = (browser as { webRequest?: typeof browser.webRequest }).webRequest;
   if (!webRequest?.onHeadersReceived) return;
   webRequest.onHeadersReceived.addListener(documentArrived, { urls: ['http://*/*', 'https://*/*'], types: ['main_frame', 'sub_frame'] }, ['responseHeaders']);

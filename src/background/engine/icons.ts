@@ -7,7 +7,7 @@
 // Content-Type.
 import type { StoredRegistration } from '../../shared/db';
 import { contentTypeFits, sniffIcon } from '../../shared/icon-sniff';
-import { pickIcon } from '../../popup/model';
+import { pickIcon } from '../../shared/pick-icon';
 import { localNetworkRefusal } from './address-space';
 import { storeOf } from '../state/stores';
 

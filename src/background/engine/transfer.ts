@@ -16,7 +16,7 @@ import type { StoredRecord, StoredRegistration } from '../../shared/db';
 import { DEFAULT_GLOBAL_SETTINGS } from '../../shared/protocol';
 import { watchGlobalSettings } from '../state/settings';
 import { everyStore, onPrivateSessionEnd, storeOf } from '../state/stores';
-import { holdAlive, resumeOnWake } from '../keepalive';
+import { holdAlive } from '../keepalive';
 import { forgetEstimate, isQuotaError } from './quota';
 import { failUnfinished, recordFailed, settle } from '../state/lifecycle';
 import { Semaphore, type Slot } from './semaphore';
@@ -79,10 +79,6 @@ export async function resumeAllTransfers(): Promise<void> {
     for (const reg of active) if (stateOf(reg) !== 'paused') startTransfers(reg.key);
   }
 }
-
-// An event page is only woken for listeners added while its script first runs: this module is
-// imported by the background's entry, so this runs then.
-resumeOnWake(() => void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error)));
 
 onPrivateSessionEnd(async (keys) => {
   await Promise.all(keys.map((key) => stopTransfers(key, 'the private session ended')));

@@ -2,7 +2,7 @@
 // window), and the open pages of a site whose service-worker script just passed.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import browser, { type Tabs } from 'webextension-polyfill';
-import { BRIDGE_SCRIPT_PATH } from '../../shared/channels';
+import { BRIDGE_SCRIPT_PATH } from '../../shared/built-entries';
 import { injectBridge, rememberApiSite, syncBridgeRegistration } from './bridge-sites';
 import type { Caller } from '../policy';
 

@@ -5,7 +5,7 @@
 // when a page without the bridge asks for one (`bridgePort` in src/api/channel.ts).
 // Chromium registers the page API and the bridge together per site (chromium-pages.ts).
 import browser from 'webextension-polyfill';
-import { BRIDGE_SCRIPT_PATH } from '../../shared/channels';
+import { BRIDGE_SCRIPT_PATH } from '../../shared/built-entries';
 import type { Caller } from '../policy';
 import { hostPattern, registerForSites } from './registered-scripts';
 

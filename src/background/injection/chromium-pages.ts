@@ -2,13 +2,13 @@
 // person switched a site to the extension, or everywhere if this Chromium lacks the API: other
 // pages carry nothing of bgfetch (bench: a content script costs a page load 1–3 ms). Registered
 // dynamically because a document_start script cannot wait for a setting.
-import { BRIDGE_SCRIPT_PATH, SECURE_CONTEXT_MATCHES } from '../../shared/channels';
+import { BRIDGE_SCRIPT_PATH, PAGE_SCRIPT_PATH } from '../../shared/built-entries';
+import { SECURE_CONTEXT_MATCHES } from '../../shared/channels';
 import { registerForSites } from './registered-scripts';
 import { sitesUsingExtension } from '../state/sites';
 
 const SCRIPT_ID = 'bgfetch-page-api';
 const BRIDGE_ID = 'bgfetch-bridge';
-export const PAGE_SCRIPT_PATH = 'content/page.js';
 
 export async function syncPageScriptRegistration(): Promise<void> {
   const nativeMissing = !('BackgroundFetchManager' in globalThis);

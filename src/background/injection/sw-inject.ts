@@ -2,8 +2,8 @@
 // arrives, so unmodified sites get Background Fetch events. The browser marks a worker's main
 // script request with `Service-Worker: script`; imported scripts and page scripts lack it.
 import browser from 'webextension-polyfill';
+import { SHIM_PATH } from '../../shared/built-entries';
 
-export const SHIM_PATH = 'sw/bgfetch-sw.js';
 /** Enough of a script's start to see a BOM and a "use strict" directive. */
 const HEAD_BYTES = 4096;
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
@@ -21,7 +21,7 @@ let shimBytes: Promise<Uint8Array> | undefined;
 const loadShim = () => (shimBytes ??= scriptBytes(SHIM_PATH));
 
 /** `onWorkerScript` hears of every service-worker script on its way, with its URL. */
-export function injectShimIntoServiceWorkers(onWorkerScript: (url: string) => void): void {
+export function startInjectingShim(onWorkerScript: (url: string) => void): void {
   void loadShim();
   browser.webRequest.onBeforeSendHeaders.addListener(
     (details) => {

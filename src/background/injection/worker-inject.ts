@@ -8,8 +8,8 @@
 import browser, { type WebRequest } from 'webextension-polyfill';
 import { HOSTS_KEY } from './bridge-sites';
 import { prependShim, scriptBytes } from './sw-inject';
+import { WORKER_SHIM_PATH } from '../../shared/built-entries';
 
-export const WORKER_SHIM_PATH = 'sw/bgfetch-worker.js';
 const DESTINATIONS = new Set(['worker', 'sharedworker']);
 
 let shimBytes: Promise<Uint8Array> | undefined;
@@ -28,7 +28,7 @@ const onScript = (details: WebRequest.OnBeforeSendHeadersDetailsType): WebReques
 
 const EXTRA: WebRequest.OnBeforeSendHeadersOptions[] = ['blocking', 'requestHeaders'];
 
-export function injectApiIntoWorkers(): void {
+export function startInjectingApiIntoWorkers(): void {
   void loadShim();
   // Shared workers (no tab): from the start, so a stopped background wakes for them.
   browser.webRequest.onBeforeSendHeaders.addListener(onScript, { urls: ['http://*/*', 'https://*/*'], types: ['script'], tabId: -1 }, EXTRA);

@@ -1,15 +1,13 @@
 // What the person sees outside the popup: the toolbar badge (running fetches, and a red mark
-// after a failure until the popup is opened), a notification when a fetch settles, and auto-save
-// of a finished fetch for sites where the person turned it on.
+// after a failure until the popup is opened) and a notification when a fetch settles. (Auto-save
+// of a finished fetch is save/auto-save.ts.)
 import { liveQuery } from 'dexie';
 import browser from 'webextension-polyfill';
 import { db, type StoredRegistration } from '../../shared/db';
 import { isPrivateKey } from '../state/stores';
-import { canSave, saveRegistration } from '../save/downloads';
 import { onSettled } from '../state/settle';
 import { readGlobalSettings } from '../state/settings';
 import { queueClick } from '../sw-events/delivery';
-import { siteSettings } from '../state/sites';
 import { storedIconDataUrl } from '../engine/icons';
 
 /** Set after a failure, cleared when the popup opens; survives a background restart. */
@@ -73,49 +71,53 @@ async function notify(reg: StoredRegistration): Promise<void> {
   });
 }
 
-async function autoSave(reg: StoredRegistration): Promise<void> {
-  if (reg.result !== 'success' || !canSave()) return;
-  await saveRegistration(reg.key, undefined, async () => (await siteSettings(reg.origin)).autoSave);
+/** The badge: follows the running fetches, and is marked by a failure until the popup opens. */
+export function startBadge(): void {
+  onSettled((reg) => {
+    // A private window's fetches leave no trace outside it: no badge mark (nor notification, nor file).
+    if (isPrivateKey(reg.key)) return;
+    if (reg.result === 'failure' && reg.failureReason !== 'aborted') void markFailure();
+  });
+
+  void browser.storage.local.get(UNSEEN_FAILURE_KEY).then((stored) => {
+    unseenFailure = stored[UNSEEN_FAILURE_KEY] === true;
+    repaint();
+  });
+
+  liveQuery(() =>
+    db.registrations
+      .where('active')
+      .equals(1)
+      .filter((reg) => !reg.paused)
+      .count(),
+  ).subscribe({
+    next: (count) => {
+      if (count === running) return;
+      running = count;
+      repaint();
+    },
+    error: (error: unknown) => console.error('bgfetch: badge query', error),
+  });
 }
 
-onSettled((reg) => {
-  // A private window's fetches leave no trace outside it: no notification, badge mark or file.
-  if (isPrivateKey(reg.key)) return;
-  if (reg.result === 'failure' && reg.failureReason !== 'aborted') void markFailure();
-  void notify(reg).catch((error: unknown) => console.error('bgfetch: notification', error));
-  void autoSave(reg).catch((error: unknown) => console.error('bgfetch: auto-save', error));
-});
+/** A notification when a fetch settles; a click on it opens the site. */
+export function startSettledNotifications(): void {
+  onSettled((reg) => {
+    if (isPrivateKey(reg.key)) return;
+    void notify(reg).catch((error: unknown) => console.error('bgfetch: notification', error));
+  });
 
-// A click opens the site where the fetch started, and its worker gets backgroundfetchclick
-// (queued now, delivered once the new tab has loaded).
-browser.notifications.onClicked.addListener((id) => {
-  if (!id.startsWith(NOTIFICATION_PREFIX)) return;
-  void (async () => {
-    const reg = await db.registrations.get(id.slice(NOTIFICATION_PREFIX.length));
-    if (reg) {
-      await queueClick(reg.key);
-      await browser.tabs.create({ url: reg.scope });
-    }
-    await browser.notifications.clear(id);
-  })();
-});
-
-void browser.storage.local.get(UNSEEN_FAILURE_KEY).then((stored) => {
-  unseenFailure = stored[UNSEEN_FAILURE_KEY] === true;
-  repaint();
-});
-
-liveQuery(() =>
-  db.registrations
-    .where('active')
-    .equals(1)
-    .filter((reg) => !reg.paused)
-    .count(),
-).subscribe({
-  next: (count) => {
-    if (count === running) return;
-    running = count;
-    repaint();
-  },
-  error: (error: unknown) => console.error('bgfetch: badge query', error),
-});
+  // A click opens the site where the fetch started, and its worker gets backgroundfetchclick
+  // (queued now, delivered once the new tab has loaded).
+  browser.notifications.onClicked.addListener((id) => {
+    if (!id.startsWith(NOTIFICATION_PREFIX)) return;
+    void (async () => {
+      const reg = await db.registrations.get(id.slice(NOTIFICATION_PREFIX.length));
+      if (reg) {
+        await queueClick(reg.key);
+        await browser.tabs.create({ url: reg.scope });
+      }
+      await browser.notifications.clear(id);
+    })();
+  });
+}

@@ -6,7 +6,7 @@
 import browser from 'webextension-polyfill';
 import type { StoredRegistration } from '../../shared/db';
 import { isAsking, isSettled, stateOf } from '../../shared/fetch-state';
-import { formatBytes } from '../../popup/format';
+import { formatBytes } from '../../shared/format-bytes';
 import { answerPermission, applySiteChoice } from './consent';
 import { readGlobalSettings } from '../state/settings';
 import { updateSiteSettings } from '../state/sites';
@@ -56,7 +56,7 @@ export function announceStart(reg: StoredRegistration): void {
 const keyOf = (id: string) => (id.startsWith(START_NOTIFICATION_PREFIX) ? id.slice(START_NOTIFICATION_PREFIX.length) : undefined);
 
 /** The notifications' buttons (Chromium) and clicks (Firefox); index.ts calls it once at start. */
-export function listenToStartNotices(): void {
+export function startStartNotices(): void {
 browser.notifications.onButtonClicked?.addListener((id, button) => {
   const key = keyOf(id);
   if (!key) return;

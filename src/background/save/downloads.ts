@@ -41,16 +41,19 @@ function finish(id: number): void {
   void blobUrls.revoke(entry.url).catch((error: unknown) => console.error('bgfetch: revoking a saved file\'s URL', error));
 }
 
-browser.downloads.onChanged.addListener((delta) => {
-  if (!ended(delta.state?.current)) return;
-  if (pending.has(delta.id)) {
-    finish(delta.id);
-    return;
-  }
-  // Chromium: a download an earlier run of the worker started; its URL lives in the offscreen
-  // document, which closes once no URL of it is live.
-  if (__TARGET__ === 'chromium') void revokeOrphan(delta.id).catch((error: unknown) => console.error('bgfetch: revoking a saved file\'s URL', error));
-});
+/** A saved file's Blob URL is revoked once its download ended. */
+export function startDownloadTracking(): void {
+  browser.downloads.onChanged.addListener((delta) => {
+    if (!ended(delta.state?.current)) return;
+    if (pending.has(delta.id)) {
+      finish(delta.id);
+      return;
+    }
+    // Chromium: a download an earlier run of the worker started; its URL lives in the offscreen
+    // document, which closes once no URL of it is live.
+    if (__TARGET__ === 'chromium') void revokeOrphan(delta.id).catch((error: unknown) => console.error('bgfetch: revoking a saved file\'s URL', error));
+  });
+}
 
 async function revokeOrphan(id: number): Promise<void> {
   const [item] = await browser.downloads.search({ id });

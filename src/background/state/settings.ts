@@ -10,16 +10,28 @@ export async function readGlobalSettings(): Promise<GlobalSettings> {
 export async function writeGlobalSettings(change: Partial<GlobalSettings>): Promise<GlobalSettings> {
   const next = { ...(await readGlobalSettings()), ...change };
   await browser.storage.local.set({ [GLOBAL_SETTINGS_KEY]: next });
+  known = next;
   for (const listener of listeners) listener(next);
   return next;
 }
 
 const listeners = new Set<(settings: GlobalSettings) => void>();
+/** The settings as last read or written (undefined until `startGlobalSettings()` read them). */
+let known: GlobalSettings | undefined;
 
-/** Called with the settings now and after every change the person makes. */
+/** Called with the stored settings once they are read at start, and after every change the person makes. */
 export function watchGlobalSettings(listener: (settings: GlobalSettings) => void): void {
   listeners.add(listener);
+  if (known) listener(known);
+}
+
+/** Reads the stored settings once at start and hands them to every watcher. */
+export function startGlobalSettings(): void {
   void readGlobalSettings()
-    .then(listener)
+    .then((stored) => {
+      if (known) return; // the person changed them meanwhile: that is newer
+      known = stored;
+      for (const listener of listeners) listener(stored);
+    })
     .catch(() => undefined);
 }

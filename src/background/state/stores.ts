@@ -66,9 +66,12 @@ export async function endPrivateSession(): Promise<void> {
   ending.release();
 }
 
-browser.windows?.onRemoved.addListener(() => {
-  if (!memory) return;
-  void browser.windows.getAll().then((windows) => {
-    if (!windows.some((window) => window.incognito)) return endPrivateSession();
+/** Ends the private session when its last window closes. */
+export function startEndingPrivateSessions(): void {
+  browser.windows?.onRemoved.addListener(() => {
+    if (!memory) return;
+    void browser.windows.getAll().then((windows) => {
+      if (!windows.some((window) => window.incognito)) return endPrivateSession();
+    });
   });
-});
+}

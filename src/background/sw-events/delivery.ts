@@ -4,7 +4,7 @@
 // next to open: a small content script is registered for the sites with waiting events only,
 // and tells the background when one of their pages loads. Other pages pay nothing.
 import browser from 'webextension-polyfill';
-import { RELAY_PATH, SITE_OPENED_PATH } from '../../shared/channels';
+import { RELAY_PATH, SITE_OPENED_PATH } from '../../shared/built-entries';
 import { db, snapshotOf, type StoredSwEvent } from '../../shared/db';
 import { storeIcon } from '../engine/icons';
 import { jarOf } from '../policy';

@@ -9,7 +9,8 @@
 // outcome; the frame goes as soon as the outcome is in, or when the time is up.
 import * as v from 'valibot';
 import browser, { type Runtime } from 'webextension-polyfill';
-import { FRAME_DELIVERY_CHANNEL, FRAME_DELIVERY_MARKER, FRAME_DELIVERY_PATH, SECURE_CONTEXT_MATCHES } from '../../shared/channels';
+import { FRAME_DELIVERY_PATH } from '../../shared/built-entries';
+import { FRAME_DELIVERY_CHANNEL, FRAME_DELIVERY_MARKER, SECURE_CONTEXT_MATCHES } from '../../shared/channels';
 import { deliveryOutcomeFrom, frameDeliveryMessageSchema, type DeliverEvent, type DeliveryOutcome } from '../../shared/protocol';
 import { holdAlive } from '../keepalive';
 import { registerForSites } from '../injection/registered-scripts';
@@ -68,7 +69,7 @@ const tokenOf = (sender: Runtime.MessageSender): string | undefined => {
 };
 
 /** Only the frames this page appended: no tab, a known token, the event's own origin. */
-browser.runtime.onMessage.addListener((raw: unknown, sender: Runtime.MessageSender) => {
+function answerFrame(raw: unknown, sender: Runtime.MessageSender): Promise<DeliverEvent | null> | undefined {
   if (sender.id !== browser.runtime.id || typeof raw !== 'object' || raw === null) return;
   const { channel, request } = raw as { channel?: unknown; request?: unknown };
   if (channel !== FRAME_DELIVERY_CHANNEL) return;
@@ -87,7 +88,12 @@ browser.runtime.onMessage.addListener((raw: unknown, sender: Runtime.MessageSend
   const outcome = deliveryOutcomeFrom(parsed.output.outcome);
   if (entry.ready && outcome) entry.settle(outcome);
   return Promise.resolve(null);
-});
+}
+
+/** The frames' messages: "ready" hands the frame its event, then the worker's outcome comes back. */
+export function startFrameDelivery(): void {
+  browser.runtime.onMessage.addListener(answerFrame);
+}
 
 /**
  * Hands `message` to the site's worker through a frame; resolves with the worker's outcome, or

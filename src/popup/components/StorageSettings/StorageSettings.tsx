@@ -1,13 +1,14 @@
 // The store's limits the person sets (GlobalSettings): one site's share of it, and a cap on all
 // of it. Enforced by the engine's one quota rule (src/background/engine/quota.ts).
-import type { GlobalSettings } from '../../../shared/protocol';
+import { GLOBAL_SETTING_BOUNDS, type GlobalSettings } from '../../../shared/protocol';
 import { command } from '../../data';
 import { msg } from '../../i18n';
 import type { Run } from '../App/App';
 
 const MB = 1_000_000;
-/** The smallest cap the settings take is 1 MiB: 2 MB in whole megabytes. */
-const MIN_CAP_MB = 2;
+/** The smallest cap the settings take (1 MiB) in whole megabytes: 2. */
+const MIN_CAP_MB = Math.ceil(GLOBAL_SETTING_BOUNDS.storageCapBytes.min / MB);
+const SHARE = GLOBAL_SETTING_BOUNDS.siteSharePercent;
 
 export function StorageSettings({ settings, run }: { settings: GlobalSettings; run: Run }) {
   return (
@@ -17,12 +18,12 @@ export function StorageSettings({ settings, run }: { settings: GlobalSettings; r
         <input
           type="number"
           name="siteSharePercent"
-          min={1}
-          max={100}
+          min={SHARE.min}
+          max={SHARE.max}
           value={settings.siteSharePercent}
           onChange={(event) => {
             const value = Math.round(Number(event.currentTarget.value));
-            if (value >= 1 && value <= 100) run(() => command('admin.setGlobal', { settings: { siteSharePercent: value } }));
+            if (value >= SHARE.min && value <= SHARE.max) run(() => command('admin.setGlobal', { settings: { siteSharePercent: value } }));
           }}
         />
       </label>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { GlobalSettings } from '../../../shared/protocol';
+import { GLOBAL_SETTING_BOUNDS, type GlobalSettings } from '../../../shared/protocol';
 import { command } from '../../data';
 import { msg } from '../../i18n';
 import type { Run } from '../App/App';
@@ -52,12 +52,12 @@ export function Toolbar({ running, paused, settings, run }: ToolbarProps) {
             <input
               type="number"
               name="concurrency"
-              min={1}
-              max={32}
+              min={GLOBAL_SETTING_BOUNDS.concurrency.min}
+              max={GLOBAL_SETTING_BOUNDS.concurrency.max}
               value={settings.concurrency}
               onChange={(event) => {
                 const value = Math.round(Number(event.currentTarget.value));
-                if (value >= 1 && value <= 32) run(() => command('admin.setGlobal', { settings: { concurrency: value } }));
+                if (value >= GLOBAL_SETTING_BOUNDS.concurrency.min && value <= GLOBAL_SETTING_BOUNDS.concurrency.max) run(() => command('admin.setGlobal', { settings: { concurrency: value } }));
               }}
             />
           </label>
