@@ -8,7 +8,7 @@
 // more than one hostile request per other site in between), while hostile requests were still
 // open. Under first-come-first-served it waits behind every hostile request queued before it.
 //
-// Item 9: one site queues 20 × 10,000 requests (the per-site cap of 20,000); its 21st fetch is
+// Item 9: one site queues 20 fetches × 1,000 requests (the per-site cap of 20,000); its 21st fetch is
 // refused with TypeError at fetch(), and the popup lists the site's fetches and stays controllable.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -142,16 +142,23 @@ if (browsersUnderTest().includes('firefox')) {
       await server?.close();
     });
 
-    test('20 × 10,000 queued requests: the 21st request-heavy fetch rejects with TypeError; the popup lists and controls the fetches', { timeout: 600_000 }, async () => {
+    // The issue's 20 × 10,000 cannot all be queued: the per-site cap (LIMITS.activeRecordsPerSite,
+    // 20,000 requests) refuses a site's third 10,000-request fetch (seen: 2 started, 18 TypeError).
+    // So the site fills its cap with 20 fetches × 1,000 requests (20 rows for the popup), and
+    // its 21st fetch, of 10,000 requests, is refused, as is a one-request fetch past the cap.
+    test('20 fetches fill the 20,000-request cap: the 21st (10,000 requests) rejects with TypeError; the popup lists and controls the fetches', { timeout: 600_000 }, async () => {
       // Every request waits 10 minutes for headers, so the first few hold connections and the
       // rest stay queued for the whole test.
       const outcomes = await site.evaluate(async () => {
         const reg = await t.reg();
         const results: string[] = [];
-        for (let f = 0; f < 21; f++) {
-          const urls = Array.from({ length: 10_000 }, (_, i) => `/gen/q${f}?size=10&delay=600000&n=${i}`);
+        // (No named helper here: tsx would wrap it in a __name() the page does not have.)
+        const asked: [string, number, string][] = Array.from({ length: 20 }, (_, f) => [`heavy-${f}`, 1_000, `Heavy ${f}`]);
+        asked.push(['heavy-20', 10_000, 'Heavy 20'], ['one-more', 1, 'One more']);
+        for (const [id, count, title] of asked) {
+          const urls = Array.from({ length: count }, (_, i) => `/gen/${id}?size=10&delay=600000&n=${i}`);
           try {
-            await reg.backgroundFetch.fetch(`heavy-${f}`, urls, { title: `Heavy ${f}` });
+            await reg.backgroundFetch.fetch(id, urls, { title });
             results.push('ok');
           } catch (error) {
             results.push(`${(error as Error).name}: ${(error as Error).message}`);
@@ -160,7 +167,8 @@ if (browsersUnderTest().includes('firefox')) {
         return results;
       });
       assert.deepEqual(outcomes.slice(0, 20), Array(20).fill('ok'), 'the 20 fetches within the cap start');
-      assert.match(outcomes[20]!, /^TypeError: .*20000 requests/, 'the 21st fetch passes the 20,000-request cap');
+      assert.match(outcomes[20]!, /^TypeError: .*at most 20000 requests/, 'the 21st fetch passes the 20,000-request cap');
+      assert.match(outcomes[21]!, /^TypeError: .*at most 20000 requests/, 'so does one request more');
 
       const popup = await browser.browser.newPage();
       try {
@@ -170,7 +178,7 @@ if (browsersUnderTest().includes('firefox')) {
           const shown = await popupRows(popup).catch(() => []);
           return shown.length === 20 ? shown : null;
         }, 60_000);
-        console.log(`# popup listed 20 fetches of 10,000 requests in ${Date.now() - opened} ms`);
+        console.log(`# popup listed 20 fetches of 1,000 requests in ${Date.now() - opened} ms`);
         assert.deepEqual(rows.map((row) => row.title).sort(), Array.from({ length: 20 }, (_, f) => `Heavy ${f}`).sort());
 
         // Cancel one from its row: the row says so.
