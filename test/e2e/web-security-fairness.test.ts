@@ -1,5 +1,6 @@
 // One site cannot starve the others, and one site's queue cannot freeze the person's popup
-// (issue 16 items 8 and 9), in real Firefox with its default privacy settings.
+// (issue 16 items 8 and 9), in real Firefox with its default privacy settings, and in Chromium
+// for sites switched to the extension (the engine and the popup are the same there).
 //
 // Item 8: two hostile sites (http://localhost and http://127.0.0.1) each queue many requests to a
 // body the server trickles at 50 bytes/s, more than the overall connections. A third site
@@ -46,8 +47,8 @@ const popupRows = (popup: Page) =>
     items.map((li) => ({ title: li.querySelector('.reg-title')?.textContent ?? '', state: li.getAttribute('data-state') ?? '' })),
   );
 
-if (browsersUnderTest().includes('firefox')) {
-  describe('[firefox] one site cannot starve the others (item 8)', () => {
+for (const name of browsersUnderTest()) {
+  describe(`[${name}] one site cannot starve the others (item 8)`, () => {
     let server: TestServer;
     let browser: Launched;
     let hostileA: Page;
@@ -59,7 +60,7 @@ if (browsersUnderTest().includes('firefox')) {
       server = await startTestServer();
       // The server listens on ::1 too: a third origin, its own site (an IP literal).
       originC = `http://[::1]:${server.port}`;
-      browser = await launch('firefox');
+      browser = await launch(name);
       await useExtensionFor(browser, [server.originA, server.originB, originC]);
       // Few overall connections (the person's setting) so two hostile sites of 6 connections
       // each leave requests waiting; a short trickle window so a slow connection gives its slot
@@ -126,14 +127,14 @@ if (browsersUnderTest().includes('firefox')) {
     });
   });
 
-  describe('[firefox] bounded cost of one site for the popup (item 9)', () => {
+  describe(`[${name}] bounded cost of one site for the popup (item 9)`, () => {
     let server: TestServer;
     let browser: Launched;
     let site: Page;
 
     before(async () => {
       server = await startTestServer();
-      browser = await launch('firefox');
+      browser = await launch(name);
       await useExtensionFor(browser, [server.originA]);
       site = await openSite(browser, server.originA);
     });
