@@ -64,10 +64,10 @@ for (const name of browsersUnderTest()) {
       await useExtensionFor(browser, [server.originA, server.originB, originC]);
       // Few overall connections (the person's setting) so two hostile sites of 6 connections
       // each leave requests waiting; a short trickle window so a slow connection gives its slot
-      // up after 1 s instead of the default 10 s (the test would take minutes otherwise). The
+      // up after 2 s instead of the default 10 s (the test would take minutes otherwise). The
       // floor (16 KiB/s) stays the default; 50 bytes/s is far below it.
       await admin(browser, { type: 'admin.setGlobal', settings: { concurrency: CONNECTIONS } });
-      await setEngineSwitches(browser, { trickleWindowMs: 1000 });
+      await setEngineSwitches(browser, { trickleWindowMs: 2000 });
       hostileA = await openSite(browser, server.originA);
       hostileB = await openSite(browser, server.originB);
       polite = await openSite(browser, originC);
@@ -90,10 +90,16 @@ for (const name of browsersUnderTest()) {
         },
         60_000,
       );
+      // Hostile connections keep giving their slots up and queueing again (each waits for the
+      // other hostile site), so hostile requests keep arriving. Count from when the third site's
+      // fetch() has resolved: its request is waiting for a connection by then.
+      await polite.evaluate(async () => {
+        const reg = await t.reg();
+        (window as any).politeFetch = await reg.backgroundFetch.fetch('polite', '/gen/polite?size=5000&seed=7');
+      });
       const startedAt = server.log.length;
       const sha256 = await polite.evaluate(async () => {
-        const reg = await t.reg();
-        const bgFetch = await t.settled(await reg.backgroundFetch.fetch('polite', '/gen/polite?size=5000&seed=7'), 60_000);
+        const bgFetch = await t.settled((window as any).politeFetch, 60_000);
         if (bgFetch.result !== 'success') return `${bgFetch.result}: ${bgFetch.failureReason}`;
         const record = await bgFetch.match('/gen/polite?size=5000&seed=7');
         const response = await record.responseReady;
