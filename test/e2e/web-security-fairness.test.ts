@@ -116,12 +116,12 @@ for (const name of browsersUnderTest()) {
       console.log(`# hostile requests between the third site's fetch() and its request: ${before.length} (${hostsBefore.join(', ')})`);
       // One round: at most one grant to each of the two other sites before the third site's turn.
       // First-come-first-served lets every hostile request queued before it go first
-      // (2 × 6 − 4 = 8 waiting).
+      // (2 × 6 − 4 = 8 waiting; with the fair semaphore made FIFO this saw 8, 4 of each site).
       for (const host of new Set(hostsBefore)) {
         assert.ok(hostsBefore.filter((h) => h === host).length <= 1, `at most one request of ${host} before the third site's (${hostsBefore.join(', ')})`);
       }
-      // Served while the hostile ones were still open: hostile requests that arrived before the
-      // third site's request are still open now, or more started after it (they never finish).
+      // Served while the hostile ones were still open: after the third site's fetch has finished,
+      // hostile requests are still open (at 50 bytes/s their 10 MB would take days).
       const stillOpen = server.log.filter((rec) => isHostile(rec) && !rec.completed && !rec.closedEarly);
       assert.ok(stillOpen.length > 0, 'hostile requests still open when the third site finished');
       const hostileAfter = log.slice(at + 1).filter(isHostile);
