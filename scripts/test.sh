@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: build, type-check, lint the sources (ESLint), lint the Firefox build, unit tests, the test server's own tests,
+# Every test: build, type-check, lint the sources (ESLint), check their format (Prettier), lint the Firefox build, unit tests, the test server's own tests,
 # the store packages (the source package must rebuild the Firefox package byte for byte), then the
 # end-to-end suites in real Firefox ESR and real Chromium (package.test.ts installs the packages).
 set -euo pipefail
@@ -14,6 +14,8 @@ echo "== typecheck"
 npm run --silent typecheck
 echo "== eslint (recommended rules, context boundaries, floating promises): fails on any finding"
 npm run --silent lint
+echo "== format (Prettier): fails on any file not formatted"
+npm run --silent format:check
 echo "== web-ext lint (Firefox build): fails on any finding not allow-listed"
 node scripts/lint-extension.mjs dist/firefox
 echo "== unit tests"
