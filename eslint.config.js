@@ -23,20 +23,35 @@ const zones = Object.entries(CONTEXTS).map(([context, allowed]) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'web-ext-artifacts/', 'test-results/', 'bench/results/', 'bench/.exp/', '**/node_modules/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'web-ext-artifacts/',
+      'test-results/',
+      'bench/results/',
+      'bench/.exp/',
+      '**/node_modules/',
+    ],
+  },
   {
     files: ['src/**/*.{ts,tsx}'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     plugins: { 'import-x': importX },
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
-    settings: { 'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'] })] },
+    settings: {
+      'import-x/resolver-next': [importX.createNodeResolver({ extensions: ['.ts', '.tsx', '.js', '.json'] })],
+    },
     rules: {
       'import-x/no-restricted-paths': ['error', { zones }],
       // The code matches control characters on purpose: header values and file names must not hold them.
       'no-control-regex': 'off',
       '@typescript-eslint/no-floating-promises': 'error',
       // `_name` marks a parameter a signature needs but the body does not use.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
 );

@@ -17,7 +17,17 @@ import { register } from 'tsx/esm/api';
 import { config, elapsedSeconds, log, ROOT } from './lib/config.mjs';
 import { Report } from './lib/report.mjs';
 
-const MEASURES = ['sizes', 'throughput', 'readback', 'memory', 'many', 'latency', 'pageload', 'popup-render', 'popup-progress'];
+const MEASURES = [
+  'sizes',
+  'throughput',
+  'readback',
+  'memory',
+  'many',
+  'latency',
+  'pageload',
+  'popup-render',
+  'popup-progress',
+];
 
 const { values: args } = parseArgs({
   options: {
@@ -30,9 +40,15 @@ if (args.list) {
   console.log(MEASURES.join('\n'));
   process.exit(0);
 }
-const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const wanted = list(args.only);
-const selected = wanted.length ? MEASURES.filter((m) => wanted.some((w) => m === w || m.startsWith(`${w}-`))) : MEASURES;
+const selected = wanted.length
+  ? MEASURES.filter((m) => wanted.some((w) => m === w || m.startsWith(`${w}-`)))
+  : MEASURES;
 const unknown = wanted.filter((w) => !MEASURES.some((m) => m === w || m.startsWith(`${w}-`)));
 if (unknown.length || !selected.length) {
   console.error(`unknown measure ${unknown.join(', ')}; one of: ${MEASURES.join(', ')}`);

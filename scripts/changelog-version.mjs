@@ -18,7 +18,10 @@ export function releaseChangelog(text, version, date) {
   const link = /^\[Unreleased\]: (.*)\/compare\/v([^.\s]+\.[^.\s]+\.[^.\s]+)\.\.\.HEAD$/m.exec(out);
   if (link) {
     const [line, base, previous] = link;
-    out = out.replace(line, `[Unreleased]: ${base}/compare/v${version}...HEAD\n[${version}]: ${base}/compare/v${previous}...v${version}`);
+    out = out.replace(
+      line,
+      `[Unreleased]: ${base}/compare/v${version}...HEAD\n[${version}]: ${base}/compare/v${previous}...v${version}`,
+    );
   }
   return out;
 }

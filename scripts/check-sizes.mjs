@@ -16,7 +16,9 @@ const sizes = Object.entries(INJECTED_FILES).map(([name, file]) => [name, readFi
 const total = sizes.reduce((sum, [, size]) => sum + size, 0);
 const detail = sizes.map(([name, size]) => `${name} ${size}`).join(' + ');
 if (total > BUDGET_BYTES) {
-  console.error(`injected scripts: ${detail} = ${total} bytes, over the budget of ${BUDGET_BYTES} by ${total - BUDGET_BYTES}`);
+  console.error(
+    `injected scripts: ${detail} = ${total} bytes, over the budget of ${BUDGET_BYTES} by ${total - BUDGET_BYTES}`,
+  );
   process.exit(1);
 }
 console.log(`injected scripts: ${detail} = ${total} bytes (budget ${BUDGET_BYTES}, ${BUDGET_BYTES - total} to spare)`);

@@ -36,7 +36,9 @@ function hashTree(dir, prefix = '', into = new Map()) {
 const fresh = mkdtempSync(path.join(tmpdir(), 'bgfetch-source-'));
 try {
   await extractZip(path.join(artifacts, `${name}-${version}-source.zip`), fresh);
-  const sameLock = readFileSync(path.join(fresh, 'package-lock.json')).equals(readFileSync(path.join(root, 'package-lock.json')));
+  const sameLock = readFileSync(path.join(fresh, 'package-lock.json')).equals(
+    readFileSync(path.join(root, 'package-lock.json')),
+  );
   if (link && sameLock) {
     execFileSync('cp', ['-al', path.join(root, 'node_modules'), path.join(fresh, 'node_modules')]);
     console.log('node_modules: hard-linked from this tree (the lockfiles are identical)');
@@ -47,11 +49,25 @@ try {
   execFileSync('npm', ['run', '--silent', 'build-for-amo'], { cwd: fresh, stdio: ['ignore', 'ignore', 'inherit'] });
 
   const built = hashTree(path.join(fresh, 'dist/firefox'));
-  const packaged = new Map(readZip(readFileSync(path.join(artifacts, `${name}-${version}-firefox.zip`))).map((f) => [f.name, sha(f.data)]));
-  const differ = [...new Set([...built.keys(), ...packaged.keys()])].sort().filter((file) => built.get(file) !== packaged.get(file));
-  for (const file of differ) console.error(`  differs: ${file} (source build ${built.get(file)?.slice(0, 12) ?? 'missing'}, package ${packaged.get(file)?.slice(0, 12) ?? 'missing'})`);
-  const tree = sha([...built].sort().map(([file, hash]) => `${hash}  ${file}\n`).join(''));
-  console.log(`source build: ${built.size} files, ${differ.length} differ from the Firefox package; tree hash ${tree.slice(0, 16)}`);
+  const packaged = new Map(
+    readZip(readFileSync(path.join(artifacts, `${name}-${version}-firefox.zip`))).map((f) => [f.name, sha(f.data)]),
+  );
+  const differ = [...new Set([...built.keys(), ...packaged.keys()])]
+    .sort()
+    .filter((file) => built.get(file) !== packaged.get(file));
+  for (const file of differ)
+    console.error(
+      `  differs: ${file} (source build ${built.get(file)?.slice(0, 12) ?? 'missing'}, package ${packaged.get(file)?.slice(0, 12) ?? 'missing'})`,
+    );
+  const tree = sha(
+    [...built]
+      .sort()
+      .map(([file, hash]) => `${hash}  ${file}\n`)
+      .join(''),
+  );
+  console.log(
+    `source build: ${built.size} files, ${differ.length} differ from the Firefox package; tree hash ${tree.slice(0, 16)}`,
+  );
   process.exitCode = differ.length ? 1 : 0;
 } finally {
   rmSync(fresh, { recursive: true, force: true });

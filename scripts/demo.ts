@@ -38,7 +38,9 @@ if (headful) {
       .filter(Boolean)
       .join(' — '),
   );
-  const buttons = await popup.$$eval('.permission-prompt button', (elements) => elements.map((element) => element.textContent).join(' / '));
+  const buttons = await popup.$$eval('.permission-prompt button', (elements) =>
+    elements.map((element) => element.textContent).join(' / '),
+  );
   console.log(`popup asks: ${question}`);
   console.log(`  [${buttons}] → the demo clicks "Always allow"`);
   const shotsDir = path.join(ROOT, 'test-results');
@@ -49,7 +51,9 @@ if (headful) {
   let last = '';
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const [state, status] = await page.evaluate(() => [document.body.dataset.state, document.getElementById('status')?.textContent ?? ''] as const);
+    const [state, status] = await page.evaluate(
+      () => [document.body.dataset.state, document.getElementById('status')?.textContent ?? ''] as const,
+    );
     if (status !== last) console.log(`  ${status}`);
     last = status;
     if (state === 'done' || state === 'failed') break;

@@ -39,16 +39,33 @@ export const ALLOWED = [
 const hashless = (file) => file.replace(/-[A-Za-z0-9_-]{8}\.js$/, '-*.js');
 
 export function unexpected(report) {
-  const findings = [...report.errors.map((m) => ({ ...m, kind: 'error' })), ...report.warnings.map((m) => ({ ...m, kind: 'warning' })), ...report.notices.map((m) => ({ ...m, kind: 'notice' }))];
+  const findings = [
+    ...report.errors.map((m) => ({ ...m, kind: 'error' })),
+    ...report.warnings.map((m) => ({ ...m, kind: 'warning' })),
+    ...report.notices.map((m) => ({ ...m, kind: 'notice' })),
+  ];
   return findings.filter(
-    (m) => m.kind === 'error' || !ALLOWED.some((a) => a.code === m.code && a.message === m.message && (a.file === m.file || a.file === hashless(m.file ?? ''))),
+    (m) =>
+      m.kind === 'error' ||
+      !ALLOWED.some(
+        (a) => a.code === m.code && a.message === m.message && (a.file === m.file || a.file === hashless(m.file ?? '')),
+      ),
   );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const run = spawnSync(
     process.execPath,
-    [`${root}node_modules/web-ext/bin/web-ext.js`, 'lint', '--source-dir', sourceDir, '--self-hosted', '--output', 'json', '--no-config-discovery'],
+    [
+      `${root}node_modules/web-ext/bin/web-ext.js`,
+      'lint',
+      '--source-dir',
+      sourceDir,
+      '--self-hosted',
+      '--output',
+      'json',
+      '--no-config-discovery',
+    ],
     { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   let report;
@@ -60,7 +77,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     process.exit(1);
   }
   const bad = unexpected(report);
-  console.log(`web-ext lint: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.notices} notices; ${bad.length} not allow-listed`);
-  for (const m of bad) console.error(`  ${m.kind} ${m.code}: ${m.message} (${m.file ?? '-'}${m.line ? `:${m.line}` : ''})\n    ${m.description ?? ''}`);
+  console.log(
+    `web-ext lint: ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${report.summary.notices} notices; ${bad.length} not allow-listed`,
+  );
+  for (const m of bad)
+    console.error(
+      `  ${m.kind} ${m.code}: ${m.message} (${m.file ?? '-'}${m.line ? `:${m.line}` : ''})\n    ${m.description ?? ''}`,
+    );
   process.exit(bad.length ? 1 : 0);
 }

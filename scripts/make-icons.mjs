@@ -92,17 +92,22 @@ export const sdf = {
 
   /** Axis-aligned rectangle [x0,x1]×[y0,y1] with corner radius r. */
   roundRect: (x0, y0, x1, y1, r) => {
-    const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
-    const hx = (x1 - x0) / 2 - r, hy = (y1 - y0) / 2 - r;
+    const cx = (x0 + x1) / 2,
+      cy = (y0 + y1) / 2;
+    const hx = (x1 - x0) / 2 - r,
+      hy = (y1 - y0) / 2 - r;
     return (x, y) => {
-      const qx = Math.abs(x - cx) - hx, qy = Math.abs(y - cy) - hy;
+      const qx = Math.abs(x - cx) - hx,
+        qy = Math.abs(y - cy) - hy;
       return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - r;
     };
   },
 
   /** Stroke of the segment a→b with round caps, half-width r. */
   capsule: (ax, ay, bx, by, r) => {
-    const dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy || 1;
+    const dx = bx - ax,
+      dy = by - ay,
+      len2 = dx * dx + dy * dy || 1;
     return (x, y) => {
       const t = clamp(((x - ax) * dx + (y - ay) * dy) / len2, 0, 1);
       return Math.hypot(x - ax - t * dx, y - ay - t * dy) - r;
@@ -114,13 +119,16 @@ export const sdf = {
 
   /** Exact distance to a simple polygon (even-odd inside test). */
   polygon: (points) => (x, y) => {
-    let d = Infinity, inside = false;
+    let d = Infinity,
+      inside = false;
     for (let i = 0, j = points.length - 1; i < points.length; j = i++) {
-      const [ax, ay] = points[j], [bx, by] = points[i];
-      const ex = bx - ax, ey = by - ay;
+      const [ax, ay] = points[j],
+        [bx, by] = points[i];
+      const ex = bx - ax,
+        ey = by - ay;
       const t = clamp(((x - ax) * ex + (y - ay) * ey) / (ex * ex + ey * ey), 0, 1);
       d = Math.min(d, Math.hypot(x - ax - t * ex, y - ay - t * ey));
-      if ((ay > y) !== (by > y) && x < ((bx - ax) * (y - ay)) / (by - ay) + ax) inside = !inside;
+      if (ay > y !== by > y && x < ((bx - ax) * (y - ay)) / (by - ay) + ax) inside = !inside;
     }
     return inside ? -d : d;
   },
@@ -128,11 +136,13 @@ export const sdf = {
   /** Ring (annulus) of radius r and half-thickness w. */
   ring: (cx, cy, r, w) => (x, y) => Math.abs(Math.hypot(x - cx, y - cy) - r) - w,
 
-  union: (...fs) => (x, y) => {
-    let d = Infinity;
-    for (const f of fs) d = Math.min(d, f(x, y));
-    return d;
-  },
+  union:
+    (...fs) =>
+    (x, y) => {
+      let d = Infinity;
+      for (const f of fs) d = Math.min(d, f(x, y));
+      return d;
+    },
   subtract: (a, b) => (x, y) => Math.max(a(x, y), -b(x, y)),
   intersect: (a, b) => (x, y) => Math.max(a(x, y), b(x, y)),
   /** Grows (r > 0) or shrinks a shape, rounding its convex corners. */
@@ -219,11 +229,22 @@ const G = {
   bg: { x: 4, y: 4, size: 120, r: 28 },
   // Down arrow: shaft + head as one polygon, corners rounded by `round`.
   arrow: [
-    [56, 22], [72, 22], [72, 52], [89, 52], [64, 80], [39, 52], [56, 52],
+    [56, 22],
+    [72, 22],
+    [72, 52],
+    [89, 52],
+    [64, 80],
+    [39, 52],
+    [56, 52],
   ],
   arrowRound: 2, // the polygon is grown by this much, which rounds its corners
   // Tray: a U-shaped stroke under the arrow.
-  tray: [[28, 78], [28, 100], [100, 100], [100, 78]],
+  tray: [
+    [28, 78],
+    [28, 100],
+    [100, 100],
+    [100, 78],
+  ],
   trayWidth: 11,
   // "Runs in the background" hint: a small clock badge, top right.
   clock: { cx: 97, cy: 31, r: 15, ring: 3.2, gap: 4.5 },
@@ -235,7 +256,8 @@ export function renderIcon(size) {
   const { bg, clock } = G;
   const small = size <= 20;
 
-  const top = hex(BLUE_TOP), bottom = hex(BLUE_BOTTOM);
+  const top = hex(BLUE_TOP),
+    bottom = hex(BLUE_BOTTOM);
   r.fill(sdf.roundRect(bg.x, bg.y, bg.x + bg.size, bg.y + bg.size, bg.r), (x, y) =>
     mix(top, bottom, clamp((y - bg.y) / bg.size, 0, 1)),
   );

@@ -11,7 +11,9 @@ export const GECKO_ID = 'bgfetch@bgfetch.dev';
 
 export function manifestFor(target: Target) {
   // The version lives in package.json only (`npm version` bumps it there and in the lockfile).
-  const manifest = { ...structuredClone(sourceManifest), version: packageJson.version } as typeof sourceManifest & { version: string } & Record<string, unknown>;
+  const manifest = { ...structuredClone(sourceManifest), version: packageJson.version } as typeof sourceManifest & {
+    version: string;
+  } & Record<string, unknown>;
   if (target === 'firefox') {
     // crxjs needs the event-page shape here to build for Firefox (TESTING.md).
     manifest.background = { scripts: [sourceManifest.background.service_worker], type: 'module' } as never;
@@ -25,7 +27,9 @@ export function manifestFor(target: Target) {
     manifest.action = { ...sourceManifest.action, default_area: 'navbar' } as never;
     // Only the page API goes into every page; the bridge is registered per site at run time
     // (src/background/injection/bridge-sites.ts): an isolated-world script costs each page load ~2 ms.
-    manifest.content_scripts = manifest.content_scripts.filter((script) => !script.js.includes('src/content/bridge.iife.ts'));
+    manifest.content_scripts = manifest.content_scripts.filter(
+      (script) => !script.js.includes('src/content/bridge.iife.ts'),
+    );
     // Service-worker events for unmodified sites: the shim goes into their worker scripts.
     manifest.permissions = [
       ...manifest.permissions,
@@ -56,14 +60,23 @@ export function manifestFor(target: Target) {
  * Content scripts may import() only web-accessible modules. Chromium hands them out under a
  * per-session URL, so pages cannot probe for the extension with them.
  */
-export function withBuiltEntries<M extends object>(manifest: M & { web_accessible_resources?: unknown[] }, target: Target): M {
-  const resources = BUILT_ENTRIES.filter((entry) => entry.webAccessible && entry.targets.includes(target)).map((entry) => entry.path);
+export function withBuiltEntries<M extends object>(
+  manifest: M & { web_accessible_resources?: unknown[] },
+  target: Target,
+): M {
+  const resources = BUILT_ENTRIES.filter((entry) => entry.webAccessible && entry.targets.includes(target)).map(
+    (entry) => entry.path,
+  );
   if (!resources.length) return manifest;
   return {
     ...manifest,
     web_accessible_resources: [
       ...(manifest.web_accessible_resources ?? []),
-      { resources, matches: ['http://*/*', 'https://*/*'], ...(target === 'chromium' ? { use_dynamic_url: true } : {}) },
+      {
+        resources,
+        matches: ['http://*/*', 'https://*/*'],
+        ...(target === 'chromium' ? { use_dynamic_url: true } : {}),
+      },
     ],
   };
 }

@@ -17,19 +17,35 @@ mkdirSync(out, { recursive: true });
 
 for (const target of ['firefox', 'chromium']) {
   const manifest = JSON.parse(readFileSync(`${root}dist/${target}/manifest.json`, 'utf8'));
-  if (manifest.version !== version) throw new Error(`dist/${target} is version ${manifest.version}, package.json says ${version}: build first`);
+  if (manifest.version !== version)
+    throw new Error(`dist/${target} is version ${manifest.version}, package.json says ${version}: build first`);
   execFileSync(
     process.execPath,
-    [`${root}node_modules/web-ext/bin/web-ext.js`, 'build', '--source-dir', `dist/${target}`, '--artifacts-dir', out,
-      '--filename', `${name}-${version}-${target}.zip`, '--overwrite-dest', '--no-config-discovery'],
+    [
+      `${root}node_modules/web-ext/bin/web-ext.js`,
+      'build',
+      '--source-dir',
+      `dist/${target}`,
+      '--artifacts-dir',
+      out,
+      '--filename',
+      `${name}-${version}-${target}.zip`,
+      '--overwrite-dest',
+      '--no-config-discovery',
+    ],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   console.log(`wrote web-ext-artifacts/${name}-${version}-${target}.zip`);
 }
 
 // The sources as a fresh clone has them (tracked files, sorted), plus the build instructions.
-const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean).sort();
-const entries = tracked.filter((file) => file !== 'BUILD.md').map((file) => ({ name: file, data: readFileSync(`${root}${file}`) }));
+const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
+  .split('\0')
+  .filter(Boolean)
+  .sort();
+const entries = tracked
+  .filter((file) => file !== 'BUILD.md')
+  .map((file) => ({ name: file, data: readFileSync(`${root}${file}`) }));
 entries.push({ name: 'BUILD.md', data: Buffer.from(buildInstructions()) });
 writeFileSync(`${out}/${name}-${version}-source.zip`, writeZip(entries));
 console.log(`wrote web-ext-artifacts/${name}-${version}-source.zip (${entries.length} files)`);

@@ -24,7 +24,12 @@ export function pngHeader(file: Uint8Array): { width: number; height: number; bi
   const buffer = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   if (!buffer.subarray(0, 8).equals(SIGNATURE)) throw new Error('not a PNG file');
   if (buffer.toString('latin1', 12, 16) !== 'IHDR') throw new Error('PNG without IHDR first');
-  return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20), bitDepth: buffer[24]!, colorType: buffer[25]! };
+  return {
+    width: buffer.readUInt32BE(16),
+    height: buffer.readUInt32BE(20),
+    bitDepth: buffer[24]!,
+    colorType: buffer[25]!,
+  };
 }
 
 /** Decodes an 8-bit, non-interlaced grey / grey-alpha / RGB / RGBA PNG to RGBA. */
@@ -32,10 +37,11 @@ export function decodePNG(file: Uint8Array): DecodedPNG {
   const header = pngHeader(file);
   const buffer = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   const channels = CHANNELS[header.colorType];
-  if (header.bitDepth !== 8 || channels === undefined) throw new Error(`unsupported PNG: depth ${header.bitDepth}, colour type ${header.colorType}`);
+  if (header.bitDepth !== 8 || channels === undefined)
+    throw new Error(`unsupported PNG: depth ${header.bitDepth}, colour type ${header.colorType}`);
   if (buffer[28] !== 0) throw new Error('interlaced PNGs are not supported');
   const idat: Buffer[] = [];
-  for (let offset = 8; offset + 8 <= buffer.length; ) {
+  for (let offset = 8; offset + 8 <= buffer.length;) {
     const length = buffer.readUInt32BE(offset);
     const type = buffer.toString('latin1', offset + 4, offset + 8);
     if (type === 'IDAT') idat.push(buffer.subarray(offset + 8, offset + 8 + length));
@@ -131,7 +137,12 @@ export function encodePNG({ width, height, rgba }: Pixels, { alpha }: { alpha: b
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
   ihdr[9] = alpha ? 6 : 2;
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {

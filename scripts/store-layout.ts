@@ -44,7 +44,10 @@ export function listingFeatures(lang: Language): Feature[] {
 
 /** The manifest's localized strings (extName, extDescription, and the popup's). */
 export function messages(lang: Language): Record<string, string> {
-  const file = JSON.parse(readFileSync(path.join(ROOT, '_locales', lang, 'messages.json'), 'utf8')) as Record<string, { message: string }>;
+  const file = JSON.parse(readFileSync(path.join(ROOT, '_locales', lang, 'messages.json'), 'utf8')) as Record<
+    string,
+    { message: string }
+  >;
   return Object.fromEntries(Object.entries(file).map(([key, { message }]) => [key, message]));
 }
 

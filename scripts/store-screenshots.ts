@@ -13,11 +13,29 @@ import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { startDemoServer } from '../demo/server.mjs';
-import { admin, gotoExtensionPage, launch, ROOT, useExtensionFor, type LaunchOptions, type Launched } from '../test/helpers/browsers';
+import {
+  admin,
+  gotoExtensionPage,
+  launch,
+  ROOT,
+  useExtensionFor,
+  type LaunchOptions,
+  type Launched,
+} from '../test/helpers/browsers';
 import { answerPrompt } from '../test/helpers/consent';
 import { decodePNG, encodePNG } from './png';
 import { renderStoreIcon, STORE_ICON } from './store-icon';
-import { listingFeatures, messages, POPUP_VIEW, screenshotPage, SCREENSHOT, SITE_VIEW, TILE, tilePage, type Language } from './store-layout';
+import {
+  listingFeatures,
+  messages,
+  POPUP_VIEW,
+  screenshotPage,
+  SCREENSHOT,
+  SITE_VIEW,
+  TILE,
+  tilePage,
+  type Language,
+} from './store-layout';
 
 export const SCREENSHOTS_DIR = path.join(ROOT, 'docs', 'store', 'screenshots');
 /** The whole run (two browsers, one after the other) ends by then, or fails. */
@@ -53,7 +71,9 @@ const watchdog = setTimeout(() => {
 }, RUN_LIMIT_MS);
 watchdog.unref();
 
-const only = process.argv.includes('--lang') ? (process.argv[process.argv.indexOf('--lang') + 1] as Language) : undefined;
+const only = process.argv.includes('--lang')
+  ? (process.argv[process.argv.indexOf('--lang') + 1] as Language)
+  : undefined;
 const languages = (['en', 'de'] as const).filter((lang) => !only || lang === only);
 if (languages.length === 0) throw new Error(`--lang takes en or de, not ${String(only)}`);
 await mkdir(SCREENSHOTS_DIR, { recursive: true });
@@ -84,7 +104,12 @@ async function imagesFor(lang: Language, demo: Demo): Promise<void> {
       const html = screenshotPage({ feature, site: capture.site, popup: capture.popup, lang });
       await writeImage(launched.browser, html, SCREENSHOT, path.join(SCREENSHOTS_DIR, file));
     }
-    await writeImage(launched.browser, tilePage({ lang }), TILE, path.join(SCREENSHOTS_DIR, `${lang}-tile-440x280.png`));
+    await writeImage(
+      launched.browser,
+      tilePage({ lang }),
+      TILE,
+      path.join(SCREENSHOTS_DIR, `${lang}-tile-440x280.png`),
+    );
     if (lang === languages[0]) {
       await writeFile(STORE_ICON, await renderStoreIcon(launched.browser));
       step(`wrote ${path.relative(ROOT, STORE_ICON)}`);
@@ -96,7 +121,11 @@ async function imagesFor(lang: Language, demo: Demo): Promise<void> {
 }
 
 /** The person's side of the demo, captured at the consent prompt, mid-download and with a second site. */
-async function playDemo(launched: Launched, demo: Demo, lang: Language): Promise<{ consent: Capture; downloading: Capture; list: Capture }> {
+async function playDemo(
+  launched: Launched,
+  demo: Demo,
+  lang: Language,
+): Promise<{ consent: Capture; downloading: Capture; list: Capture }> {
   // Chromium has its own Background Fetch; the person switches the demo to the extension in the
   // popup's site settings (and leaves the consent question to be asked).
   await admin(launched, { type: 'admin.setSite', origin: demo.origin, settings: { useExtension: true } });
@@ -126,7 +155,10 @@ async function playDemo(launched: Launched, demo: Demo, lang: Language): Promise
     { timeout: WAIT_MS, polling: 200 },
     10 * MiB,
   );
-  await popup.waitForFunction(() => [...document.querySelectorAll('li.reg .reg-eta')].some((eta) => eta.textContent), { timeout: WAIT_MS, polling: 200 });
+  await popup.waitForFunction(() => [...document.querySelectorAll('li.reg .reg-eta')].some((eta) => eta.textContent), {
+    timeout: WAIT_MS,
+    polling: 200,
+  });
   const downloading = await capture(site, popup);
   step('captured the download');
 
@@ -138,7 +170,11 @@ async function playDemo(launched: Launched, demo: Demo, lang: Language): Promise
   await other.evaluate(
     async (titles, KiB) => {
       const registration = await navigator.serviceWorker.ready;
-      const manager = (registration as unknown as { backgroundFetch: { fetch(id: string, urls: string[], options: object): Promise<unknown> } }).backgroundFetch;
+      const manager = (
+        registration as unknown as {
+          backgroundFetch: { fetch(id: string, urls: string[], options: object): Promise<unknown> };
+        }
+      ).backgroundFetch;
       const icons = [{ src: '/ep-5-icon.png', sizes: '300x300', type: 'image/png' }];
       const tiles = [1, 2, 3, 4].map((i) => `/gen/tile${i}.pmtiles?size=${8000 * KiB}&seed=${i}&throttle=${200 * KiB}`);
       await manager.fetch('maps', tiles, { title: titles.maps, icons });
@@ -180,9 +216,14 @@ async function capture(site: Page, popup: Page): Promise<Capture> {
   await popup.bringToFront();
   await new Promise((resolve) => setTimeout(resolve, 200));
   // A toolbar popup is as tall as its content (up to the room there is): so is its picture.
-  const height = Math.min(POPUP_VIEW.height, await popup.evaluate(() =>
-      Math.ceil(Math.max(...[...document.body.children].map((child) => child.getBoundingClientRect().bottom + scrollY))),
-    ));
+  const height = Math.min(
+    POPUP_VIEW.height,
+    await popup.evaluate(() =>
+      Math.ceil(
+        Math.max(...[...document.body.children].map((child) => child.getBoundingClientRect().bottom + scrollY)),
+      ),
+    ),
+  );
   const popupShot = await popup.screenshot({ type: 'png', clip: { x: 0, y: 0, width: POPUP_VIEW.width, height } });
   return { site: siteShot, popup: Buffer.from(popupShot) };
 }
@@ -200,7 +241,12 @@ async function waitForRow(popup: Page, title: string, ok: (row: Row) => boolean)
       'li.reg',
       (items, title) => {
         const item = items.find((li) => li.querySelector('h3')?.textContent === title);
-        return item ? { state: item.getAttribute('data-state'), value: (item.querySelector('progress') as HTMLProgressElement | null)?.value ?? 0 } : undefined;
+        return item
+          ? {
+              state: item.getAttribute('data-state'),
+              value: (item.querySelector('progress') as HTMLProgressElement | null)?.value ?? 0,
+            }
+          : undefined;
       },
       title,
     );
@@ -211,7 +257,12 @@ async function waitForRow(popup: Page, title: string, ok: (row: Row) => boolean)
 }
 
 /** Renders `html` in a page of exactly `size` and writes it as a 24-bit PNG (no alpha). */
-async function writeImage(browser: Browser, html: string, size: { width: number; height: number }, file: string): Promise<void> {
+async function writeImage(
+  browser: Browser,
+  html: string,
+  size: { width: number; height: number },
+  file: string,
+): Promise<void> {
   const page = await browser.newPage();
   try {
     await page.setViewport({ ...size, deviceScaleFactor: 1 });
@@ -219,7 +270,9 @@ async function writeImage(browser: Browser, html: string, size: { width: number;
     await page.evaluate(() => Promise.all([...document.images].map((image) => image.decode())));
     const pixels = decodePNG(await page.screenshot({ type: 'png' }));
     if (pixels.width !== size.width || pixels.height !== size.height) {
-      throw new Error(`${path.basename(file)} came out ${pixels.width}×${pixels.height}, not ${size.width}×${size.height}`);
+      throw new Error(
+        `${path.basename(file)} came out ${pixels.width}×${pixels.height}, not ${size.width}×${size.height}`,
+      );
     }
     await writeFile(file, encodePNG(pixels, { alpha: false }));
     step(`wrote ${path.relative(ROOT, file)}`);

@@ -43,7 +43,11 @@ export async function withExtension(ctx, fn, launchOptions) {
       // Chromium asks before a site's second background fetch (a prompt, denied headless).
       const cdp = await launched.browser.target().createCDPSession();
       await cdp
-        .send('Browser.setPermission', { permission: { name: 'background-fetch' }, setting: 'granted', origin: server.originB })
+        .send('Browser.setPermission', {
+          permission: { name: 'background-fetch' },
+          setting: 'granted',
+          origin: server.originB,
+        })
         .catch((error) => ctx.report.note(`${ctx.browser}: granting background-fetch: ${error.message}`));
     }
     const open = async (origin, native) => {

@@ -20,8 +20,13 @@ export async function renderPopupOnce(expected, timeoutMs) {
     return await new Promise((resolve, reject) => {
       const rows = (doc) => doc.querySelectorAll('li.reg').length;
       // The first page: every row when there are fewer than a page (src/popup App PAGE_ROWS).
-      const ready = (doc) => Number(doc.querySelector('.list')?.getAttribute('data-total')) >= expected && rows(doc) >= Math.min(expected, 25);
-      const timer = setTimeout(() => reject(new Error(`popup showed ${rows(frame.contentDocument)} of ${expected} rows`)), timeoutMs);
+      const ready = (doc) =>
+        Number(doc.querySelector('.list')?.getAttribute('data-total')) >= expected &&
+        rows(doc) >= Math.min(expected, 25);
+      const timer = setTimeout(
+        () => reject(new Error(`popup showed ${rows(frame.contentDocument)} of ${expected} rows`)),
+        timeoutMs,
+      );
       const attach = () => {
         const doc = frame.contentDocument;
         if (!doc || doc === blank || doc.URL === 'about:blank') return void setTimeout(attach, 0);
@@ -39,7 +44,8 @@ export async function renderPopupOnce(expected, timeoutMs) {
           // Where the time went: the popup's own marks (src/popup: scripts evaluated, first answers, list shown).
           /** @type {Record<string, number>} */
           const phases = {};
-          for (const name of ['script', 'active', 'settled', 'list']) phases[name] = perf.getEntriesByName(`popup:${name}`)[0]?.startTime ?? NaN;
+          for (const name of ['script', 'active', 'settled', 'list'])
+            phases[name] = perf.getEntriesByName(`popup:${name}`)[0]?.startTime ?? NaN;
           resolve({ ms, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN, phases, late: false });
         });
         observer.observe(doc, { childList: true, subtree: true });
@@ -68,12 +74,14 @@ export function startWatch(title) {
   const w = (window.__watch = { notices: [], shown: [], seen: new Set(), row: null });
   w.channel = new BroadcastChannel('x-storagemutated-1');
   w.channel.onmessage = (event) => {
-    if (Object.keys(event.data ?? {}).some((part) => part.startsWith('idb://bgfetch/registrations/'))) w.notices.push(now());
+    if (Object.keys(event.data ?? {}).some((part) => part.startsWith('idb://bgfetch/registrations/')))
+      w.notices.push(now());
   };
   w.observer = new MutationObserver(() => {
     const at = now();
     if (!w.row?.isConnected) {
-      w.row = [...document.querySelectorAll('li.reg')].find((li) => li.querySelector('h3')?.textContent === title) ?? null;
+      w.row =
+        [...document.querySelectorAll('li.reg')].find((li) => li.querySelector('h3')?.textContent === title) ?? null;
     }
     const bar = w.row?.querySelector('progress');
     if (!bar?.hasAttribute('value')) return;
@@ -82,7 +90,12 @@ export function startWatch(title) {
     w.seen.add(value);
     w.shown.push({ value, at });
   });
-  w.observer.observe(document.getElementById('app'), { subtree: true, childList: true, attributes: true, characterData: true });
+  w.observer.observe(document.getElementById('app'), {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    characterData: true,
+  });
   return Date.now() - now();
 }
 

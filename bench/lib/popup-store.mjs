@@ -14,7 +14,8 @@
  * them since store version 3: the popup reads them instead of the records.
  */
 export async function seedRegistrations(prefix, from, to, perSite) {
-  const ICON = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
+  const ICON =
+    'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=';
   const MB = 1_000_000;
   const idb = await new Promise((resolve, reject) => {
     const open = indexedDB.open('bgfetch');
@@ -43,21 +44,52 @@ export async function seedRegistrations(prefix, from, to, perSite) {
     const failed = slot === 1 ? 1 : 0;
     const files = { done, failed, started: done + failed, unknownLength: 0, expectedBytes: recordCount * 20 * MB };
     regs.put({
-      key, storeId: 'default', origin, scope: `${origin}/`, id: `episode-${i}`, title: `Episode ${i} of a made-up podcast`,
+      key,
+      storeId: 'default',
+      origin,
+      scope: `${origin}/`,
+      id: `episode-${i}`,
+      title: `Episode ${i} of a made-up podcast`,
       icons: [{ src: ICON, sizes: '64x64', type: 'image/png' }],
-      downloadTotal, uploadTotal: 0, uploaded: 0,
+      downloadTotal,
+      uploadTotal: 0,
+      uploaded: 0,
       downloaded: result === 'success' ? downloadTotal : Math.floor(downloadTotal / 3),
-      result, failureReason, released, recordsAvailable: result === 'success' && !released,
-      active: paused ? 1 : 0, paused, waiting: null, recordCount, files, createdAt, settledAt: paused ? 0 : createdAt + 30_000,
+      result,
+      failureReason,
+      released,
+      recordsAvailable: result === 'success' && !released,
+      active: paused ? 1 : 0,
+      paused,
+      waiting: null,
+      recordCount,
+      files,
+      createdAt,
+      settledAt: paused ? 0 : createdAt + 30_000,
     });
     if (!paused) continue;
     for (let index = 0; index < recordCount; index++) {
       records.put({
-        regKey: key, index,
-        request: { url: `${origin}/episodes/${i}-${index}.mp3`, method: 'GET', headers: [], mode: 'cors', credentials: 'same-origin',
-          cache: 'default', redirect: 'follow', referrer: '', referrerPolicy: '', integrity: '' },
-        state: index === 0 ? 'done' : 'pending', response: null, stored: index === 0 ? 20 * MB : 0,
-        validator: null, expectedLength: 20 * MB, failure: '',
+        regKey: key,
+        index,
+        request: {
+          url: `${origin}/episodes/${i}-${index}.mp3`,
+          method: 'GET',
+          headers: [],
+          mode: 'cors',
+          credentials: 'same-origin',
+          cache: 'default',
+          redirect: 'follow',
+          referrer: '',
+          referrerPolicy: '',
+          integrity: '',
+        },
+        state: index === 0 ? 'done' : 'pending',
+        response: null,
+        stored: index === 0 ? 20 * MB : 0,
+        validator: null,
+        expectedLength: 20 * MB,
+        failure: '',
       });
     }
   }

@@ -78,8 +78,12 @@ export class Report {
       loadavg: os.loadavg().map((x) => +x.toFixed(2)),
     };
     const table = this.table();
-    const browsers = Object.entries(this.versions).map(([k, v]) => `${k} ${v}`).join(', ');
-    console.log(`\nbgfetch benchmarks — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${browsers}; ${seconds} s`);
+    const browsers = Object.entries(this.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    console.log(
+      `\nbgfetch benchmarks — ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${browsers}; ${seconds} s`,
+    );
     console.log(
       `ratio: bgfetch ÷ baseline for speeds, baseline ÷ bgfetch for times (above 1 = bgfetch better); medians of ${config.rounds} interleaved rounds (throughput ${config.throughputRounds}, latency ${config.latencyRounds}).\n`,
     );

@@ -10,7 +10,13 @@ export async function pageBgFetch(id, urls, timeoutMs, keep = false) {
   // Records stop being available once the site's worker handled the success event: keep them now.
   if (keep) (window.__keep ??= {})[id] = await f.matchAll();
   await t.settled(f, timeoutMs);
-  return { ms: performance.now() - t0, regMs, result: f.result, failureReason: f.failureReason, downloaded: f.downloaded };
+  return {
+    ms: performance.now() - t0,
+    regMs,
+    result: f.result,
+    failureReason: f.failureReason,
+    downloaded: f.downloaded,
+  };
 }
 
 /**
@@ -100,7 +106,12 @@ export async function pageBgProgress(id, url, timeoutMs) {
     const timer = setTimeout(() => reject(new Error(`${id} not settled in ${timeoutMs} ms`)), timeoutMs);
     f.addEventListener('progress', () => {
       const now = performance.now();
-      events.push({ t: now - t0, at: performance.timeOrigin + now, downloaded: f.downloaded, settled: Boolean(f.result) });
+      events.push({
+        t: now - t0,
+        at: performance.timeOrigin + now,
+        downloaded: f.downloaded,
+        settled: Boolean(f.result),
+      });
       if (f.result) {
         clearTimeout(timer);
         resolve(undefined);
@@ -140,5 +151,8 @@ export function loadTime() {
  * event's noise.
  */
 export function firstScriptTime() {
-  return window.firstScriptAt - /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]).responseStart;
+  return (
+    window.firstScriptAt -
+    /** @type {PerformanceNavigationTiming} */ (performance.getEntriesByType('navigation')[0]).responseStart
+  );
 }

@@ -11,8 +11,7 @@ export function median(xs) {
 export const mibps = (bytes, ms) => bytes / MiB / (ms / 1000);
 
 /** Element-wise a[i] - b[i] (rounds measured back to back), skipping pairs with a gap. */
-export const pairedDiffs = (a, b) =>
-  a.map((x, i) => x - b[i]).filter((d) => Number.isFinite(d));
+export const pairedDiffs = (a, b) => a.map((x, i) => x - b[i]).filter((d) => Number.isFinite(d));
 
 /**
  * 95% bootstrap interval of the median. A fixed-seed generator, so the same samples always

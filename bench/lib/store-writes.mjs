@@ -13,7 +13,8 @@ async function watchFromPage(registrations) {
   window.__benchUnwatch?.();
   // This page's clock: the same as the popup's observer (this page is the popup).
   const listener = (event) => {
-    if (Object.keys(event.detail ?? {}).some((part) => part.startsWith(registrations))) writes.push(performance.timeOrigin + performance.now());
+    if (Object.keys(event.detail ?? {}).some((part) => part.startsWith(registrations)))
+      writes.push(performance.timeOrigin + performance.now());
   };
   bg.addEventListener('x-storagemutated-1', listener);
   window.__benchUnwatch = () => bg.removeEventListener('x-storagemutated-1', listener);
@@ -30,7 +31,8 @@ function watchInWorker(registrations) {
   self.__benchWrites = [];
   if (!self.__benchListener) {
     self.__benchListener = (event) => {
-      if (Object.keys(event.detail ?? {}).some((part) => part.startsWith(registrations))) self.__benchWrites.push(performance.timeOrigin + performance.now());
+      if (Object.keys(event.detail ?? {}).some((part) => part.startsWith(registrations)))
+        self.__benchWrites.push(performance.timeOrigin + performance.now());
     };
     self.addEventListener('x-storagemutated-1', self.__benchListener);
   }

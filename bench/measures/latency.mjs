@@ -14,7 +14,11 @@ export default {
       const { gen, clearLog } = ctx.bench;
       const url = () => gen('lat', MiB, `&throttle=${MiB}`);
       const page = await session.openBg();
-      const out = { bg: { reg: [], first: [], gaps: [] }, base: { headers: [], first: [] }, native: { reg: [], first: [], gaps: [] } };
+      const out = {
+        bg: { reg: [], first: [], gaps: [] },
+        base: { headers: [], first: [] },
+        native: { reg: [], first: [], gaps: [] },
+      };
       // openTab: a fresh tab per fetch (native, see withExtension); else the bgfetch site.
       const progress = (into, id, openTab) => async () => {
         const tab = openTab ? await openTab() : page;
@@ -37,17 +41,28 @@ export default {
         for (const run of round % 2 ? runs.reverse() : runs) await run();
         clearLog();
       }
-      log(`${ctx.browser} latency: reg ${fmt(median(out.bg.reg))} ms, first progress ${fmt(median(out.bg.first))} ms, gap ${fmt(median(out.bg.gaps))} ms`);
-      const row = (measure, bg, base) => ctx.report.row(ctx.browser, measure, 'ms', bg, base, { higherIsBetter: false, goalText: '—' });
+      log(
+        `${ctx.browser} latency: reg ${fmt(median(out.bg.reg))} ms, first progress ${fmt(median(out.bg.first))} ms, gap ${fmt(median(out.bg.gaps))} ms`,
+      );
+      const row = (measure, bg, base) =>
+        ctx.report.row(ctx.browser, measure, 'ms', bg, base, { higherIsBetter: false, goalText: '—' });
       const { bg, base, native } = out;
       if (session.native) {
         row('fetch() → registration resolved (vs native Background Fetch)', bg.reg, native.reg);
         row('fetch() → first progress event with bytes (vs native Background Fetch)', bg.first, native.first);
         row('fetch() → first progress event with bytes (vs page fetch() → first body chunk)', bg.first, base.first);
-        row('interval between progress events while bytes arrive, body throttled to 1 MiB/s (vs native)', bg.gaps, native.gaps);
+        row(
+          'interval between progress events while bytes arrive, body throttled to 1 MiB/s (vs native)',
+          bg.gaps,
+          native.gaps,
+        );
       } else {
         row('fetch() → registration resolved (baseline: page fetch() → headers)', bg.reg, base.headers);
-        row('fetch() → first progress event with bytes (baseline: page fetch() → first body chunk)', bg.first, base.first);
+        row(
+          'fetch() → first progress event with bytes (baseline: page fetch() → first body chunk)',
+          bg.first,
+          base.first,
+        );
         row('interval between progress events while bytes arrive, body throttled to 1 MiB/s', bg.gaps, null);
       }
     }),

@@ -37,20 +37,36 @@ export default {
           mem[which] = { fetch, read: readSampler.stop(), extFound: sampler.extFound };
         }
         if (read.bytes !== BIG) throw new Error(`${which}: read back ${read.bytes} of ${BIG} bytes`);
-        log(`${ctx.browser} memory ${which}: fetch +${fmt(fetch.totalGrowthMiB)} MiB, read +${fmt(mem[which].read.totalGrowthMiB)} MiB`);
+        log(
+          `${ctx.browser} memory ${which}: fetch +${fmt(fetch.totalGrowthMiB)} MiB, read +${fmt(mem[which].read.totalGrowthMiB)} MiB`,
+        );
         ctx.bench.clearLog();
       }
       const vs = session.native ? 'native' : 'cache';
       for (const phase of ['fetch', 'read']) {
         const what = phase === 'fetch' ? 'fetching' : 'reading back';
-        ctx.report.row(ctx.browser, `memory growth ${what} ${config.bigMiB} MiB, whole browser PSS (vs ${vs})`, 'MiB',
-          [mem.bg[phase].totalGrowthMiB], [mem[baseline][phase].totalGrowthMiB],
-          { higherIsBetter: false, goalText: '—', detail: phase === 'fetch' ? mem : undefined });
+        ctx.report.row(
+          ctx.browser,
+          `memory growth ${what} ${config.bigMiB} MiB, whole browser PSS (vs ${vs})`,
+          'MiB',
+          [mem.bg[phase].totalGrowthMiB],
+          [mem[baseline][phase].totalGrowthMiB],
+          { higherIsBetter: false, goalText: '—', detail: phase === 'fetch' ? mem : undefined },
+        );
         if (mem.bg.extFound) {
-          ctx.report.row(ctx.browser, `memory growth ${what} ${config.bigMiB} MiB, extension process PSS`, 'MiB',
-            [mem.bg[phase].extGrowthMiB], null, { higherIsBetter: false, goal: { max: 64 }, goalText: '≤ 64 MiB' });
+          ctx.report.row(
+            ctx.browser,
+            `memory growth ${what} ${config.bigMiB} MiB, extension process PSS`,
+            'MiB',
+            [mem.bg[phase].extGrowthMiB],
+            null,
+            { higherIsBetter: false, goal: { max: 64 }, goalText: '≤ 64 MiB' },
+          );
         }
       }
-      if (!mem.bg.extFound) ctx.report.note(`${ctx.browser}: the extension process was not found; memory rows cover the whole browser only`);
+      if (!mem.bg.extFound)
+        ctx.report.note(
+          `${ctx.browser}: the extension process was not found; memory rows cover the whole browser only`,
+        );
     }),
 };

@@ -35,7 +35,9 @@ const STAMPED_LOADS = 60;
 /** Every order of `keys`, so each browser goes first, second, ... equally often. */
 function permutations(keys) {
   if (keys.length < 2) return [keys];
-  return keys.flatMap((key, i) => permutations([...keys.slice(0, i), ...keys.slice(i + 1)]).map((rest) => [key, ...rest]));
+  return keys.flatMap((key, i) =>
+    permutations([...keys.slice(0, i), ...keys.slice(i + 1)]).map((rest) => [key, ...rest]),
+  );
 }
 
 /** One load: its load time (loadEventEnd) and its first byte → first script time. */
@@ -65,9 +67,19 @@ function pairedRow(ctx, what, x, y, aa) {
   const aaInterval = medianInterval(aa);
   const aboveZero = addedInterval[0] > 0;
   const beyondNoise = addedInterval[0] > aaInterval[1];
-  ctx.report.row(ctx.browser,
+  ctx.report.row(
+    ctx.browser,
     `${what}, median of paired differences (baseline: A/A, without − without; 95% CI ${interval(addedInterval)} vs ${interval(aaInterval)} ms)`,
-    'ms', added, aa, { higherIsBetter: false, noRatio: true, goalText: '—', detail: { addedInterval, aaInterval, aboveZero, beyondNoise } });
+    'ms',
+    added,
+    aa,
+    {
+      higherIsBetter: false,
+      noRatio: true,
+      goalText: '—',
+      detail: { addedInterval, aaInterval, aboveZero, beyondNoise },
+    },
+  );
   ctx.report.note(
     `${ctx.browser} ${what}: ${fmt(median(added))} ms (95% CI ${interval(addedInterval)}), ` +
       `A/A control ${fmt(median(aa))} ms (${interval(aaInterval)}); above zero: ${yes(aboveZero)}, above the A/A interval: ${yes(beyondNoise)}`,
@@ -98,8 +110,14 @@ async function timePageScript(ctx, url) {
       if (i >= 0) times.push(ms);
     }
     const ci = medianInterval(times);
-    ctx.report.row(ctx.browser, `bgfetch's page script, its run time in each page (timestamps just before and after it), median of ${STAMPED_LOADS} (95% CI ${interval(ci)} ms)`,
-      'ms', times, null, { higherIsBetter: false, goalText: '—', detail: { interval: ci } });
+    ctx.report.row(
+      ctx.browser,
+      `bgfetch's page script, its run time in each page (timestamps just before and after it), median of ${STAMPED_LOADS} (95% CI ${interval(ci)} ms)`,
+      'ms',
+      times,
+      null,
+      { higherIsBetter: false, goalText: '—', detail: { interval: ci } },
+    );
     return median(times);
   } finally {
     await stamped.close();
@@ -110,74 +128,108 @@ export default {
   name: 'pageload',
   perBrowser: true,
   run: (ctx) =>
-    withExtension(ctx, async (session) => {
-      const url = `${ctx.bench.server.originB}/bench/plain.html`;
-      const plain = [];
-      let empty = null;
-      try {
-        plain.push(await launchPlain(ctx.browser, PREFS), await launchPlain(ctx.browser, PREFS));
-        const tabs = { ext: await session.browser.newPage(), a: await plain[0].newPage(), b: await plain[1].newPage() };
-        if (ctx.browser === 'firefox') {
-          empty = await launchControl('empty');
-          tabs.empty = await empty.browser.newPage();
-        }
-        const orders = permutations(Object.keys(tabs));
-        // First loads pay for process start-up, and a browser just launched is still busy with
-        // its own start-up work for a while (seen in Chromium: the youngest instance slower).
-        for (let i = 0; i < WARM_UP; i++) {
-          for (const which of orders[i % orders.length]) await loadOnce(tabs[which], `${url}?warm=${i}`);
-        }
-        const ms = Object.fromEntries(Object.keys(tabs).map((k) => [k, []]));
-        const first = Object.fromEntries(Object.keys(tabs).map((k) => [k, []]));
-        // Firefox: the same page on a plain http site, where no service worker (so no Background
-        // Fetch) can exist, with and without the extension.
-        const insecureUrl = Object.assign(new URL(url), { hostname: 'insecure.bgfetch.test' }).href;
-        const insecure = { ext: [], a: [], b: [] };
-        const insecureOrders = permutations(Object.keys(insecure));
-        for (let i = 0; i < config.pageLoads; i++) {
-          for (const which of orders[i % orders.length]) {
-            const { load, firstScript } = await loadOnce(tabs[which], `${url}?i=${i}`);
-            ms[which].push(load);
-            first[which].push(firstScript);
+    withExtension(
+      ctx,
+      async (session) => {
+        const url = `${ctx.bench.server.originB}/bench/plain.html`;
+        const plain = [];
+        let empty = null;
+        try {
+          plain.push(await launchPlain(ctx.browser, PREFS), await launchPlain(ctx.browser, PREFS));
+          const tabs = {
+            ext: await session.browser.newPage(),
+            a: await plain[0].newPage(),
+            b: await plain[1].newPage(),
+          };
+          if (ctx.browser === 'firefox') {
+            empty = await launchControl('empty');
+            tabs.empty = await empty.browser.newPage();
           }
-          if (ctx.browser !== 'firefox') continue;
-          for (const which of insecureOrders[i % insecureOrders.length]) {
-            insecure[which].push((await loadOnce(tabs[which], `${insecureUrl}?i=${i}`)).load);
+          const orders = permutations(Object.keys(tabs));
+          // First loads pay for process start-up, and a browser just launched is still busy with
+          // its own start-up work for a while (seen in Chromium: the youngest instance slower).
+          for (let i = 0; i < WARM_UP; i++) {
+            for (const which of orders[i % orders.length]) await loadOnce(tabs[which], `${url}?warm=${i}`);
           }
-        }
-        const present = async (tab, at = url) => {
-          await tab.goto(at, { waitUntil: 'load' });
-          return tab.evaluate(() => 'BackgroundFetchManager' in self && isSecureContext);
-        };
-        const detail = { apiPresentWithExtension: await present(tabs.ext), apiPresentWithout: await present(tabs.a) };
-        if (tabs.empty && (await present(tabs.empty))) throw new Error('the empty page script build still defines the API');
-        ctx.bench.clearLog();
+          const ms = Object.fromEntries(Object.keys(tabs).map((k) => [k, []]));
+          const first = Object.fromEntries(Object.keys(tabs).map((k) => [k, []]));
+          // Firefox: the same page on a plain http site, where no service worker (so no Background
+          // Fetch) can exist, with and without the extension.
+          const insecureUrl = Object.assign(new URL(url), { hostname: 'insecure.bgfetch.test' }).href;
+          const insecure = { ext: [], a: [], b: [] };
+          const insecureOrders = permutations(Object.keys(insecure));
+          for (let i = 0; i < config.pageLoads; i++) {
+            for (const which of orders[i % orders.length]) {
+              const { load, firstScript } = await loadOnce(tabs[which], `${url}?i=${i}`);
+              ms[which].push(load);
+              first[which].push(firstScript);
+            }
+            if (ctx.browser !== 'firefox') continue;
+            for (const which of insecureOrders[i % insecureOrders.length]) {
+              insecure[which].push((await loadOnce(tabs[which], `${insecureUrl}?i=${i}`)).load);
+            }
+          }
+          const present = async (tab, at = url) => {
+            await tab.goto(at, { waitUntil: 'load' });
+            return tab.evaluate(() => 'BackgroundFetchManager' in self && isSecureContext);
+          };
+          const detail = { apiPresentWithExtension: await present(tabs.ext), apiPresentWithout: await present(tabs.a) };
+          if (tabs.empty && (await present(tabs.empty)))
+            throw new Error('the empty page script build still defines the API');
+          ctx.bench.clearLog();
 
-        const base = ctx.report.row(ctx.browser, `plain page load (loadEventEnd), with vs without the extension, median of ${config.pageLoads}`, 'ms',
-          ms.ext, ms.a, { higherIsBetter: false, goal: { maxAdded: 1 }, goalText: '≤ +1 ms' });
-        base.detail = { ...detail, addedMs: base.bgfetch - base.baseline, aaMs: median(ms.b) - median(ms.a), secondWithout: ms.b };
+          const base = ctx.report.row(
+            ctx.browser,
+            `plain page load (loadEventEnd), with vs without the extension, median of ${config.pageLoads}`,
+            'ms',
+            ms.ext,
+            ms.a,
+            { higherIsBetter: false, goal: { maxAdded: 1 }, goalText: '≤ +1 ms' },
+          );
+          base.detail = {
+            ...detail,
+            addedMs: base.bgfetch - base.baseline,
+            aaMs: median(ms.b) - median(ms.a),
+            secondWithout: ms.b,
+          };
 
-        const aaLoad = pairedDiffs(ms.b, ms.a);
-        const aaFirst = pairedDiffs(first.b, first.a);
-        pairedRow(ctx, 'page load added by the extension', ms.ext, ms.a, aaLoad);
-        const firstScript = "time from the response's first byte to the page's first script";
-        pairedRow(ctx, `${firstScript}, added by the extension`, first.ext, first.a, aaFirst);
-        if (tabs.empty) {
-          pairedRow(ctx, `${firstScript}, added by the same extension with an empty page script (Firefox's own cost)`, first.empty, first.a, aaFirst);
-          pairedRow(ctx, `${firstScript}, bgfetch's page script vs an empty one`, first.ext, first.empty, aaFirst);
+          const aaLoad = pairedDiffs(ms.b, ms.a);
+          const aaFirst = pairedDiffs(first.b, first.a);
+          pairedRow(ctx, 'page load added by the extension', ms.ext, ms.a, aaLoad);
+          const firstScript = "time from the response's first byte to the page's first script";
+          pairedRow(ctx, `${firstScript}, added by the extension`, first.ext, first.a, aaFirst);
+          if (tabs.empty) {
+            pairedRow(
+              ctx,
+              `${firstScript}, added by the same extension with an empty page script (Firefox's own cost)`,
+              first.empty,
+              first.a,
+              aaFirst,
+            );
+            pairedRow(ctx, `${firstScript}, bgfetch's page script vs an empty one`, first.ext, first.empty, aaFirst);
+          }
+          if (ctx.browser === 'firefox') {
+            if (await present(tabs.ext, insecureUrl))
+              throw new Error(`${insecureUrl} is not a secure context: it must have no API`);
+            pairedRow(
+              ctx,
+              'page load added by the extension on a plain http site (not a secure context: no API there)',
+              insecure.ext,
+              insecure.a,
+              pairedDiffs(insecure.b, insecure.a),
+            );
+          }
+          // Firefox puts it into every https page; Chromium only into pages of sites switched to bgfetch.
+          const scriptMs = ctx.browser === 'firefox' ? await timePageScript(ctx, url) : NaN;
+          log(
+            `${ctx.browser} page loads: ext ${fmt(median(ms.ext))}, without ${fmt(median(ms.a))} / ${fmt(median(ms.b))}` +
+              `${tabs.empty ? `, empty page script ${fmt(median(ms.empty))}` : ''} ms; page script ${fmt(scriptMs)} ms`,
+          );
+        } finally {
+          for (const browser of plain) await browser.close().catch(() => undefined);
+          await empty?.close();
         }
-        if (ctx.browser === 'firefox') {
-          if (await present(tabs.ext, insecureUrl)) throw new Error(`${insecureUrl} is not a secure context: it must have no API`);
-          pairedRow(ctx, 'page load added by the extension on a plain http site (not a secure context: no API there)',
-            insecure.ext, insecure.a, pairedDiffs(insecure.b, insecure.a));
-        }
-        // Firefox puts it into every https page; Chromium only into pages of sites switched to bgfetch.
-        const scriptMs = ctx.browser === 'firefox' ? await timePageScript(ctx, url) : NaN;
-        log(`${ctx.browser} page loads: ext ${fmt(median(ms.ext))}, without ${fmt(median(ms.a))} / ${fmt(median(ms.b))}` +
-          `${tabs.empty ? `, empty page script ${fmt(median(ms.empty))}` : ''} ms; page script ${fmt(scriptMs)} ms`);
-      } finally {
-        for (const browser of plain) await browser.close().catch(() => undefined);
-        await empty?.close();
-      }
-    }, { prefs: PREFS }),
+      },
+      { prefs: PREFS },
+    ),
 };

@@ -69,22 +69,45 @@ export default {
         const writes = await watchStoreWrites(session, popup);
         offsets.writer.push(writes.clockOffset);
         offsets.site.push(await site.evaluate(() => Date.now() - (performance.timeOrigin + performance.now())));
-        const page = await site.evaluate(pageBgProgress, id, ctx.bench.gen('progress', SIZE, `&throttle=${MiB}`), 60_000);
+        const page = await site.evaluate(
+          pageBgProgress,
+          id,
+          ctx.bench.gen('progress', SIZE, `&throttle=${MiB}`),
+          60_000,
+        );
         if (page.result !== 'success') throw new Error(`progress fetch: ${page.result}`);
         const got = pair(await writes.collect(), await popup.evaluate(stopWatch), page);
         const into = want ? lat.seeded : lat.plain;
         for (const key of Object.keys(into)) into[key].push(...got[key]);
-        log(`${ctx.browser} popup progress round ${round}${want ? ` (+${others})` : ''}: popup ${fmt(median(got.popup))} ms, page ${fmt(median(got.page))} ms, notice ${fmt(median(got.notice))} ms, ${got.popup.length} values`);
+        log(
+          `${ctx.browser} popup progress round ${round}${want ? ` (+${others})` : ''}: popup ${fmt(median(got.popup))} ms, page ${fmt(median(got.page))} ms, notice ${fmt(median(got.notice))} ms, ${got.popup.length} values`,
+        );
         ctx.bench.clearLog();
       }
       if (seeded) await popup.evaluate(removeSeeded, PREFIX);
       // Each context's Date.now() minus its timeOrigin + now: equal offsets mean comparable clocks.
       const clockOffsetsMs = Object.fromEntries(Object.entries(offsets).map(([k, v]) => [k, median(v)]));
       const noticeMs = { plain: median(lat.plain.notice), seeded: median(lat.seeded.notice) };
-      const detail = { clockOffsetsMs, noticeMs, samples: { plain: lat.plain.popup.length, seeded: lat.seeded.popup.length } };
-      ctx.report.row(ctx.browser, 'progress → popup: store write → new value in the popup (vs store write → the page\'s progress event)', 'ms',
-        lat.plain.popup, lat.plain.page, { higherIsBetter: false, goalText: '—', detail });
-      ctx.report.row(ctx.browser, `progress → popup with ${others} more registrations in the store (vs with none)`, 'ms',
-        lat.seeded.popup, lat.plain.popup, { higherIsBetter: false, goal: { max: 50 }, goalText: '≤ 50 ms' });
+      const detail = {
+        clockOffsetsMs,
+        noticeMs,
+        samples: { plain: lat.plain.popup.length, seeded: lat.seeded.popup.length },
+      };
+      ctx.report.row(
+        ctx.browser,
+        "progress → popup: store write → new value in the popup (vs store write → the page's progress event)",
+        'ms',
+        lat.plain.popup,
+        lat.plain.page,
+        { higherIsBetter: false, goalText: '—', detail },
+      );
+      ctx.report.row(
+        ctx.browser,
+        `progress → popup with ${others} more registrations in the store (vs with none)`,
+        'ms',
+        lat.seeded.popup,
+        lat.plain.popup,
+        { higherIsBetter: false, goal: { max: 50 }, goalText: '≤ 50 ms' },
+      );
     }),
 };

@@ -15,7 +15,12 @@ const PER_SITE = 10;
 const SMALL = 10;
 
 const medianPhases = (list) =>
-  Object.fromEntries(['script', 'active', 'settled', 'list'].map((name) => [name, median(list.map((p) => p?.[name]).filter(Number.isFinite))]));
+  Object.fromEntries(
+    ['script', 'active', 'settled', 'list'].map((name) => [
+      name,
+      median(list.map((p) => p?.[name]).filter(Number.isFinite)),
+    ]),
+  );
 
 export default {
   name: 'popup-render',
@@ -50,13 +55,23 @@ export default {
         }
         if (round >= 0) {
           const p = phases.large.at(-1) ?? {};
-          log(`${ctx.browser} popup render round ${round}: ${fmt(ms.large.at(-1))} ms (${large}: script ${fmt(p.script)}, active ${fmt(p.active)}, settled ${fmt(p.settled)}, list ${fmt(p.list)}), ${fmt(ms.small.at(-1))} ms (${SMALL})`);
+          log(
+            `${ctx.browser} popup render round ${round}: ${fmt(ms.large.at(-1))} ms (${large}: script ${fmt(p.script)}, active ${fmt(p.active)}, settled ${fmt(p.settled)}, list ${fmt(p.list)}), ${fmt(ms.small.at(-1))} ms (${SMALL})`,
+          );
         }
       }
       await setCount(0);
-      if (late) ctx.report.note(`${ctx.browser} popup render: ${late} loads were rendered before the observer was in place (not counted)`);
-      ctx.report.row(ctx.browser, `popup first render with ${large} registrations, navigation → list ready, first page of rows in the DOM (vs ${SMALL} registrations)`, 'ms',
-        ms.large, ms.small, {
+      if (late)
+        ctx.report.note(
+          `${ctx.browser} popup render: ${late} loads were rendered before the observer was in place (not counted)`,
+        );
+      ctx.report.row(
+        ctx.browser,
+        `popup first render with ${large} registrations, navigation → list ready, first page of rows in the DOM (vs ${SMALL} registrations)`,
+        'ms',
+        ms.large,
+        ms.small,
+        {
           higherIsBetter: false,
           goal: { max: 100 },
           goalText: '≤ 100 ms',
@@ -67,6 +82,7 @@ export default {
             phasesMs: { large: medianPhases(phases.large), small: medianPhases(phases.small) },
             sites: large / PER_SITE,
           },
-        });
+        },
+      );
     }),
 };

@@ -47,15 +47,26 @@ export default {
           } catch (error) {
             read = { ms: NaN, bytes: -1, error: String(error.message ?? error).slice(0, 200) };
           }
-          if (read.bytes !== BIG) ctx.report.note(`${ctx.browser} ${which}: reading back gave ${read.bytes} of ${BIG} bytes ${read.error ?? ''}`);
+          if (read.bytes !== BIG)
+            ctx.report.note(
+              `${ctx.browser} ${which}: reading back gave ${read.bytes} of ${BIG} bytes ${read.error ?? ''}`,
+            );
           ms[which].push(read.bytes === BIG ? read.ms : NaN);
-          log(`${ctx.browser} read back round ${round} ${which}: ${fmt(mibps(BIG, read.ms))} MiB/s (${read.chunks} chunks)`);
+          log(
+            `${ctx.browser} read back round ${round} ${which}: ${fmt(mibps(BIG, read.ms))} MiB/s (${read.chunks} chunks)`,
+          );
           clearLog();
         }
       }
       const tp = (xs) => xs.map((x) => mibps(BIG, x));
       const label = `read back ${config.bigMiB} MiB via responseReady`;
-      ctx.report.row(ctx.browser, `${label} (vs Cache Storage)`, 'MiB/s', tp(ms.bg), tp(ms.cache), { goal: { ratio: 0.8 }, goalText: '≥ 0.8×' });
-      if (session.native) ctx.report.row(ctx.browser, `${label} (vs native Background Fetch)`, 'MiB/s', tp(ms.bg), tp(ms.native), { goalText: '—' });
+      ctx.report.row(ctx.browser, `${label} (vs Cache Storage)`, 'MiB/s', tp(ms.bg), tp(ms.cache), {
+        goal: { ratio: 0.8 },
+        goalText: '≥ 0.8×',
+      });
+      if (session.native)
+        ctx.report.row(ctx.browser, `${label} (vs native Background Fetch)`, 'MiB/s', tp(ms.bg), tp(ms.native), {
+          goalText: '—',
+        });
     }),
 };

@@ -37,7 +37,12 @@ describe('finding the bridge', () => {
   it('rejects the calls with a TypeError when no bridge ever answers, and looks again for the next call', async () => {
     vi.useFakeTimers();
     let present = false;
-    const channel = portChannel(() => bridgePort((port) => present && serve(port), () => undefined));
+    const channel = portChannel(() =>
+      bridgePort(
+        (port) => present && serve(port),
+        () => undefined,
+      ),
+    );
     const first = channel.call({ type: 'getIds', scope: 'https://site.test/' });
     const failed = expect(first).rejects.toThrow(TypeError);
     await vi.advanceTimersByTimeAsync(16_000);

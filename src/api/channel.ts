@@ -1,11 +1,5 @@
 // The page API's line to the extension: a MessagePort handed to the bridge on first use.
-import type {
-  BridgeToPage,
-  PageReplies,
-  PageRequestOf,
-  PageRequestType,
-  PageToBridge,
-} from '../shared/protocol';
+import type { BridgeToPage, PageReplies, PageRequestOf, PageRequestType, PageToBridge } from '../shared/protocol';
 import type { RegistrationSnapshot, WireError } from '../shared/spec';
 import { NAME as QUOTA_ERROR, quotaExceededError } from './quota-error';
 

@@ -76,8 +76,16 @@ describe('exposeInterfacesLazily', () => {
 
   it('backgroundFetch once built is a WebIDL attribute: enumerable, configurable, a getter named "get backgroundFetch"', () => {
     void global.BackgroundFetchManager;
-    const { get, set, enumerable, configurable } = Object.getOwnPropertyDescriptor(FakeRegistration.prototype, 'backgroundFetch')!;
-    expect({ name: get?.name, set, enumerable, configurable }).toEqual({ name: 'get backgroundFetch', set: undefined, enumerable: true, configurable: true });
+    const { get, set, enumerable, configurable } = Object.getOwnPropertyDescriptor(
+      FakeRegistration.prototype,
+      'backgroundFetch',
+    )!;
+    expect({ name: get?.name, set, enumerable, configurable }).toEqual({
+      name: 'get backgroundFetch',
+      set: undefined,
+      enumerable: true,
+      configurable: true,
+    });
   });
 
   it('backgroundFetch on something not a registration is an illegal invocation', () => {

@@ -3,7 +3,11 @@ export const ILLEGAL_INVOCATION = 'Illegal invocation';
 export const asHandler = <T>(value: T) => (typeof value === 'function' ? value : null);
 
 // The native functions, read before the page's scripts run (and shorter to write than to repeat).
-export const { defineProperties: define, getOwnPropertyDescriptor: readDescriptor, getOwnPropertyDescriptors: readDescriptors } = Object;
+export const {
+  defineProperties: define,
+  getOwnPropertyDescriptor: readDescriptor,
+  getOwnPropertyDescriptors: readDescriptors,
+} = Object;
 
 /** One interface object on the global, shaped as WebIDL shapes it. */
 export function exposeInterface(name: string, constructor: abstract new (...args: never[]) => unknown): void {
@@ -44,7 +48,10 @@ export function exposeInterfaces(
  */
 export function exposeInterfacesLazily(
   names: readonly string[],
-  create: () => { interfaces: Parameters<typeof exposeInterfaces>[0]; managerFor: Parameters<typeof exposeInterfaces>[1] },
+  create: () => {
+    interfaces: Parameters<typeof exposeInterfaces>[0];
+    managerFor: Parameters<typeof exposeInterfaces>[1];
+  },
 ): void {
   let getter: (() => unknown) | undefined;
   /** Builds (once), and gives the real `backgroundFetch` getter. */

@@ -16,7 +16,11 @@ import type { Channel } from './channel';
 import { asHandler, define, ILLEGAL_INVOCATION, readDescriptor } from './expose';
 
 /** What createInterfaces builds, by name (page.iife.ts stands in for them before they are built). */
-export const INTERFACE_NAMES = ['BackgroundFetchManager', 'BackgroundFetchRegistration', 'BackgroundFetchRecord'] as const;
+export const INTERFACE_NAMES = [
+  'BackgroundFetchManager',
+  'BackgroundFetchRegistration',
+  'BackgroundFetchRecord',
+] as const;
 
 // Nothing is built at load: every page runs this file's top level (see exposeInterfacesLazily).
 // Error messages are short: this file ships in every page (the size budget, scripts/check-sizes.mjs).
@@ -25,7 +29,17 @@ const NULL_BODY_STATUSES = [204, 205, 304];
 /** What a `progress` event reports a change of. */
 const PROGRESS_FIELDS = ['downloaded', 'uploaded', 'result', 'failureReason'] as const;
 /** A Request's fields as the wire carries them (SerializedRequest), headers and body aside. */
-const REQUEST_FIELDS = ['url', 'method', 'mode', 'credentials', 'cache', 'redirect', 'referrer', 'referrerPolicy', 'integrity'] as const;
+const REQUEST_FIELDS = [
+  'url',
+  'method',
+  'mode',
+  'credentials',
+  'cache',
+  'redirect',
+  'referrer',
+  'referrerPolicy',
+  'integrity',
+] as const;
 
 export const typeError = (message: string) => new TypeError(message);
 /** WebIDL: an operation called with fewer arguments than it requires throws a TypeError. */
@@ -82,7 +96,8 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     const previous = internals.state;
     internals.state = next;
     if (!next.recordsAvailable) channel.unwatch(next.key);
-    if (PROGRESS_FIELDS.some((field) => previous[field] !== next[field])) registration.dispatchEvent(new Event('progress'));
+    if (PROGRESS_FIELDS.some((field) => previous[field] !== next[field]))
+      registration.dispatchEvent(new Event('progress'));
   };
 
   class BackgroundFetchManager {
@@ -190,7 +205,16 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
 
   // BackgroundFetchRegistration's attributes that mirror the fetch's state as the engine sends it.
   const stateAttributes: PropertyDescriptorMap = {};
-  const names = ['id', 'uploadTotal', 'uploaded', 'downloadTotal', 'downloaded', 'result', 'failureReason', 'recordsAvailable'] as const;
+  const names = [
+    'id',
+    'uploadTotal',
+    'uploaded',
+    'downloadTotal',
+    'downloaded',
+    'result',
+    'failureReason',
+    'recordsAvailable',
+  ] as const;
   for (const name of names satisfies readonly (keyof RegistrationSnapshot)[]) {
     // A computed accessor is named `get id` etc., as WebIDL names attribute getters.
     stateAttributes[name] = readDescriptor(
@@ -216,13 +240,20 @@ export function createInterfaces(channel: Channel, baseUrl: () => string) {
     get responseReady() {
       const internals = recordInternals.get(this);
       // A promise attribute rejects on a wrong `this` instead of throwing (WebIDL).
-      return internals ? (internals.ready ??= readResponse(channel, internals)) : Promise.reject(typeError(ILLEGAL_INVOCATION));
+      return internals
+        ? (internals.ready ??= readResponse(channel, internals))
+        : Promise.reject(typeError(ILLEGAL_INVOCATION));
     }
   }
 
   return {
     // By their names in INTERFACE_NAMES (shorter than writing the names again).
-    interfaces: Object.fromEntries(INTERFACE_NAMES.map((name, i) => [name, [BackgroundFetchManager, BackgroundFetchRegistration, BackgroundFetchRecord][i]!])),
+    interfaces: Object.fromEntries(
+      INTERFACE_NAMES.map((name, i) => [
+        name,
+        [BackgroundFetchManager, BackgroundFetchRegistration, BackgroundFetchRecord][i]!,
+      ]),
+    ),
     registrationFor,
     managerFor(registration: ServiceWorkerRegistration): BackgroundFetchManager {
       let manager = managers.get(registration);
@@ -258,12 +289,16 @@ function toFetchOptions(options: Partial<FetchOptions> | undefined | null, base:
   // unsigned long long: ToNumber, truncated, wrapped; beyond what could be stored is a quota
   // matter for the engine, so clamp instead of losing precision (NaN and ±Infinity are 0).
   const total = Math.trunc(Number(options?.downloadTotal ?? 0)) || 0;
-  const downloadTotal = total < 0 || total > Number.MAX_SAFE_INTEGER ? (Number.isFinite(total) ? Number.MAX_SAFE_INTEGER : 0) : total;
+  const downloadTotal =
+    total < 0 || total > Number.MAX_SAFE_INTEGER ? (Number.isFinite(total) ? Number.MAX_SAFE_INTEGER : 0) : total;
   return { title: toDOMString(options?.title ?? ''), icons, downloadTotal };
 }
 
 function serialize(request: Request): SerializedRequest {
-  const serialized = Object.fromEntries(REQUEST_FIELDS.map((field) => [field, request[field]])) as Omit<SerializedRequest, 'headers'>;
+  const serialized = Object.fromEntries(REQUEST_FIELDS.map((field) => [field, request[field]])) as Omit<
+    SerializedRequest,
+    'headers'
+  >;
   return { ...serialized, headers: [...request.headers] };
 }
 
@@ -279,15 +314,16 @@ function deserialize({ request, body }: RecordInfo): Request {
   const init: RequestInit = { method: request.method, headers: request.headers, body };
   try {
     // Every field of the wire's request is a RequestInit member of that name (`url` is ignored).
-    return new Request(request.url, { ...request, ...init, mode: request.mode === 'navigate' ? 'same-origin' : request.mode });
+    return new Request(request.url, {
+      ...request,
+      ...init,
+      mode: request.mode === 'navigate' ? 'same-origin' : request.mode,
+    });
   } catch {
     return new Request(request.url, init);
   }
 }
-async function readResponse(
-  channel: Channel,
-  { scope, key, info: { index } }: RecordInternals,
-): Promise<Response> {
+async function readResponse(channel: Channel, { scope, key, info: { index } }: RecordInternals): Promise<Response> {
   const record = { scope, key, index };
   const head = await channel.call({ type: 'responseHead', ...record });
   let offset = 0;
@@ -303,7 +339,12 @@ async function readResponse(
     : new ReadableStream<Uint8Array>({
         async pull(controller) {
           while (!reading && !parts.length && !done) {
-            ({ parts, done } = await channel.call({ type: 'readBody', ...record, offset, generation: head.generation }));
+            ({ parts, done } = await channel.call({
+              type: 'readBody',
+              ...record,
+              offset,
+              generation: head.generation,
+            }));
             for (const part of parts) offset += part.size;
           }
           reading ??= readPart();
@@ -315,5 +356,9 @@ async function readResponse(
       });
   // The head is a ResponseInit (status, statusText, headers); then what the page's own fetch()
   // would give besides, which a constructed Response cannot carry.
-  return define(new Response(body, head), { url: { value: head.url }, type: { value: head.type }, redirected: { value: head.redirected } });
+  return define(new Response(body, head), {
+    url: { value: head.url },
+    type: { value: head.type },
+    redirected: { value: head.redirected },
+  });
 }

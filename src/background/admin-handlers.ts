@@ -59,12 +59,20 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
     },
     'admin.undoRemove': ({ keys }) => undoRemoval(keys),
     async 'admin.pauseAll'() {
-      const running = await db.registrations.where('active').equals(1).filter((reg) => stateOf(reg) !== 'paused').primaryKeys();
+      const running = await db.registrations
+        .where('active')
+        .equals(1)
+        .filter((reg) => stateOf(reg) !== 'paused')
+        .primaryKeys();
       const done = await Promise.all(running.map(pauseFetch));
       return done.filter(Boolean).length;
     },
     async 'admin.resumeAll'() {
-      const paused = await db.registrations.where('active').equals(1).filter((reg) => stateOf(reg) === 'paused').primaryKeys();
+      const paused = await db.registrations
+        .where('active')
+        .equals(1)
+        .filter((reg) => stateOf(reg) === 'paused')
+        .primaryKeys();
       const done = await Promise.all(paused.map(resumeFetch));
       return done.filter(Boolean).length;
     },

@@ -28,7 +28,8 @@ import { startInjectingApiIntoWorkers } from './injection/worker-inject';
 
 const isChromium = __TARGET__ === 'chromium';
 const onSitesChanged = isChromium ? syncPageScriptRegistration : async () => undefined;
-const resumeTransfers = () => void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error));
+const resumeTransfers = () =>
+  void resumeAllTransfers().catch((error: unknown) => console.error('bgfetch: resume failed', error));
 
 // Listeners.
 // Before anything else: documents' CSP headers are recorded as they arrive (csp.ts).

@@ -70,4 +70,3 @@ export function startResumingOnWake(resume: () => void): void {
   });
   browser.runtime.onStartup?.addListener(resume);
 }
-

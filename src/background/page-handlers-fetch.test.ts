@@ -13,7 +13,15 @@ import { storedRegistration } from '../../test/unit/fixtures';
 import { isRunning } from './engine/transfer';
 import { answerPermission } from './person/consent';
 import { countFiles } from '../shared/file-counts';
-import { caller, fetchMessage as fetchMessageOf, outgoing, rejection, SCOPE, useEngine, type Outgoing } from '../../test/unit/engine-harness/engine';
+import {
+  caller,
+  fetchMessage as fetchMessageOf,
+  outgoing,
+  rejection,
+  SCOPE,
+  useEngine,
+  type Outgoing,
+} from '../../test/unit/engine-harness/engine';
 import { heldBody, random, useFakeNetwork } from '../../test/unit/engine-harness/network';
 import { tableCounts } from '../../test/unit/engine-harness/store';
 
@@ -32,7 +40,10 @@ describe('fetch()', () => {
     const held = heldBody();
     network.route = () => new Response(held.stream);
     const post = outgoing('https://a.example/upload', { method: 'POST', body: new Uint8Array(10) });
-    const postBase64 = outgoing('https://a.example/upload2', { method: 'PUT', body: new TextEncoder().encode('hello') });
+    const postBase64 = outgoing('https://a.example/upload2', {
+      method: 'PUT',
+      body: new TextEncoder().encode('hello'),
+    });
     const snapshot = await start(
       fetchMessage('first', [outgoing('https://a.example/a'), post, postBase64, outgoing('https://a.example/a')], 1234),
     );
@@ -73,8 +84,19 @@ describe('fetch()', () => {
     // Small bodies stay inline, as small chunks do.
     expect(new TextDecoder().decode(uploads[1]!.data as ArrayBuffer)).toBe('hello');
     // matchAll hands each record's request body out with it (record.request keeps its body).
-    const infos = await handlers.matchAll(caller, { type: 'matchAll', scope, key: snapshot.key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } });
-    expect(await Promise.all(infos.map((info) => info.body?.text()))).toEqual([undefined, expect.any(String), 'hello', undefined]);
+    const infos = await handlers.matchAll(caller, {
+      type: 'matchAll',
+      scope,
+      key: snapshot.key,
+      request: null,
+      options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false },
+    });
+    expect(await Promise.all(infos.map((info) => info.body?.text()))).toEqual([
+      undefined,
+      expect.any(String),
+      'hello',
+      undefined,
+    ]);
     await handlers.abort(caller, { type: 'abort', scope, key: snapshot.key });
   });
 
@@ -212,11 +234,27 @@ describe('fetch()', () => {
     expect(await readAll(snapshot.key, 0, inPrivate)).toEqual(new Uint8Array(body));
     // Neither the disk store nor a normal window's caller can reach it.
     expect(await db.chunks.count()).toBe(0);
-    const fromNormal = await rejection(handlers.matchAll(caller, { type: 'matchAll', scope, key: snapshot.key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } }));
+    const fromNormal = await rejection(
+      handlers.matchAll(caller, {
+        type: 'matchAll',
+        scope,
+        key: snapshot.key,
+        request: null,
+        options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false },
+      }),
+    );
     expect(fromNormal.specName).toBe('InvalidStateError');
     await endPrivateSession();
     expect(await handlers.getIds(inPrivate, { type: 'getIds', scope })).toEqual([]);
-    const afterEnd = await rejection(handlers.matchAll(inPrivate, { type: 'matchAll', scope, key: snapshot.key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } }));
+    const afterEnd = await rejection(
+      handlers.matchAll(inPrivate, {
+        type: 'matchAll',
+        scope,
+        key: snapshot.key,
+        request: null,
+        options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false },
+      }),
+    );
     expect(afterEnd.specName).toBe('InvalidStateError');
     await endPrivateSession();
   });
@@ -263,7 +301,12 @@ describe('the counters on the registration row (issue 16 item 9)', () => {
     const now = Date.now();
     await db.registrations.bulkAdd(
       Array.from({ length: 2 }, (_, i) =>
-        storedRegistration(`queued-${i}`, { origin: caller.origin, paused: true, recordCount: LIMITS.requestsPerFetch, createdAt: now }),
+        storedRegistration(`queued-${i}`, {
+          origin: caller.origin,
+          paused: true,
+          recordCount: LIMITS.requestsPerFetch,
+          createdAt: now,
+        }),
       ),
     );
     const error = await rejection(start(fetchMessage('over', [outgoing('https://a.example/one-more')])));
@@ -277,10 +320,21 @@ describe('the counters on the registration row (issue 16 item 9)', () => {
   });
 
   it('done, failed and expected bytes follow the records as the fetch runs, without the popup reading a record', async () => {
-    network.route = (url) => (url.endsWith('/missing') ? new Response('no', { status: 404 }) : new Response('hello', { headers: { 'content-length': '5' } }));
-    const { key } = await start(fetchMessage('counted', [outgoing('https://a.example/a'), outgoing('https://a.example/b')]));
+    network.route = (url) =>
+      url.endsWith('/missing')
+        ? new Response('no', { status: 404 })
+        : new Response('hello', { headers: { 'content-length': '5' } });
+    const { key } = await start(
+      fetchMessage('counted', [outgoing('https://a.example/a'), outgoing('https://a.example/b')]),
+    );
     await settled(key);
-    expect((await db.registrations.get(key))?.files).toEqual({ done: 2, failed: 0, started: 2, unknownLength: 0, expectedBytes: 10 });
+    expect((await db.registrations.get(key))?.files).toEqual({
+      done: 2,
+      failed: 0,
+      started: 2,
+      unknownLength: 0,
+      expectedBytes: 10,
+    });
 
     const failing = await start(fetchMessage('counted-fail', [outgoing('https://a.example/missing')]));
     await settled(failing.key);
@@ -292,4 +346,3 @@ describe('the counters on the registration row (issue 16 item 9)', () => {
     }
   });
 });
-

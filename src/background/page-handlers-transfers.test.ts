@@ -5,8 +5,25 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { chunkSize, db, type StoredChunk } from '../shared/db';
 import { CHUNK_BYTES, discardBody } from './engine/chunks';
-import { bytesOf, caller, expectSameBytes, fetchMessage as fetchMessageOf, outgoing, rejection, SCOPE, useEngine, type Outgoing } from '../../test/unit/engine-harness/engine';
-import { droppingBody, heldBody, pieces, random, rangeResponse, useFakeNetwork } from '../../test/unit/engine-harness/network';
+import {
+  bytesOf,
+  caller,
+  expectSameBytes,
+  fetchMessage as fetchMessageOf,
+  outgoing,
+  rejection,
+  SCOPE,
+  useEngine,
+  type Outgoing,
+} from '../../test/unit/engine-harness/engine';
+import {
+  droppingBody,
+  heldBody,
+  pieces,
+  random,
+  rangeResponse,
+  useFakeNetwork,
+} from '../../test/unit/engine-harness/network';
 
 const network = useFakeNetwork();
 const engine = useEngine();
@@ -24,7 +41,11 @@ describe('transfers', () => {
     const body = random(2 * CHUNK_BYTES + 1.5 * MiB);
     network.route = () =>
       new Response(pieces(body), {
-        headers: { 'content-type': 'application/octet-stream', etag: '"abc"', 'content-length': String(body.byteLength) },
+        headers: {
+          'content-type': 'application/octet-stream',
+          etag: '"abc"',
+          'content-length': String(body.byteLength),
+        },
       });
     const { key } = await start(fetchMessage('big', undefined, body.byteLength));
     const reg = await settled(key);
@@ -43,7 +64,12 @@ describe('transfers', () => {
     expectSameBytes(await bytesOf(chunks.map((chunk) => chunk.data)), body);
 
     const record = (await db.records.get([key, 0]))!;
-    expect(record).toMatchObject({ state: 'done', stored: body.byteLength, validator: '"abc"', expectedLength: body.byteLength });
+    expect(record).toMatchObject({
+      state: 'done',
+      stored: body.byteLength,
+      validator: '"abc"',
+      expectedLength: body.byteLength,
+    });
 
     expectSameBytes(await readAll(key, 0), body);
     // From the middle of a chunk.
@@ -108,7 +134,12 @@ describe('transfers', () => {
   it('fetch several records and keep each body apart', async () => {
     const bodies = new Map([0, 1, 2, 3, 4, 5].map((i) => [`https://a.example/f${i}`, random(1000 * (i + 1))]));
     network.route = (url) => new Response(pieces(bodies.get(url)!, 700));
-    const { key } = await start(fetchMessage('many', [...bodies.keys()].map((url) => outgoing(url))));
+    const { key } = await start(
+      fetchMessage(
+        'many',
+        [...bodies.keys()].map((url) => outgoing(url)),
+      ),
+    );
     const reg = await settled(key);
     expect(reg.result).toBe('success');
     expect(reg.downloaded).toBe(21_000);
@@ -172,7 +203,9 @@ describe('transfers', () => {
   it('stop the other requests at the first failure', async () => {
     const held = heldBody();
     network.route = (url) => (url.endsWith('/bad') ? new Response('no', { status: 500 }) : new Response(held.stream));
-    const { key } = await start(fetchMessage('first-failure', [outgoing('https://a.example/slow'), outgoing('https://a.example/bad')]));
+    const { key } = await start(
+      fetchMessage('first-failure', [outgoing('https://a.example/slow'), outgoing('https://a.example/bad')]),
+    );
     const reg = await settled(key);
     expect(reg).toMatchObject({ result: 'failure', failureReason: 'bad-status' });
     expect(hits.find((hit) => hit.url.endsWith('/slow'))!.init.signal!.aborted).toBe(true);
@@ -208,7 +241,8 @@ describe('transfers', () => {
 
   it('retry a network error and succeed', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    network.route = (_url, _init, attempt) => (attempt < 3 ? Promise.reject(new TypeError('fetch failed')) : new Response('third time'));
+    network.route = (_url, _init, attempt) =>
+      attempt < 3 ? Promise.reject(new TypeError('fetch failed')) : new Response('third time');
     const { key } = await start(fetchMessage('flaky'));
     for (let i = 0; i < 200 && (await db.registrations.get(key))!.active; i++) {
       await vi.advanceTimersByTimeAsync(250);
@@ -258,7 +292,14 @@ describe('reading while the body restarts from zero', () => {
     await settled(key);
     const head = await handlers.responseHead(caller, { type: 'responseHead', scope, key, index: 0 });
     expect(head.generation).toBe(0);
-    const start0 = await handlers.readBody(caller, { type: 'readBody', scope, key, index: 0, offset: 0, generation: head.generation });
+    const start0 = await handlers.readBody(caller, {
+      type: 'readBody',
+      scope,
+      key,
+      index: 0,
+      offset: 0,
+      generation: head.generation,
+    });
     expect(await bytesOf(start0.parts)).toEqual(new Uint8Array(first));
     // The resource changed on the server: the stored bytes are discarded, the request starts over.
     await discardBody(key, 0);
@@ -268,4 +309,3 @@ describe('reading while the body restarts from zero', () => {
     expect(late.specName).toBe('TypeError');
   });
 });
-

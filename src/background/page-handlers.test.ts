@@ -8,7 +8,15 @@ import { requestMatches } from './page-handlers';
 import type { Caller } from './policy';
 import { serializedRequest } from '../../test/unit/fixtures';
 import { isRunning } from './engine/transfer';
-import { caller, fetchMessage as fetchMessageOf, outgoing, rejection, SCOPE, useEngine, type Outgoing } from '../../test/unit/engine-harness/engine';
+import {
+  caller,
+  fetchMessage as fetchMessageOf,
+  outgoing,
+  rejection,
+  SCOPE,
+  useEngine,
+  type Outgoing,
+} from '../../test/unit/engine-harness/engine';
 import { heldBody, random, useFakeNetwork } from '../../test/unit/engine-harness/network';
 
 const network = useFakeNetwork();
@@ -56,9 +64,9 @@ describe('get() and getIds()', () => {
     expect((await rejection(handlers.getIds(caller, { type: 'getIds', scope: 'https://b.example/' }))).specName).toBe(
       'TypeError',
     );
-    expect((await rejection(handlers.get(caller, { type: 'get', scope: 'https://b.example/', id: 'x' }))).specName).toBe(
-      'TypeError',
-    );
+    expect(
+      (await rejection(handlers.get(caller, { type: 'get', scope: 'https://b.example/', id: 'x' }))).specName,
+    ).toBe('TypeError');
   });
 });
 
@@ -66,7 +74,9 @@ describe('abort()', () => {
   it('returns true, then false, and the registration ends failure/aborted', async () => {
     const held = heldBody();
     network.route = () => new Response(held.stream, { headers: { etag: '"v1"' } });
-    const { key } = await start(fetchMessage('abort-me', [outgoing('https://a.example/a'), outgoing('https://a.example/b')]));
+    const { key } = await start(
+      fetchMessage('abort-me', [outgoing('https://a.example/a'), outgoing('https://a.example/b')]),
+    );
     held.push(random(100));
     await vi.waitFor(() => expect(hits.length).toBeGreaterThan(0));
 
@@ -139,9 +149,19 @@ describe('matchAll()', () => {
     expect(await indexes(key, serializedRequest('https://a.example/a?x=1#other'))).toEqual([0, 3]);
     expect(await indexes(key, serializedRequest('https://a.example/a'))).toEqual([]);
     // A GET query does not match the stored POST (record 1) without ignoreMethod (Chromium).
-    expect(await indexes(key, serializedRequest('https://a.example/a'), { ...noOptions, ignoreSearch: true })).toEqual([0, 3]);
-    expect(await indexes(key, serializedRequest('https://a.example/a'), { ...noOptions, ignoreSearch: true, ignoreMethod: true })).toEqual([0, 1, 3]);
-    expect(await indexes(key, serializedRequest('https://a.example/c'), { ...noOptions, ignoreSearch: true })).toEqual([]);
+    expect(await indexes(key, serializedRequest('https://a.example/a'), { ...noOptions, ignoreSearch: true })).toEqual([
+      0, 3,
+    ]);
+    expect(
+      await indexes(key, serializedRequest('https://a.example/a'), {
+        ...noOptions,
+        ignoreSearch: true,
+        ignoreMethod: true,
+      }),
+    ).toEqual([0, 1, 3]);
+    expect(await indexes(key, serializedRequest('https://a.example/c'), { ...noOptions, ignoreSearch: true })).toEqual(
+      [],
+    );
     // A query matches only records of its own method unless ignoreMethod.
     const put = serializedRequest('https://a.example/a?x=2', { method: 'PUT' });
     expect(await indexes(key, put)).toEqual([]);
@@ -152,7 +172,9 @@ describe('matchAll()', () => {
   it('refuses once records are no longer available', async () => {
     const key = await matchFixture();
     await db.registrations.update(key, { recordsAvailable: false });
-    const error = await rejection(handlers.matchAll(caller, { type: 'matchAll', scope, key, request: null, options: noOptions }));
+    const error = await rejection(
+      handlers.matchAll(caller, { type: 'matchAll', scope, key, request: null, options: noOptions }),
+    );
     expect(error.specName).toBe('InvalidStateError');
   });
 });
@@ -176,7 +198,9 @@ describe('ownership', () => {
       for (const attempt of attempts) expect((await rejection(attempt)).specName).toBe('InvalidStateError');
     }
     // Naming their scope is refused before the key is even looked up.
-    const error = await rejection(handlers.abort(caller, { type: 'abort', scope: 'https://b.example/', key: theirs.key }));
+    const error = await rejection(
+      handlers.abort(caller, { type: 'abort', scope: 'https://b.example/', key: theirs.key }),
+    );
     expect(error.specName).toBe('TypeError');
     // And nothing was aborted.
     for (const { key } of [theirs, contained, otherScope]) expect((await db.registrations.get(key))!.active).toBe(1);
@@ -195,17 +219,31 @@ describe('requestMatches', () => {
   const options = (extra: Partial<typeof noOptions> = {}) => ({ ...noOptions, ...extra });
 
   it('compares URLs without fragments', () => {
-    expect(requestMatches(serializedRequest('https://a.example/x#1'), serializedRequest('https://a.example/x#2'), options())).toBe(true);
-    expect(requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://a.example/y'), options())).toBe(false);
-    expect(requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://b.example/x'), options())).toBe(false);
-    expect(requestMatches(serializedRequest('https://a.example/x?q'), serializedRequest('https://a.example/x'), options())).toBe(false);
+    expect(
+      requestMatches(serializedRequest('https://a.example/x#1'), serializedRequest('https://a.example/x#2'), options()),
+    ).toBe(true);
+    expect(
+      requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://a.example/y'), options()),
+    ).toBe(false);
+    expect(
+      requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://b.example/x'), options()),
+    ).toBe(false);
+    expect(
+      requestMatches(serializedRequest('https://a.example/x?q'), serializedRequest('https://a.example/x'), options()),
+    ).toBe(false);
   });
 
   it('ignoreSearch drops the query on both sides', () => {
     const o = options({ ignoreSearch: true });
-    expect(requestMatches(serializedRequest('https://a.example/x?q=1'), serializedRequest('https://a.example/x?q=2'), o)).toBe(true);
-    expect(requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://a.example/x?q=2'), o)).toBe(true);
-    expect(requestMatches(serializedRequest('https://a.example/x?q=1'), serializedRequest('https://a.example/y?q=1'), o)).toBe(false);
+    expect(
+      requestMatches(serializedRequest('https://a.example/x?q=1'), serializedRequest('https://a.example/x?q=2'), o),
+    ).toBe(true);
+    expect(
+      requestMatches(serializedRequest('https://a.example/x'), serializedRequest('https://a.example/x?q=2'), o),
+    ).toBe(true);
+    expect(
+      requestMatches(serializedRequest('https://a.example/x?q=1'), serializedRequest('https://a.example/y?q=1'), o),
+    ).toBe(false);
   });
 
   it('ignoreMethod lets any method match', () => {
@@ -220,6 +258,8 @@ describe('requestMatches', () => {
   });
 
   it('normalises URLs before comparing', () => {
-    expect(requestMatches(serializedRequest('https://A.EXAMPLE:443/x'), serializedRequest('https://a.example/x'), options())).toBe(true);
+    expect(
+      requestMatches(serializedRequest('https://A.EXAMPLE:443/x'), serializedRequest('https://a.example/x'), options()),
+    ).toBe(true);
   });
 });

@@ -64,7 +64,11 @@ export function createPageHandlers(): PageHandlers {
       const matching = records.filter((record) => !request || requestMatches(request, record.request, options));
       // record.request keeps its body (as in Chromium): the stored upload, as a Blob.
       const bodies = await requestBodies(key, matching);
-      return matching.map((record, i): RecordInfo => ({ index: record.index, request: record.request, ...(bodies[i] && { body: bodies[i] }) }));
+      return matching.map((record, i): RecordInfo => ({
+        index: record.index,
+        request: record.request,
+        ...(bodies[i] && { body: bodies[i] }),
+      }));
     },
     // A record already in hand stays readable after records stop being available (only
     // match/matchAll check that), as long as its bytes are stored.
@@ -76,7 +80,8 @@ export function createPageHandlers(): PageHandlers {
         // promise sites catch, not the body read they do not.
         assertReadable(record);
         // Heads stored before type and redirected were kept: same-origin, not redirected, as most are.
-        if (record.response) return { type: 'basic', redirected: false, ...record.response, generation: record.generation ?? 0 };
+        if (record.response)
+          return { type: 'basic', redirected: false, ...record.response, generation: record.generation ?? 0 };
         await waitForChange(key, LONG_POLL_MS);
       }
     },
@@ -119,10 +124,15 @@ async function startFetch(caller: Caller, request: PageRequestOf<'fetch'>): Prom
   const permission = await permissionFor(caller.origin, caller.incognito);
   if (permission === 'block') throw typeError('This origin does not have permission to start a fetch.');
   requests.forEach(assertRequestAllowed);
-  const connectSrc = connectSourceLists([...(await headerPolicies(caller.tabId, caller.frameId, caller.origin)), ...(caller.metaPolicies ?? [])]);
+  const connectSrc = connectSourceLists([
+    ...(await headerPolicies(caller.tabId, caller.frameId, caller.origin)),
+    ...(caller.metaPolicies ?? []),
+  ]);
   for (const entry of requests) {
     if (!connectAllowed(connectSrc, entry.url, caller.origin)) {
-      throw typeError(`Refused to connect to ${entry.url}: the document's Content Security Policy (connect-src) does not allow it.`);
+      throw typeError(
+        `Refused to connect to ${entry.url}: the document's Content Security Policy (connect-src) does not allow it.`,
+      );
     }
   }
   if (__TARGET__ === 'chromium') requests.forEach((entry) => assertCredentialsSendable(caller, entry));
@@ -200,11 +210,12 @@ async function assertQuotaFor(caller: Caller, bytes: number): Promise<void> {
  * The top-level site a registration belongs to: a third-party frame's registrations are its own,
  * as Firefox partitions the frame's storage. Rows from before partitioning were made first-party.
  */
-export const partitionOf = (reg: Pick<StoredRegistration, 'origin' | 'topLevelSite'>) => reg.topLevelSite ?? siteOf(reg.origin);
+export const partitionOf = (reg: Pick<StoredRegistration, 'origin' | 'topLevelSite'>) =>
+  reg.topLevelSite ?? siteOf(reg.origin);
 
 function activeRegistrations(caller: Caller, scope: string): Promise<StoredRegistration[]> {
-  return storeFor(caller).registrations
-    .where('[storeId+origin]')
+  return storeFor(caller)
+    .registrations.where('[storeId+origin]')
     .equals([caller.storeId, caller.origin])
     .filter((reg) => reg.active === 1 && reg.scope === scope && partitionOf(reg) === caller.topLevelSite)
     .sortBy('createdAt');
@@ -220,7 +231,13 @@ async function ownRegistration(caller: Caller, scope: string, key: string): Prom
   assertScopeOf(caller, scope);
   // A private window's keys open the memory store, others the disk: neither reaches the other.
   const reg = isPrivateKey(key) === caller.incognito ? await storeOf(key).registrations.get(key) : undefined;
-  if (!reg || reg.origin !== caller.origin || reg.storeId !== caller.storeId || reg.scope !== scope || partitionOf(reg) !== caller.topLevelSite) {
+  if (
+    !reg ||
+    reg.origin !== caller.origin ||
+    reg.storeId !== caller.storeId ||
+    reg.scope !== scope ||
+    partitionOf(reg) !== caller.topLevelSite
+  ) {
     throw new SpecError('InvalidStateError', 'No such background fetch for this service worker registration.');
   }
   return reg;

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpecError, type SerializedRequest } from '../shared/spec';
-import {
-  assertFetchableUrl,
-  assertRequestAllowed,
-  assertScopeOf,
-  callerOf,
-  opaqueOrigin,
-  type Caller,
-} from './policy';
+import { assertFetchableUrl, assertRequestAllowed, assertScopeOf, callerOf, opaqueOrigin, type Caller } from './policy';
 
 const site = 'https://a.example';
 const caller: Caller = { origin: site, topLevelSite: site, storeId: 'default', incognito: false, tabId: 1 };

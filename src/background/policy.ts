@@ -34,10 +34,14 @@ interface SenderLike {
  * Chromium says so in `sender.origin`; Firefox gives only the URL, so the relay (the extension's
  * own content script, not the page) reports what `self.origin` is in that document.
  */
-export const opaqueOrigin = (sender: SenderLike, relayedOpaque: unknown) => sender.origin === 'null' || relayedOpaque === true;
+export const opaqueOrigin = (sender: SenderLike, relayedOpaque: unknown) =>
+  sender.origin === 'null' || relayedOpaque === true;
 
 export const opaqueOriginError = () =>
-  new SpecError('SecurityError', 'Background fetch is not available to a document with an opaque origin (a sandboxed document).');
+  new SpecError(
+    'SecurityError',
+    'Background fetch is not available to a document with an opaque origin (a sandboxed document).',
+  );
 
 /** A tab's cookie jar as registrations record it: "default" for the normal one, in either browser. */
 export const jarOf = (cookieStoreId: string | undefined) =>
@@ -112,4 +116,3 @@ export function assertRequestAllowed(request: SerializedRequest): void {
     throw typeError('Background fetch requests cannot use the "no-cors" mode.');
   }
 }
-

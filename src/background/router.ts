@@ -18,7 +18,6 @@ import { callerOf, opaqueOrigin, opaqueOriginError, type Caller } from './policy
 import { addWatcher, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './state/progress';
 import type { AdminHandlers } from './admin-handlers';
 
-
 function toWireError(error: unknown): WireError {
   if (error instanceof SpecError) return error.toWire();
   console.error('bgfetch: internal error', error);
@@ -52,7 +51,12 @@ export interface SiteHooks {
 export function startRouter(page: PageHandlers, admin: AdminHandlers, hooks: SiteHooks): void {
   browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => {
     if (sender.id !== browser.runtime.id || typeof message !== 'object' || message === null) return;
-    const { channel, request, opaque, metaCsp } = message as { channel?: unknown; request?: unknown; opaque?: unknown; metaCsp?: unknown };
+    const { channel, request, opaque, metaCsp } = message as {
+      channel?: unknown;
+      request?: unknown;
+      opaque?: unknown;
+      metaCsp?: unknown;
+    };
     if (channel === PAGE_CHANNEL) {
       if (opaqueOrigin(sender, opaque)) return Promise.resolve({ ok: false, error: opaqueOriginError().toWire() });
       return handlePage(page, request, sender, hooks, metaCsp);
@@ -82,10 +86,17 @@ function handlePage(
 ): Promise<Reply<unknown>> {
   const caller = callerOf(sender);
   if (!caller) {
-    return Promise.resolve({ ok: false, error: { name: 'TypeError', message: 'Background fetch needs an http(s) page.' } });
+    return Promise.resolve({
+      ok: false,
+      error: { name: 'TypeError', message: 'Background fetch needs an http(s) page.' },
+    });
   }
   // From the relay, the extension's own content script; bounded all the same.
-  if (Array.isArray(metaCsp)) caller.metaPolicies = metaCsp.filter((policy): policy is string => typeof policy === 'string').slice(0, 64).map((policy) => policy.slice(0, 65_536));
+  if (Array.isArray(metaCsp))
+    caller.metaPolicies = metaCsp
+      .filter((policy): policy is string => typeof policy === 'string')
+      .slice(0, 64)
+      .map((policy) => policy.slice(0, 65_536));
   hooks.apiUsed(caller);
   const parsed = v.safeParse(pageRequestSchema, raw);
   if (!parsed.success) return Promise.resolve({ ok: false, error: malformed(parsed.issues) });
@@ -96,7 +107,10 @@ function handlePage(
 
 function handleAdmin(handlers: AdminHandlers, raw: unknown, sender: Runtime.MessageSender): Promise<Reply<unknown>> {
   if (!isExtensionPage(sender)) {
-    return Promise.resolve({ ok: false, error: { name: 'NotAllowedError', message: 'Only the extension may do that.' } });
+    return Promise.resolve({
+      ok: false,
+      error: { name: 'NotAllowedError', message: 'Only the extension may do that.' },
+    });
   }
   const parsed = v.safeParse(adminRequestSchema, raw);
   if (!parsed.success) return Promise.resolve({ ok: false, error: malformed(parsed.issues) });

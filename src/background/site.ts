@@ -7,7 +7,8 @@ import { getDomain } from 'tldts';
 export function siteOf(urlOrOrigin: string): string {
   const url = new URL(urlOrOrigin);
   const host = url.hostname;
-  const domain = host.startsWith('[') || /^\d+(\.\d+){3}$/.test(host) ? null : getDomain(host, { allowPrivateDomains: true });
+  const domain =
+    host.startsWith('[') || /^\d+(\.\d+){3}$/.test(host) ? null : getDomain(host, { allowPrivateDomains: true });
   return `${url.protocol}//${domain ?? host}`;
 }
 

@@ -61,8 +61,10 @@ function apply(raw: unknown): Switches {
   for (const name of Object.keys(DEFAULT_SWITCHES) as (keyof Switches)[]) {
     const value = given[name];
     const fallback = DEFAULT_SWITCHES[name];
-    if (typeof fallback === 'boolean' && typeof value === 'boolean') (next as unknown as Record<string, unknown>)[name] = value;
-    else if (typeof fallback === 'string' && typeof value === 'string') (next as unknown as Record<string, unknown>)[name] = value.slice(0, 4096);
+    if (typeof fallback === 'boolean' && typeof value === 'boolean')
+      (next as unknown as Record<string, unknown>)[name] = value;
+    else if (typeof fallback === 'string' && typeof value === 'string')
+      (next as unknown as Record<string, unknown>)[name] = value.slice(0, 4096);
     else if (typeof value === 'number' && Number.isFinite(value) && value >= 0) {
       (next as unknown as Record<string, unknown>)[name] = value;
     }

@@ -12,7 +12,8 @@ const calls: string[] = vi.hoisted(() => []);
 vi.mock('webextension-polyfill', () => {
   const api = (path: string): unknown =>
     new Proxy(() => undefined, {
-      get: (_target, name) => (name === 'then' || typeof name === 'symbol' ? undefined : api(path ? `${path}.${name}` : name)),
+      get: (_target, name) =>
+        name === 'then' || typeof name === 'symbol' ? undefined : api(path ? `${path}.${name}` : name),
       apply: () => {
         calls.push(path);
         return api(`${path}()`);
@@ -25,7 +26,9 @@ const modules = import.meta.glob(['./**/*.ts', '!./**/*.test.ts', '!./index.ts']
 
 describe('background wiring', () => {
   it('finds the background modules', () => {
-    expect(Object.keys(modules)).toEqual(expect.arrayContaining(['./router.ts', './engine/transfer.ts', './person/badge.ts', './save/auto-save.ts']));
+    expect(Object.keys(modules)).toEqual(
+      expect.arrayContaining(['./router.ts', './engine/transfer.ts', './person/badge.ts', './save/auto-save.ts']),
+    );
   });
 
   it('no module but index.ts calls an extension API or opens a store when imported', async () => {
@@ -40,7 +43,11 @@ describe('background wiring', () => {
         () => [],
         (error: unknown) => [`import threw: ${String(error)}`],
       );
-      const made = [...threw, ...calls.slice(before), ...open.mock.calls.slice(opensBefore).map(([name]) => `indexedDB.open(${name})`)];
+      const made = [
+        ...threw,
+        ...calls.slice(before),
+        ...open.mock.calls.slice(opensBefore).map(([name]) => `indexedDB.open(${name})`),
+      ];
       if (made.length) byModule[path] = made;
     }
     open.mockRestore();

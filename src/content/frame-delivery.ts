@@ -14,7 +14,10 @@ const api = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { c
 };
 
 void (async () => {
-  const message = (await api.runtime.sendMessage({ channel: FRAME_DELIVERY_CHANNEL, request: { type: 'ready' } })) as DeliverEvent | null;
+  const message = (await api.runtime.sendMessage({
+    channel: FRAME_DELIVERY_CHANNEL,
+    request: { type: 'ready' },
+  })) as DeliverEvent | null;
   if (!message) return;
   const outcome = await deliverToWorker(message).catch(() => ({ outcome: 'no-worker' as const }));
   await api.runtime.sendMessage({ channel: FRAME_DELIVERY_CHANNEL, request: { type: 'done', outcome } });

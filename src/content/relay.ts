@@ -110,9 +110,12 @@ async function relay(request: Extract<PageToBridge, { rid: number }>['request'])
       // The document's <meta> CSP, which the background cannot see (header policies it records).
       const metaCsp =
         request.type === 'fetch'
-          ? [...document.querySelectorAll('head meta[http-equiv="content-security-policy" i]')].map((meta) => meta.getAttribute('content') ?? '')
+          ? [...document.querySelectorAll('head meta[http-equiv="content-security-policy" i]')].map(
+              (meta) => meta.getAttribute('content') ?? '',
+            )
           : undefined;
-      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request, opaque, metaCsp })) as Reply<unknown> | undefined;
+      const reply = (await ext.runtime.sendMessage({ channel: PAGE_CHANNEL, request, opaque, metaCsp })) as
+        Reply<unknown> | undefined;
       if (!reply) throw new Error('no reply');
       return reply;
     } catch (error) {

@@ -15,7 +15,9 @@ const handlers = createOffscreenHandlers(db);
 /** The service worker's URL. An offscreen document's runtime API has no getManifest(). */
 const workerUrl = fetch(browser.runtime.getURL('manifest.json'))
   .then((response) => response.json() as Promise<{ background?: { service_worker?: unknown } }>)
-  .then(({ background }) => (typeof background?.service_worker === 'string' ? browser.runtime.getURL(background.service_worker) : null))
+  .then(({ background }) =>
+    typeof background?.service_worker === 'string' ? browser.runtime.getURL(background.service_worker) : null,
+  )
   .catch(() => null);
 
 function toWireError(error: unknown): WireError {
@@ -40,7 +42,10 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
 async function answer(raw: unknown): Promise<Reply<unknown>> {
   const parsed = v.safeParse(offscreenRequestSchema, raw);
   if (!parsed.success) {
-    return { ok: false, error: { name: 'TypeError', message: `Malformed message: ${v.summarize(parsed.issues).slice(0, 500)}` } };
+    return {
+      ok: false,
+      error: { name: 'TypeError', message: `Malformed message: ${v.summarize(parsed.issues).slice(0, 500)}` },
+    };
   }
   const request = parsed.output;
   const handler = handlers[request.type] as (request: unknown) => Promise<unknown>;

@@ -13,8 +13,18 @@ describe('offscreen handlers', () => {
       { regKey: 'k', index: 0, start: 2, data: new Uint8Array([3]).buffer },
     ]);
     const handlers = createOffscreenHandlers(store);
-    const url = await handlers['offscreen.blobUrl']({ type: 'offscreen.blobUrl', key: 'k', index: 0, contentType: 'text/plain' });
-    const other = await handlers['offscreen.blobUrl']({ type: 'offscreen.blobUrl', key: 'k', index: 0, contentType: '' });
+    const url = await handlers['offscreen.blobUrl']({
+      type: 'offscreen.blobUrl',
+      key: 'k',
+      index: 0,
+      contentType: 'text/plain',
+    });
+    const other = await handlers['offscreen.blobUrl']({
+      type: 'offscreen.blobUrl',
+      key: 'k',
+      index: 0,
+      contentType: '',
+    });
     expect(url).toMatch(/^blob:/);
     const response = await fetch(url);
     expect(response.headers.get('content-type')).toBe('text/plain');
@@ -36,7 +46,7 @@ describe('fromServiceWorker', () => {
   const id = 'abcdefghijklmnopabcdefghijklmnop';
   const worker = `chrome-extension://${id}/service-worker-loader.js`;
 
-  it('accepts the extension\'s service worker', () => {
+  it("accepts the extension's service worker", () => {
     expect(fromServiceWorker({ id, url: worker }, id, worker)).toBe(true);
   });
 

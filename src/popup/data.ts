@@ -63,7 +63,13 @@ export function useLiveSource<T>(source: LiveSource<T>): T | undefined {
   return value;
 }
 
-let listSources: { active: LiveSource<ListData>; finished: LiveSource<StoredRegistration[]>; sites: LiveSource<Map<string, SiteSettings>> } | undefined;
+let listSources:
+  | {
+      active: LiveSource<ListData>;
+      finished: LiveSource<StoredRegistration[]>;
+      sites: LiveSource<Map<string, SiteSettings>>;
+    }
+  | undefined;
 
 /** The list's three queries, started once (main.tsx starts them before the first render). */
 export function startListQueries() {
@@ -132,7 +138,12 @@ export { summaryOfCounts };
 
 /** The records of these fetches, summarised (only for rows without counters). */
 export async function loadSummaries(keys: readonly string[]): Promise<Map<string, RecordSummary>> {
-  const records = keys.length ? await db.records.where('regKey').anyOf([...keys]).toArray() : [];
+  const records = keys.length
+    ? await db.records
+        .where('regKey')
+        .anyOf([...keys])
+        .toArray()
+    : [];
   return summarise(records);
 }
 
@@ -153,7 +164,9 @@ export async function loadRecords(regKey: string): Promise<StoredRecord[]> {
 export function useGlobalSettings(): GlobalSettings | undefined {
   const [settings, setSettings] = useState<GlobalSettings>();
   useEffect(() => {
-    void browser.storage.local.get(GLOBAL_SETTINGS_KEY).then((stored) => setSettings(globalSettingsFrom(stored[GLOBAL_SETTINGS_KEY])));
+    void browser.storage.local
+      .get(GLOBAL_SETTINGS_KEY)
+      .then((stored) => setSettings(globalSettingsFrom(stored[GLOBAL_SETTINGS_KEY])));
     const changed = (changes: Record<string, { newValue?: unknown }>) => {
       const change = changes[GLOBAL_SETTINGS_KEY];
       if (change) setSettings(globalSettingsFrom(change.newValue));

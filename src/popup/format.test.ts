@@ -18,10 +18,9 @@ import { FAILURE_REASONS } from '../shared/spec';
 
 /** browser.i18n.getMessage over one locale's messages.json ($1 substitutions). */
 export function messagesOf(lang: 'en' | 'de'): Msg {
-  const messages = JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), 'utf8')) as Record<
-    string,
-    { message: string }
-  >;
+  const messages = JSON.parse(
+    readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), 'utf8'),
+  ) as Record<string, { message: string }>;
   return (key: MessageKey, substitutions?: string | string[]) => {
     const subs = substitutions === undefined ? [] : Array.isArray(substitutions) ? substitutions : [substitutions];
     const text = messages[key]?.message;
@@ -36,14 +35,16 @@ const de = messagesOf('de');
 describe('the two languages', () => {
   test('have the same keys, and every key the code uses', () => {
     const read = (lang: string) =>
-      Object.keys(JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), 'utf8')) as object).sort();
+      Object.keys(
+        JSON.parse(readFileSync(new URL(`../../_locales/${lang}/messages.json`, import.meta.url), 'utf8')) as object,
+      ).sort();
     expect(read('de')).toEqual(read('en'));
   });
 });
 
 describe('formatBytes', () => {
   const MiB = 1024 * 1024;
-  test('English: 1,024-based, as the browsers\' download panels count', () => {
+  test("English: 1,024-based, as the browsers' download panels count", () => {
     expect(formatBytes(0, 'en')).toBe('0 bytes');
     expect(formatBytes(1, 'en')).toBe('1 byte');
     expect(formatBytes(9, 'en')).toBe('9 bytes');
@@ -85,24 +86,38 @@ describe('waiting states say what is true', () => {
   const now = 1_000_000;
   const retry = { host: 'cdn.example', attempt: 3, retryAt: now + 11_200 };
   test('unreachable while online: the host, when, which attempt', () => {
-    expect(formatWaiting('offline', retry, true, now, 'en', en)).toBe("Can't reach cdn.example — retrying in 12 sec (attempt 3)");
-    expect(formatWaiting('offline', retry, true, now, 'de', de)).toBe('cdn.example nicht erreichbar – neuer Versuch in 12 Sek. (Versuch 3)');
+    expect(formatWaiting('offline', retry, true, now, 'en', en)).toBe(
+      "Can't reach cdn.example — retrying in 12 sec (attempt 3)",
+    );
+    expect(formatWaiting('offline', retry, true, now, 'de', de)).toBe(
+      'cdn.example nicht erreichbar – neuer Versuch in 12 Sek. (Versuch 3)',
+    );
   });
   test('"Offline" only when the browser is offline', () => {
     expect(formatWaiting('offline', retry, false, now, 'en', en)).toBe('Offline');
     expect(formatWaiting('retrying', retry, false, now, 'de', de)).toBe('Offline');
   });
   test('a server that answered: its status', () => {
-    expect(formatWaiting('retrying', { ...retry, status: 503 }, true, now, 'en', en)).toBe('cdn.example answered 503 — retrying in 12 sec (attempt 3)');
-    expect(formatWaiting('retrying', retry, true, now, 'en', en)).toBe('Connection to cdn.example lost — retrying in 12 sec (attempt 3)');
-    expect(formatWaiting('retrying', { ...retry, retryAt: now - 5 }, true, now, 'en', en)).toBe('Connection to cdn.example lost — retrying now (attempt 3)');
+    expect(formatWaiting('retrying', { ...retry, status: 503 }, true, now, 'en', en)).toBe(
+      'cdn.example answered 503 — retrying in 12 sec (attempt 3)',
+    );
+    expect(formatWaiting('retrying', retry, true, now, 'en', en)).toBe(
+      'Connection to cdn.example lost — retrying in 12 sec (attempt 3)',
+    );
+    expect(formatWaiting('retrying', { ...retry, retryAt: now - 5 }, true, now, 'en', en)).toBe(
+      'Connection to cdn.example lost — retrying now (attempt 3)',
+    );
   });
   test('without details from the engine', () => {
     expect(formatWaiting('offline', undefined, true, now, 'en', en)).toBe("Can't reach the server, retrying");
   });
   test('a failed file names file, host and status', () => {
-    expect(formatFailedFile('missing.mp4', 'a.example', 404, en)).toBe('missing.mp4 from a.example: the server answered 404.');
-    expect(formatFailedFile('x.bin', 'b.example', undefined, de)).toBe('x.bin von b.example konnte nicht geladen werden.');
+    expect(formatFailedFile('missing.mp4', 'a.example', 404, en)).toBe(
+      'missing.mp4 from a.example: the server answered 404.',
+    );
+    expect(formatFailedFile('x.bin', 'b.example', undefined, de)).toBe(
+      'x.bin von b.example konnte nicht geladen werden.',
+    );
   });
 });
 

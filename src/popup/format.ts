@@ -75,7 +75,10 @@ export function formatTime(epochMs: number, now: number, locale: string): string
   if (!epochMs) return '';
   const date = new Date(epochMs);
   const sameDay = new Date(now).toDateString() === date.toDateString();
-  return new Intl.DateTimeFormat(locale, sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  return new Intl.DateTimeFormat(
+    locale,
+    sameDay ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' },
+  ).format(date);
 }
 
 /** What the engine says about a fetch that is waiting to try again (src/shared/db.ts `retry`). */

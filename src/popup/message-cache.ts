@@ -22,4 +22,3 @@ export function cachedMessages(getMessage: (key: string, substitutions: string[]
     return template.replace(SLOT_PATTERN, (_, n: string) => values[Number(n)] ?? '');
   };
 }
-

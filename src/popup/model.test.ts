@@ -1,7 +1,23 @@
 import { describe, expect, test } from 'vitest';
 import type { StoredRegistration } from '../shared/db';
 import { storedRegistration } from '../../test/unit/fixtures';
-import { SpeedSampler, applyQuery, etaSeconds, filterOf, firstRows, groupBySite, matchesQuery, mergeGroups, pickIcon, sameRegistration, sameSummary, siteIconKeys, stateOf, storedBytes, totalOf } from './model';
+import {
+  SpeedSampler,
+  applyQuery,
+  etaSeconds,
+  filterOf,
+  firstRows,
+  groupBySite,
+  matchesQuery,
+  mergeGroups,
+  pickIcon,
+  sameRegistration,
+  sameSummary,
+  siteIconKeys,
+  stateOf,
+  storedBytes,
+  totalOf,
+} from './model';
 
 let n = 0;
 function reg(change: Partial<StoredRegistration> = {}): StoredRegistration {
@@ -72,7 +88,14 @@ describe('groupBySite', () => {
   test('sites with running fetches first; active first inside; storage summed', () => {
     const oldDone = reg({ origin: 'https://b.example', active: 0, result: 'success', downloaded: 10, createdAt: 100 });
     const running = reg({ origin: 'https://a.example', downloaded: 5, createdAt: 1 });
-    const finishedA = reg({ origin: 'https://a.example', active: 0, result: 'success', downloaded: 7, uploadTotal: 3, createdAt: 50 });
+    const finishedA = reg({
+      origin: 'https://a.example',
+      active: 0,
+      result: 'success',
+      downloaded: 7,
+      uploadTotal: 3,
+      createdAt: 50,
+    });
     const groups = groupBySite([oldDone, finishedA, running]);
     expect(groups.map((g) => g.origin)).toEqual(['https://a.example', 'https://b.example']);
     expect(groups[0]!.registrations.map((r) => r.key)).toEqual([running.key, finishedA.key]);
@@ -85,7 +108,11 @@ describe('groupBySite', () => {
     const many = Array.from({ length: 5000 }, (_, i) => reg({ origin: `https://s${i % 50}.example`, createdAt: i }));
     const groups = groupBySite(many);
     expect(groups).toHaveLength(50);
-    expect(groups.every((group) => group.registrations.length === 100 && group.registrations.every((r) => r.origin === group.origin))).toBe(true);
+    expect(
+      groups.every(
+        (group) => group.registrations.length === 100 && group.registrations.every((r) => r.origin === group.origin),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -97,7 +124,7 @@ describe('mergeGroups', () => {
       reg({
         origin: `https://s${(i * 7) % 23}.example`,
         createdAt: 1000 + ((i * 37) % 300),
-        active: i % 5 === 0 || (i % 23) === 3 ? 1 : 0,
+        active: i % 5 === 0 || i % 23 === 3 ? 1 : 0,
         result: i % 5 === 0 ? '' : 'success',
         downloaded: i,
       }),
@@ -107,7 +134,13 @@ describe('mergeGroups', () => {
     const merged = mergeGroups(groupBySite(active), groupBySite(settled));
     const together = groupBySite(rows);
     const shape = (groups: ReturnType<typeof groupBySite>) =>
-      groups.map((g) => ({ origin: g.origin, keys: g.registrations.map((r) => r.key), active: g.active, finished: g.finished, stored: g.stored }));
+      groups.map((g) => ({
+        origin: g.origin,
+        keys: g.registrations.map((r) => r.key),
+        active: g.active,
+        finished: g.finished,
+        stored: g.stored,
+      }));
     expect(shape(merged)).toEqual(shape(together));
     expect(new Set(merged.map((g) => g.active > 0 && g.finished > 0)).size).toBe(2);
   });
@@ -123,7 +156,18 @@ describe('storedBytes', () => {
   test('counts bodies and uploads until the site took them; then only what a retry still needs', () => {
     expect(storedBytes(reg({ downloaded: 10, uploadTotal: 3 }))).toBe(13);
     expect(storedBytes(reg({ active: 0, result: 'success', downloaded: 10, uploadTotal: 3, released: true }))).toBe(0);
-    expect(storedBytes(reg({ active: 0, result: 'failure', failureReason: 'bad-status', downloaded: 10, uploadTotal: 3, released: true }))).toBe(3);
+    expect(
+      storedBytes(
+        reg({
+          active: 0,
+          result: 'failure',
+          failureReason: 'bad-status',
+          downloaded: 10,
+          uploadTotal: 3,
+          released: true,
+        }),
+      ),
+    ).toBe(3);
   });
 });
 
@@ -138,7 +182,7 @@ describe('icons', () => {
     expect(pickIcon(icons, 'https://a.example/app/', 32)).toBe('https://a.example/app/mid.png');
     expect(pickIcon([], 'https://a.example/')).toBeNull();
   });
-  test('a site icon is one of its fetches\' stored icons, never a favicon URL', () => {
+  test("a site icon is one of its fetches' stored icons, never a favicon URL", () => {
     const [group] = groupBySite([reg()]);
     expect(siteIconKeys(group!)).toEqual([group!.registrations[0]!.key]);
   });
@@ -189,12 +233,16 @@ describe('the list at scale: search, filters, a page of rows', () => {
     expect(ofSite.registrations.map((r) => r.title)).toEqual(['Running one', 'Paused one']);
   });
   test('a page takes the first rows across sites, in order', () => {
-    const many = Array.from({ length: 30 }, (_, i) => settled({ result: 'success', origin: `https://s${i % 3}.example` }));
+    const many = Array.from({ length: 30 }, (_, i) =>
+      settled({ result: 'success', origin: `https://s${i % 3}.example` }),
+    );
     const page = firstRows(groupBySite(many), 25);
     expect(page.reduce((sum, part) => sum + part.shown.length, 0)).toBe(25);
     expect(page.map((part) => part.shown.length)).toEqual([10, 10, 5]);
   });
   test('a cancelled fetch holds only what it kept', () => {
-    expect(storedBytes(settled({ result: 'failure', failureReason: 'aborted', downloaded: 500, keptBytes: 100 }))).toBe(100);
+    expect(storedBytes(settled({ result: 'failure', failureReason: 'aborted', downloaded: 500, keptBytes: 100 }))).toBe(
+      100,
+    );
   });
 });

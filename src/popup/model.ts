@@ -75,7 +75,8 @@ export function groupBySite(registrations: readonly StoredRegistration[]): SiteG
   const bySite = new Map<string, SiteGroup>();
   for (const reg of registrations) {
     let group = bySite.get(reg.origin);
-    if (!group) bySite.set(reg.origin, (group = { origin: reg.origin, registrations: [], active: 0, stored: 0, finished: 0 }));
+    if (!group)
+      bySite.set(reg.origin, (group = { origin: reg.origin, registrations: [], active: 0, stored: 0, finished: 0 }));
     group.registrations.push(reg);
     group.stored += storedBytes(reg);
     if (reg.active) group.active++;
@@ -154,7 +155,9 @@ export function sameRegistration(a: StoredRegistration, b: StoredRegistration): 
   if (a === b) return true;
   const keys = Object.keys(a) as (keyof StoredRegistration)[];
   if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => (key === 'icons' ? JSON.stringify(a.icons) === JSON.stringify(b.icons) : a[key] === b[key]));
+  return keys.every((key) =>
+    key === 'icons' ? JSON.stringify(a.icons) === JSON.stringify(b.icons) : a[key] === b[key],
+  );
 }
 
 export function sameSummary(a: RecordSummary | undefined, b: RecordSummary | undefined): boolean {
@@ -214,7 +217,10 @@ export function applyQuery(
  * The first `limit` rows of the grouped list, still grouped: the popup renders a page, never a
  * thousand rows (bounded DOM and Tab stops); "Show more" raises the limit.
  */
-export function firstRows(groups: readonly SiteGroup[], limit: number): { group: SiteGroup; shown: StoredRegistration[] }[] {
+export function firstRows(
+  groups: readonly SiteGroup[],
+  limit: number,
+): { group: SiteGroup; shown: StoredRegistration[] }[] {
   const out: { group: SiteGroup; shown: StoredRegistration[] }[] = [];
   let left = limit;
   for (const group of groups) {

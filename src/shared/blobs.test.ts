@@ -33,7 +33,9 @@ describe('recordBlob', () => {
   });
 
   it('takes exactly 8 chunks (two whole parts) and stops', async () => {
-    await store.chunks.bulkPut(Array.from({ length: 8 }, (_, i) => ({ regKey: 'r2', index: 0, start: i, data: new Uint8Array([i]).buffer })));
+    await store.chunks.bulkPut(
+      Array.from({ length: 8 }, (_, i) => ({ regKey: 'r2', index: 0, start: i, data: new Uint8Array([i]).buffer })),
+    );
     const blob = await recordBlob(store, 'r2', 0);
     expect(new Uint8Array(await blob.arrayBuffer())).toEqual(Uint8Array.from({ length: 8 }, (_, i) => i));
   });

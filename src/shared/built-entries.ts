@@ -41,10 +41,34 @@ const both = ['firefox', 'chromium'] as const;
 
 export const BUILT_ENTRIES: readonly BuiltEntry[] = [
   { source: 'src/sw/shim.ts', path: SHIM_PATH, format: 'iife', targets: both, webAccessible: false },
-  { source: 'src/sw/worker-shim.ts', path: WORKER_SHIM_PATH, format: 'iife', targets: ['firefox'], webAccessible: false },
-  { source: 'src/content/page/page.iife.ts', path: PAGE_SCRIPT_PATH, format: 'iife', targets: ['chromium'], webAccessible: false },
-  { source: 'src/content/bridge.iife.ts', path: BRIDGE_SCRIPT_PATH, format: 'iife', targets: both, webAccessible: false },
+  {
+    source: 'src/sw/worker-shim.ts',
+    path: WORKER_SHIM_PATH,
+    format: 'iife',
+    targets: ['firefox'],
+    webAccessible: false,
+  },
+  {
+    source: 'src/content/page/page.iife.ts',
+    path: PAGE_SCRIPT_PATH,
+    format: 'iife',
+    targets: ['chromium'],
+    webAccessible: false,
+  },
+  {
+    source: 'src/content/bridge.iife.ts',
+    path: BRIDGE_SCRIPT_PATH,
+    format: 'iife',
+    targets: both,
+    webAccessible: false,
+  },
   { source: 'src/content/relay.ts', path: RELAY_PATH, format: 'es', targets: both, webAccessible: true },
   { source: 'src/content/site-opened.ts', path: SITE_OPENED_PATH, format: 'iife', targets: both, webAccessible: false },
-  { source: 'src/content/frame-delivery.ts', path: FRAME_DELIVERY_PATH, format: 'iife', targets: ['firefox'], webAccessible: false },
+  {
+    source: 'src/content/frame-delivery.ts',
+    path: FRAME_DELIVERY_PATH,
+    format: 'iife',
+    targets: ['firefox'],
+    webAccessible: false,
+  },
 ];

@@ -203,7 +203,9 @@ export class BgFetchDb extends Dexie {
         const counts = new Map<string, FileCounts>();
         await tx
           .table<StoredRecord, [string, number]>('records')
-          .each((record) => counts.set(record.regKey, withChange(counts.get(record.regKey) ?? NO_FILES, undefined, record)));
+          .each((record) =>
+            counts.set(record.regKey, withChange(counts.get(record.regKey) ?? NO_FILES, undefined, record)),
+          );
         await tx
           .table<StoredRegistration, string>('registrations')
           .toCollection()

@@ -8,7 +8,11 @@ describe('deliveryOutcomeFrom', () => {
   test('a valid report passes as it is', () => {
     const report = { outcome: 'handled', ui: { title: 'Done', icons: [icon] }, listened: true };
     expect(deliveryOutcomeFrom(report)).toEqual(report);
-    expect(deliveryOutcomeFrom({ outcome: 'handled', ui: null, listened: false })).toEqual({ outcome: 'handled', ui: null, listened: false });
+    expect(deliveryOutcomeFrom({ outcome: 'handled', ui: null, listened: false })).toEqual({
+      outcome: 'handled',
+      ui: null,
+      listened: false,
+    });
     expect(deliveryOutcomeFrom({ outcome: 'no-worker' })).toEqual({ outcome: 'no-worker' });
   });
 
@@ -21,18 +25,30 @@ describe('deliveryOutcomeFrom', () => {
     ['icons that are not an array', { icons: 'a.png' }],
     ['an unknown field', { title: 'ok', style: 'x' }],
   ])('%s: the handler counts as run, its UI is dropped', (_, ui) => {
-    expect(deliveryOutcomeFrom({ outcome: 'handled', ui, listened: true })).toEqual({ outcome: 'handled', ui: null, listened: true });
+    expect(deliveryOutcomeFrom({ outcome: 'handled', ui, listened: true })).toEqual({
+      outcome: 'handled',
+      ui: null,
+      listened: true,
+    });
   });
 
   test('a title of exactly 1,024 characters and 32 icons pass', () => {
     const ui = { title: 'x'.repeat(1024), icons: Array.from({ length: 32 }, () => icon) };
-    expect(deliveryOutcomeFrom({ outcome: 'handled', ui, listened: true })).toEqual({ outcome: 'handled', ui, listened: true });
+    expect(deliveryOutcomeFrom({ outcome: 'handled', ui, listened: true })).toEqual({
+      outcome: 'handled',
+      ui,
+      listened: true,
+    });
   });
 
   test('anything else is no outcome', () => {
     for (const raw of [undefined, null, 'handled', { outcome: 'done' }, { outcome: 'no-shim', extra: 1 }]) {
       expect(deliveryOutcomeFrom(raw)).toBeUndefined();
     }
-    expect(deliveryOutcomeFrom({ outcome: 'handled', ui: null, listened: 'yes' })).toEqual({ outcome: 'handled', ui: null, listened: false });
+    expect(deliveryOutcomeFrom({ outcome: 'handled', ui: null, listened: 'yes' })).toEqual({
+      outcome: 'handled',
+      ui: null,
+      listened: false,
+    });
   });
 });

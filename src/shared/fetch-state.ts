@@ -5,15 +5,7 @@
 import type { FileCounts, StoredRegistration } from './db';
 
 export type FetchState =
-  | 'queued'
-  | 'running'
-  | 'paused'
-  | 'offline'
-  | 'retrying'
-  | 'permission'
-  | 'succeeded'
-  | 'failed'
-  | 'aborted';
+  'queued' | 'running' | 'paused' | 'offline' | 'retrying' | 'permission' | 'succeeded' | 'failed' | 'aborted';
 
 export const FETCH_STATES: readonly FetchState[] = [
   'queued',
@@ -30,13 +22,16 @@ export const FETCH_STATES: readonly FetchState[] = [
 export type SettledState = Extract<FetchState, 'succeeded' | 'failed' | 'aborted'>;
 export const SETTLED_STATES: readonly SettledState[] = ['succeeded', 'failed', 'aborted'];
 
-export const isSettled = (state: FetchState): state is SettledState => (SETTLED_STATES as readonly string[]).includes(state);
+export const isSettled = (state: FetchState): state is SettledState =>
+  (SETTLED_STATES as readonly string[]).includes(state);
 
 /** Transfers may move: not paused, not waiting for the person, not settled. */
-export const isMoving = (state: FetchState) => state === 'queued' || state === 'running' || state === 'offline' || state === 'retrying';
+export const isMoving = (state: FetchState) =>
+  state === 'queued' || state === 'running' || state === 'offline' || state === 'retrying';
 
 /** Waiting for the person's answer, paused meanwhile or not. */
-export const isAsking = (reg: Pick<StoredRegistration, 'active' | 'waiting'>) => reg.active === 1 && reg.waiting === 'permission';
+export const isAsking = (reg: Pick<StoredRegistration, 'active' | 'waiting'>) =>
+  reg.active === 1 && reg.waiting === 'permission';
 
 /** What the records of an active fetch add to its row (only active fetches are summarised). */
 export interface RecordSummary {
@@ -50,14 +45,21 @@ export interface RecordSummary {
 /** The row's own counters as a summary (rows older than the counters have none). */
 export function summaryOfCounts(files: FileCounts | undefined): RecordSummary | undefined {
   if (!files) return undefined;
-  return { done: files.done, started: files.started > 0, expected: files.unknownLength > 0 ? null : files.expectedBytes };
+  return {
+    done: files.done,
+    started: files.started > 0,
+    expected: files.unknownLength > 0 ? null : files.expectedBytes,
+  };
 }
 
 /**
  * The fetch's state. `summary` tells queued from running; without one, the row's counters do
  * (and a row without either is queued until its first byte).
  */
-export function stateOf(reg: StoredRegistration, summary: RecordSummary | undefined = summaryOfCounts(reg.files)): FetchState {
+export function stateOf(
+  reg: StoredRegistration,
+  summary: RecordSummary | undefined = summaryOfCounts(reg.files),
+): FetchState {
   if (!reg.active) {
     if (reg.result === 'success') return 'succeeded';
     return reg.failureReason === 'aborted' ? 'aborted' : 'failed';

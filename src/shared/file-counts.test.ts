@@ -5,7 +5,18 @@ import { countFiles, NO_FILES, withChange } from './file-counts';
 const record = (index: number, extra: Partial<StoredRecord> = {}): StoredRecord => ({
   regKey: 'r',
   index,
-  request: { url: 'https://a.example/', method: 'GET', headers: [], mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow', referrer: '', referrerPolicy: '', integrity: '' } as unknown as StoredRecord['request'],
+  request: {
+    url: 'https://a.example/',
+    method: 'GET',
+    headers: [],
+    mode: 'cors',
+    credentials: 'same-origin',
+    cache: 'default',
+    redirect: 'follow',
+    referrer: '',
+    referrerPolicy: '',
+    integrity: '',
+  } as unknown as StoredRecord['request'],
   state: 'pending',
   response: null,
   stored: 0,
@@ -30,14 +41,18 @@ describe('file counters', () => {
     const records = Array.from({ length: 50 }, (_, i) => record(i));
     let counts = countFiles(records);
     let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let step = 0; step < 500; step++) {
       const i = Math.floor(random() * records.length);
       const before = records[i]!;
       const choice = Math.floor(random() * 4);
       const after: StoredRecord =
         choice === 0
-          ? { ...before, expectedLength: Math.floor(random() * 1000), response: { status: 200 } as StoredRecord['response'] }
+          ? {
+              ...before,
+              expectedLength: Math.floor(random() * 1000),
+              response: { status: 200 } as StoredRecord['response'],
+            }
           : choice === 1
             ? { ...before, stored: before.stored + 10 }
             : choice === 2

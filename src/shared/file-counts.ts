@@ -7,7 +7,9 @@ import type { FileCounts, StoredRecord, StoredRegistration } from './db';
 export const NO_FILES: FileCounts = { done: 0, failed: 0, started: 0, unknownLength: 0, expectedBytes: 0 };
 
 /** What one record adds to its fetch's counters. */
-export function contribution(record: Pick<StoredRecord, 'state' | 'response' | 'stored' | 'expectedLength'> | undefined): FileCounts {
+export function contribution(
+  record: Pick<StoredRecord, 'state' | 'response' | 'stored' | 'expectedLength'> | undefined,
+): FileCounts {
   if (!record) return NO_FILES;
   const length = record.state === 'done' ? record.stored : record.expectedLength;
   return {
@@ -34,7 +36,11 @@ function addTo(counts: FileCounts, part: FileCounts, sign: 1 | -1): void {
 }
 
 /** The counters after one record changed from `before` to `after` (a fresh object). */
-export function withChange(counts: FileCounts, before: StoredRecord | undefined, after: StoredRecord | undefined): FileCounts {
+export function withChange(
+  counts: FileCounts,
+  before: StoredRecord | undefined,
+  after: StoredRecord | undefined,
+): FileCounts {
   const next = { ...counts };
   addTo(next, contribution(before), -1);
   addTo(next, contribution(after), 1);
@@ -43,7 +49,13 @@ export function withChange(counts: FileCounts, before: StoredRecord | undefined,
 
 export const sameCounts = (a: FileCounts | undefined, b: FileCounts | undefined) =>
   a === b ||
-  (!!a && !!b && a.done === b.done && a.failed === b.failed && a.started === b.started && a.unknownLength === b.unknownLength && a.expectedBytes === b.expectedBytes);
+  (!!a &&
+    !!b &&
+    a.done === b.done &&
+    a.failed === b.failed &&
+    a.started === b.started &&
+    a.unknownLength === b.unknownLength &&
+    a.expectedBytes === b.expectedBytes);
 
 /** A row's counters, or undefined for a row written before they existed (then its records are read). */
 export const filesOf = (reg: StoredRegistration): FileCounts | undefined => reg.files;

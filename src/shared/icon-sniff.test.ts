@@ -10,7 +10,9 @@ describe('sniffIcon', () => {
     expect(sniffIcon(bytes('GIF89a...'))).toBe('image/gif');
     expect(sniffIcon(bytes('RIFF\0\0\0\0WEBPVP8 '))).toBe('image/webp');
     expect(sniffIcon(new Uint8Array([0, 0, 1, 0, 1, 0]))).toBe('image/x-icon');
-    expect(sniffIcon(bytes('\uFEFF<?xml version="1.0"?>\n<!-- x --><svg xmlns="http://www.w3.org/2000/svg"/>'))).toBe('image/svg+xml');
+    expect(sniffIcon(bytes('\uFEFF<?xml version="1.0"?>\n<!-- x --><svg xmlns="http://www.w3.org/2000/svg"/>'))).toBe(
+      'image/svg+xml',
+    );
   });
   test('what is not an image is refused, whatever it claims', () => {
     expect(sniffIcon(bytes('<!doctype html><script>alert(1)</script>'))).toBeNull();

@@ -1,6 +1,14 @@
 // What an icon's bytes are, from their first bytes: the popup and notifications show only images,
 // whatever a server's Content-Type claims (an HTML page or a script labelled image/png is refused).
-export type IconType = 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp' | 'image/x-icon' | 'image/bmp' | 'image/avif' | 'image/svg+xml';
+export type IconType =
+  | 'image/png'
+  | 'image/jpeg'
+  | 'image/gif'
+  | 'image/webp'
+  | 'image/x-icon'
+  | 'image/bmp'
+  | 'image/avif'
+  | 'image/svg+xml';
 
 const ascii = (bytes: Uint8Array, start: number, text: string) =>
   [...text].every((char, offset) => bytes[start + offset] === char.charCodeAt(0));

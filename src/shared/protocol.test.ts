@@ -1,6 +1,12 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
-import { adminRequestSchema, MAX_BULK_KEYS, offscreenRequestSchema, pagePortMessageSchema, pageRequestSchema } from './protocol';
+import {
+  adminRequestSchema,
+  MAX_BULK_KEYS,
+  offscreenRequestSchema,
+  pagePortMessageSchema,
+  pageRequestSchema,
+} from './protocol';
 import { LIMITS } from './spec';
 
 const scope = 'https://a.example/';
@@ -24,7 +30,11 @@ const fetchMessage = () => ({
   scope,
   id: 'episode-1',
   requests: [{ ...request(), body: null as Uint8Array | null }],
-  options: { title: 'Episode 1', icons: [{ src: 'https://a.example/i.png', sizes: '64x64', type: 'image/png' }], downloadTotal: 0 },
+  options: {
+    title: 'Episode 1',
+    icons: [{ src: 'https://a.example/i.png', sizes: '64x64', type: 'image/png' }],
+    downloadTotal: 0,
+  },
 });
 
 const validPage = (): Record<string, unknown>[] => [
@@ -33,8 +43,20 @@ const validPage = (): Record<string, unknown>[] => [
   { type: 'get', scope, id: 'episode-1' },
   { type: 'getIds', scope },
   { type: 'abort', scope, key },
-  { type: 'matchAll', scope, key, request: null, options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false } },
-  { type: 'matchAll', scope, key, request: request(), options: { ignoreSearch: true, ignoreMethod: true, ignoreVary: true } },
+  {
+    type: 'matchAll',
+    scope,
+    key,
+    request: null,
+    options: { ignoreSearch: false, ignoreMethod: false, ignoreVary: false },
+  },
+  {
+    type: 'matchAll',
+    scope,
+    key,
+    request: request(),
+    options: { ignoreSearch: true, ignoreMethod: true, ignoreVary: true },
+  },
   { type: 'responseHead', scope, key, index: 0 },
   { type: 'readBody', scope, key, index: 3, offset: 1 << 20 },
 ];
@@ -97,7 +119,9 @@ describe('pageRequestSchema', () => {
     expect(pageOk({ ...fetchMessage(), requests: { 0: { ...request(), body: null }, length: 1 } })).toBe(false);
     expect(pageOk({ ...fetchMessage(), requests: [{ ...request(), body: [1, 2, 3] }] })).toBe(false);
     expect(pageOk({ ...fetchMessage(), requests: [{ ...request(), body: new ArrayBuffer(3) }] })).toBe(false);
-    expect(pageOk({ ...fetchMessage(), requests: [{ ...request(), headers: { accept: '*/*' }, body: null }] })).toBe(false);
+    expect(pageOk({ ...fetchMessage(), requests: [{ ...request(), headers: { accept: '*/*' }, body: null }] })).toBe(
+      false,
+    );
     expect(pageOk({ ...fetchMessage(), requests: [{ ...request(), headers: [['a', 1]], body: null }] })).toBe(false);
     const options = { ignoreSearch: 'yes', ignoreMethod: false, ignoreVary: false };
     expect(pageOk({ type: 'matchAll', scope, key, request: null, options })).toBe(false);
@@ -157,7 +181,11 @@ describe('pageRequestSchema', () => {
     manyHeaders.requests[0]!.headers = Array.from({ length: LIMITS.headersPerRequest + 1 }, (_, i) => [`x-${i}`, '1']);
     expect(pageOk(manyHeaders)).toBe(false);
     const manyIcons = fetchMessage();
-    manyIcons.options.icons = Array.from({ length: LIMITS.icons + 1 }, () => ({ src: 'https://a.example/i.png', sizes: '', type: '' }));
+    manyIcons.options.icons = Array.from({ length: LIMITS.icons + 1 }, () => ({
+      src: 'https://a.example/i.png',
+      sizes: '',
+      type: '',
+    }));
     expect(pageOk(manyIcons)).toBe(false);
     const longMethod = fetchMessage();
     longMethod.requests[0]!.method = 'M'.repeat(33);
@@ -239,7 +267,11 @@ describe('adminRequestSchema', () => {
 
   it.each([
     { type: 'admin.setSite', origin: 'https://a.example', settings: {} },
-    { type: 'admin.setSite', origin: 'https://a.example', settings: { blocked: true, autoSave: false, useExtension: true } },
+    {
+      type: 'admin.setSite',
+      origin: 'https://a.example',
+      settings: { blocked: true, autoSave: false, useExtension: true },
+    },
     { type: 'admin.pause', key },
     { type: 'admin.resume', key },
     { type: 'admin.abort', key },
@@ -255,7 +287,9 @@ describe('adminRequestSchema', () => {
 
   it('rejects malformed admin messages', () => {
     expect(ok({ type: 'admin.setSite', origin: 'https://a.example', settings: { blocked: 'yes' } })).toBe(false);
-    expect(ok({ type: 'admin.setSite', origin: 'https://a.example', settings: { origin: 'https://b.example' } })).toBe(false);
+    expect(ok({ type: 'admin.setSite', origin: 'https://a.example', settings: { origin: 'https://b.example' } })).toBe(
+      false,
+    );
     expect(ok({ type: 'admin.setSite', origin: 'https://a.example' })).toBe(false);
     expect(ok({ type: 'admin.setSite', origin: 'x'.repeat(LIMITS.urlLength + 1), settings: {} })).toBe(false);
     expect(ok({ type: 'admin.pause', key, scope })).toBe(false);
@@ -291,7 +325,9 @@ describe('offscreenRequestSchema', () => {
     expect(ok({ type: 'offscreen.blobUrl', key, index: -1, contentType: '' })).toBe(false);
     expect(ok({ type: 'offscreen.blobUrl', key, index: '0', contentType: '' })).toBe(false);
     expect(ok({ type: 'offscreen.blobUrl', key: 'k'.repeat(65), index: 0, contentType: '' })).toBe(false);
-    expect(ok({ type: 'offscreen.blobUrl', key, index: 0, contentType: 't'.repeat(LIMITS.headerBytes + 1) })).toBe(false);
+    expect(ok({ type: 'offscreen.blobUrl', key, index: 0, contentType: 't'.repeat(LIMITS.headerBytes + 1) })).toBe(
+      false,
+    );
     expect(ok({ type: 'offscreen.blobUrl', key, index: 0, contentType: '', store: 'bgfetch-private' })).toBe(false);
     expect(ok({ type: 'offscreen.revoke', url: 7 })).toBe(false);
     expect(ok({ type: 'offscreen.revoke', url: 'u'.repeat(LIMITS.urlLength + 1) })).toBe(false);

@@ -150,9 +150,7 @@ export type PermissionAnswer = 'once' | 'always' | 'block';
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: WireError };
 
 /** Pushed over the bridge's long-lived port. */
-export type PagePortMessage =
-  | { type: 'watch'; scope: string; key: string }
-  | { type: 'unwatch'; key: string };
+export type PagePortMessage = { type: 'watch'; scope: string; key: string } | { type: 'unwatch'; key: string };
 export type PagePortPush = { type: 'progress'; snapshot: RegistrationSnapshot };
 
 export const pagePortMessageSchema = v.variant('type', [
@@ -187,7 +185,8 @@ export const GLOBAL_SETTING_BOUNDS = {
   siteSharePercent: { min: 1, max: 100 },
   storageCapBytes: { min: 1 << 20, max: Number.MAX_SAFE_INTEGER },
 } as const;
-const bounded = ({ min, max }: { min: number; max: number }) => v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
+const bounded = ({ min, max }: { min: number; max: number }) =>
+  v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
 /** What each global setting may be (GlobalSettings). */
 const globalSettingsEntries = {
@@ -241,9 +240,7 @@ export const adminRequestSchema = v.variant('type', [
   v.strictObject({ type: v.literal('admin.removeFinished'), origin: v.optional(text(LIMITS.urlLength)) }),
   v.strictObject({
     type: v.literal('admin.setGlobal'),
-    settings: v.partial(
-      v.strictObject(globalSettingsEntries),
-    ),
+    settings: v.partial(v.strictObject(globalSettingsEntries)),
   }),
   /** The popup opened: the person saw the failures the badge marked. */
   v.strictObject({ type: v.literal('admin.seen') }),
@@ -342,10 +339,7 @@ export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = {
 
 /** Whatever storage holds (maybe nothing, maybe an older shape) as complete settings. */
 export function globalSettingsFrom(stored: unknown): GlobalSettings {
-  const partial = v.safeParse(
-    v.partial(v.object(globalSettingsEntries)),
-    stored,
-  );
+  const partial = v.safeParse(v.partial(v.object(globalSettingsEntries)), stored);
   return { ...DEFAULT_GLOBAL_SETTINGS, ...(partial.success ? partial.output : {}) };
 }
 

@@ -10,7 +10,13 @@ describe('isBlockedPort', () => {
   });
 
   it('lets the default and ordinary ports through', () => {
-    for (const url of ['http://a.example/x', 'https://a.example/x', 'http://a.example:8080/', 'https://a.example:8443/', 'http://127.0.0.1:3000/']) {
+    for (const url of [
+      'http://a.example/x',
+      'https://a.example/x',
+      'http://a.example:8080/',
+      'https://a.example:8443/',
+      'http://127.0.0.1:3000/',
+    ]) {
       expect(isBlockedPort(url)).toBe(false);
     }
     // A default port written out is the default port.

@@ -15,7 +15,8 @@ export function clientChannel(): Channel {
     if (current) return current;
     const windows = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
     const client = windows.find((w) => w.visibilityState === 'visible') ?? windows[0];
-    if (!client) throw new TypeError('Background fetch needs an open window of this site to reach the bgfetch extension.');
+    if (!client)
+      throw new TypeError('Background fetch needs an open window of this site to reach the bgfetch extension.');
     current = portChannel(() =>
       bridgePort(
         (port) => client.postMessage({ type: CONNECT_MESSAGE }, [port]),
@@ -43,7 +44,10 @@ export function clientChannel(): Channel {
       }
     },
     watch(scope, key, onProgress) {
-      void connected().then((channel) => channel.watch(scope, key, onProgress), () => undefined);
+      void connected().then(
+        (channel) => channel.watch(scope, key, onProgress),
+        () => undefined,
+      );
     },
     unwatch(key) {
       current?.unwatch(key);

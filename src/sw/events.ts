@@ -41,7 +41,14 @@ export function createEventInterfaces() {
         throw new TypeError("BackgroundFetchEvent needs an init dictionary with a 'registration'.");
       }
       super(type, init);
-      internals.set(this, { registration: init.registration, dispatching: false, pending: [], settling: 0, allowsUI: false, ui: null });
+      internals.set(this, {
+        registration: init.registration,
+        dispatching: false,
+        pending: [],
+        settling: 0,
+        allowsUI: false,
+        ui: null,
+      });
     }
     get registration() {
       return internalsOf(this).registration;
@@ -65,7 +72,8 @@ export function createEventInterfaces() {
     // The rest parameter keeps `length` at 0: the argument is optional.
     async updateUI(...[options]: [Partial<UIOptions>?]): Promise<void> {
       const state = internalsOf(this);
-      if (!state.allowsUI) throw invalidState('updateUI() is only available in backgroundfetchsuccess and backgroundfetchfail.');
+      if (!state.allowsUI)
+        throw invalidState('updateUI() is only available in backgroundfetchsuccess and backgroundfetchfail.');
       if (state.ui) throw invalidState('updateUI() may be called only once.');
       if (!isActive(state)) throw invalidState('updateUI() was called after the event finished.');
       const ui: Partial<UIOptions> = {};
@@ -89,7 +97,10 @@ export function createEventInterfaces() {
   ): Promise<Partial<UIOptions> | null> {
     const name = `backgroundfetch${type}`;
     // Chromium dispatches abort as an update-UI event too; its updateUI() then rejects.
-    const event = type === 'click' ? new BackgroundFetchEvent(name, { registration }) : new BackgroundFetchUpdateUIEvent(name, { registration });
+    const event =
+      type === 'click'
+        ? new BackgroundFetchEvent(name, { registration })
+        : new BackgroundFetchUpdateUIEvent(name, { registration });
     const state = internalsOf(event);
     state.extend = extend;
     state.allowsUI = type === 'success' || type === 'fail';

@@ -54,7 +54,10 @@ describe('dispatchOnce', () => {
     await vi.waitFor(() => expect(cutOff.runs()).toBe(1));
     const again = counting();
     again.finish();
-    expect(await dispatchOnce(indexedDbLedger(storage))('k:fail@2', again.run).outcome).toEqual({ ui: null, listened: false });
+    expect(await dispatchOnce(indexedDbLedger(storage))('k:fail@2', again.run).outcome).toEqual({
+      ui: null,
+      listened: false,
+    });
     expect(again.runs()).toBe(0);
   });
 
@@ -69,7 +72,10 @@ describe('dispatchOnce', () => {
   });
 
   it('storage that fails costs only the check across restarts, never the event', async () => {
-    const broken: DispatchLedger = { get: () => Promise.reject(new Error('no storage')), put: () => Promise.reject(new Error('no storage')) };
+    const broken: DispatchLedger = {
+      get: () => Promise.reject(new Error('no storage')),
+      put: () => Promise.reject(new Error('no storage')),
+    };
     const once = dispatchOnce(broken);
     const handler = counting();
     handler.finish();

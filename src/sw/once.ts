@@ -42,7 +42,10 @@ const CUT_OFF: DispatchOutcome = { ui: null, listened: false };
 export function dispatchOnce(ledger: DispatchLedger, now: () => number = Date.now) {
   const seen = new Map<string, Promise<DispatchOutcome>>();
   /** `shared`: this worker is running (or ran) the token's dispatch already; `outcome` is that one's. */
-  return (token: string, dispatch: () => Promise<DispatchOutcome>): { outcome: Promise<DispatchOutcome>; shared: boolean } => {
+  return (
+    token: string,
+    dispatch: () => Promise<DispatchOutcome>,
+  ): { outcome: Promise<DispatchOutcome>; shared: boolean } => {
     const known = seen.get(token);
     if (known) return { outcome: known, shared: true };
     const outcome = (async () => {
@@ -80,7 +83,9 @@ const within = <T>(work: Promise<T>): Promise<T> => {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([
     work,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('IndexedDB did not answer')), STORAGE_MS))),
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error('IndexedDB did not answer')), STORAGE_MS)),
+    ),
   ]).finally(() => clearTimeout(timer));
 };
 

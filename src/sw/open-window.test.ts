@@ -31,7 +31,9 @@ describe('openWindowDuringClicks', () => {
     const navigate = vi.fn();
     const clients = workerWith([{ url: 'https://site.example/app/', focused: true, navigate }]);
     const end = openWindowDuringClicks()();
-    await expect(clients.openWindow('https://site.example/app/')).resolves.toMatchObject({ url: 'https://site.example/app/' });
+    await expect(clients.openWindow('https://site.example/app/')).resolves.toMatchObject({
+      url: 'https://site.example/app/',
+    });
     expect(navigate).not.toHaveBeenCalled();
     end();
   });

@@ -22,7 +22,9 @@ export function openWindowDuringClicks(): () => () => void {
       } catch (error) {
         if (!clicks || (error as { name?: unknown })?.name !== 'InvalidAccessError') throw error;
         const target = new URL(String(url), self.location.href).href;
-        const windows = (await clients.matchAll({ type: 'window' })).filter((client) => client.frameType === 'top-level');
+        const windows = (await clients.matchAll({ type: 'window' })).filter(
+          (client) => client.frameType === 'top-level',
+        );
         // The most recently focused window (matchAll's order): the tab the extension opened for this click.
         const tab = windows.find((client) => client.focused) ?? windows[0];
         if (!tab) throw error;

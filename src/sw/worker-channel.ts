@@ -17,14 +17,16 @@ export function workerChannel(): Channel {
   let current: Channel | undefined;
   const serviceWorker = () => {
     // An opaque origin (a sandboxed document's worker) acts as no site: it gets nothing.
-    if (self.origin === 'null' || !navigator.serviceWorker) throw new TypeError('Background fetch is not available in this worker.');
+    if (self.origin === 'null' || !navigator.serviceWorker)
+      throw new TypeError('Background fetch is not available in this worker.');
     return navigator.serviceWorker.ready;
   };
   const connected = () =>
     (current ??= portChannel(async () => {
       const ready = serviceWorker();
       return bridgePort(
-        (port) => void ready.then((registration) => registration.active?.postMessage({ type: CONNECT_MESSAGE }, [port])),
+        (port) =>
+          void ready.then((registration) => registration.active?.postMessage({ type: CONNECT_MESSAGE }, [port])),
         // The site's worker script passes the background, which then injects the bridge into the site's pages.
         () => void ready.then((registration) => registration.update()).catch(() => undefined),
       );

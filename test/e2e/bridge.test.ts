@@ -45,7 +45,7 @@ for (const name of browsersUnderTest().filter((browser) => browser === 'firefox'
       assert.deepEqual({ api, bridge }, { api: true, bridge: false });
     });
 
-    test('a worker registered before: the first call brings the bridge, and the site\'s next pages have it as they load', async () => {
+    test("a worker registered before: the first call brings the bridge, and the site's next pages have it as they load", async () => {
       const site = await openSite(browser, server.originA);
       // Another page of the site, which the worker does not control: nothing fetched its script since.
       const page = await openPlain();

@@ -31,7 +31,13 @@ async function openConformanceSite(launched: Launched, origin: string, path = '/
 }
 
 /** Starts a fetch from the page and returns what the worker noted about its event. */
-async function fetchAndNote(page: Page, id: string, requests: unknown[], options: Record<string, unknown> = {}, abort = false): Promise<any> {
+async function fetchAndNote(
+  page: Page,
+  id: string,
+  requests: unknown[],
+  options: Record<string, unknown> = {},
+  abort = false,
+): Promise<any> {
   await page.evaluate(
     async (id, requests, options, abort) => {
       const reg = await t.reg();
@@ -40,7 +46,9 @@ async function fetchAndNote(page: Page, id: string, requests: unknown[], options
       (window as any)[id] = bgFetch;
       if (abort) {
         // Once bytes arrived, so that the response's head is known when it is aborted.
-        await new Promise<void>((resolve) => bgFetch.addEventListener('progress', () => bgFetch.downloaded > 0 && resolve()));
+        await new Promise<void>((resolve) =>
+          bgFetch.addEventListener('progress', () => bgFetch.downloaded > 0 && resolve()),
+        );
         await bgFetch.abort();
       }
     },
@@ -95,7 +103,20 @@ for (const name of browsersUnderTest()) {
     test('event.registration in the worker is an instance of the exposed interface, with enumerable attributes', async () => {
       const entry = await fetchAndNote(page, id('shape-'), ['/gen/shape?size=100&seed=1']);
       assert.equal(entry.isExposedInterface, true);
-      for (const key of ['id', 'uploadTotal', 'uploaded', 'downloadTotal', 'downloaded', 'result', 'failureReason', 'recordsAvailable', 'onprogress', 'abort', 'match', 'matchAll']) {
+      for (const key of [
+        'id',
+        'uploadTotal',
+        'uploaded',
+        'downloadTotal',
+        'downloaded',
+        'result',
+        'failureReason',
+        'recordsAvailable',
+        'onprogress',
+        'abort',
+        'match',
+        'matchAll',
+      ]) {
         assert.ok(entry.keys.includes(key), `for…in sees ${key}: ${entry.keys}`);
       }
     });
@@ -108,7 +129,12 @@ for (const name of browsersUnderTest()) {
         { url: response.url, type: response.type, redirected: response.redirected, status: response.status },
         // Chromium 156 says "default" (its response is a constructed one); the fetch spec, and the
         // page's own fetch() in both browsers, say "basic".
-        { url: `${server.originA}${target}`, type: name === 'chromium' ? 'default' : 'basic', redirected: true, status: 200 },
+        {
+          url: `${server.originA}${target}`,
+          type: name === 'chromium' ? 'default' : 'basic',
+          redirected: true,
+          status: 200,
+        },
       );
     });
 
@@ -130,7 +156,12 @@ for (const name of browsersUnderTest()) {
 
     test("a 404's error page does not count against downloadTotal", async () => {
       // downloadTotal sized to the good file: the 404 (answered last) must give bad-status.
-      const entry = await fetchAndNote(page, id('sized-'), ['/gen/good?size=1000&seed=4', '/gen/bad?size=5000&seed=5&status=404&delay=500'], { downloadTotal: 1000 });
+      const entry = await fetchAndNote(
+        page,
+        id('sized-'),
+        ['/gen/good?size=1000&seed=4', '/gen/bad?size=5000&seed=5&status=404&delay=500'],
+        { downloadTotal: 1000 },
+      );
       assert.equal(entry.failureReason, 'bad-status');
     });
 
@@ -140,12 +171,19 @@ for (const name of browsersUnderTest()) {
       const [response] = entry.responses;
       // Never a response whose body then throws: sites catch responseReady, not body reads.
       // Chromium 156 resolves with an empty body; bgfetch rejects as issue 19 asks.
-      if (name === 'chromium') assert.deepEqual({ body: response.body, bodyError: response.bodyError }, { body: '', bodyError: undefined });
+      if (name === 'chromium')
+        assert.deepEqual({ body: response.body, bodyError: response.bodyError }, { body: '', bodyError: undefined });
       else assert.equal(response.error, 'TypeError', JSON.stringify(response));
     });
 
     test('responseReady rejects with AbortError after abort()', async () => {
-      const entry = await fetchAndNote(page, id('aborted-'), ['/gen/slow?size=1000000&seed=7&throttle=20000'], {}, true);
+      const entry = await fetchAndNote(
+        page,
+        id('aborted-'),
+        ['/gen/slow?size=1000000&seed=7&throttle=20000'],
+        {},
+        true,
+      );
       assert.equal(entry.type, 'backgroundfetchabort');
       assert.equal(entry.responses[0].error, 'AbortError', JSON.stringify(entry.responses[0]));
     });
@@ -155,7 +193,8 @@ for (const name of browsersUnderTest()) {
       await fetchAndNote(page, fetchId, ['/gen/available?size=100&seed=8']);
       const available = await waitFor(
         'recordsAvailable to turn false',
-        () => page.evaluate((fetchId) => ((window as any)[fetchId].recordsAvailable === false ? 'false' : null), fetchId),
+        () =>
+          page.evaluate((fetchId) => ((window as any)[fetchId].recordsAvailable === false ? 'false' : null), fetchId),
         10_000,
         250,
       );
@@ -169,9 +208,16 @@ for (const name of browsersUnderTest()) {
         "the worker's registration to read recordsAvailable false",
         () =>
           page.evaluate(async (fetchId) => {
-            const reply = new Promise<any>((resolve) => navigator.serviceWorker.addEventListener('message', (e) => e.data?.id === fetchId && resolve(e.data), { once: false }));
+            const reply = new Promise<any>((resolve) =>
+              navigator.serviceWorker.addEventListener('message', (e) => e.data?.id === fetchId && resolve(e.data), {
+                once: false,
+              }),
+            );
             (await t.reg()).active.postMessage({ command: 'recordsAvailable', id: fetchId });
-            const { recordsAvailable } = await Promise.race([reply, new Promise<any>((resolve) => setTimeout(() => resolve({}), 2000))]);
+            const { recordsAvailable } = await Promise.race([
+              reply,
+              new Promise<any>((resolve) => setTimeout(() => resolve({}), 2000)),
+            ]);
             return recordsAvailable === false ? 'false' : null;
           }, fetchId),
         10_000,
@@ -185,29 +231,40 @@ for (const name of browsersUnderTest()) {
         '/gen/get?size=100&seed=9',
         { url: '/upload/post', init: { method: 'POST', body: 'hello' } },
       ]);
-      assert.deepEqual({ get: entry.getQueryMatchesPost, ignoreMethod: entry.ignoreMethodMatchesPost }, { get: false, ignoreMethod: true });
+      assert.deepEqual(
+        { get: entry.getQueryMatchesPost, ignoreMethod: entry.ignoreMethodMatchesPost },
+        { get: false, ignoreMethod: true },
+      );
     });
 
     test("a PUT/POST record's request keeps its body, in the page (text() and arrayBuffer())", async () => {
-      const outcome = await page.evaluate(async (fetchId, abort) => {
-        const reg = await t.reg();
-        const registration = await reg.backgroundFetch.fetch(fetchId, [
-          new Request('/upload/page-put', { method: 'PUT', body: 'hello from the page' }),
-          // Still running when the records are read (its body comes slowly).
-          '/gen/slow-body?size=100000&seed=21&throttle=50000',
-        ]);
-        try {
-          const records = await registration.matchAll();
-          return await Promise.all(
-            records.map(async ({ request }: any) => ({ method: request.method, text: await request.clone().text(), bytes: (await request.arrayBuffer()).byteLength })),
-          );
-        } finally {
-          // Chromium 156's browser process crashed soon after aborting such a fetch (a PUT with
-          // a body, aborted while its other request ran), taking the rest of the suite with it:
-          // there it runs to its end (2 s), before the next test's fetch (Chromium runs one at a time).
-          await (abort ? registration.abort() : t.settled(registration, 30_000));
-        }
-      }, id('page-body-'), name !== 'chromium');
+      const outcome = await page.evaluate(
+        async (fetchId, abort) => {
+          const reg = await t.reg();
+          const registration = await reg.backgroundFetch.fetch(fetchId, [
+            new Request('/upload/page-put', { method: 'PUT', body: 'hello from the page' }),
+            // Still running when the records are read (its body comes slowly).
+            '/gen/slow-body?size=100000&seed=21&throttle=50000',
+          ]);
+          try {
+            const records = await registration.matchAll();
+            return await Promise.all(
+              records.map(async ({ request }: any) => ({
+                method: request.method,
+                text: await request.clone().text(),
+                bytes: (await request.arrayBuffer()).byteLength,
+              })),
+            );
+          } finally {
+            // Chromium 156's browser process crashed soon after aborting such a fetch (a PUT with
+            // a body, aborted while its other request ran), taking the rest of the suite with it:
+            // there it runs to its end (2 s), before the next test's fetch (Chromium runs one at a time).
+            await (abort ? registration.abort() : t.settled(registration, 30_000));
+          }
+        },
+        id('page-body-'),
+        name !== 'chromium',
+      );
       assert.deepEqual(outcome, [
         { method: 'PUT', text: 'hello from the page', bytes: 19 },
         { method: 'GET', text: '', bytes: 0 },
@@ -224,10 +281,14 @@ for (const name of browsersUnderTest()) {
       // Chromium 156 keeps the body while the fetch runs (the page test above) but hands its
       // worker an empty one once the fetch settled; issue 19 asks bgfetch to keep it.
       const posted = name === 'chromium' ? { text: '', bytes: 0 } : { text: 'posted bytes', bytes: 12 };
-      assert.deepEqual(requests, [
-        { method: 'GET', text: '', bytes: 0 },
-        { method: 'POST', ...posted },
-      ], JSON.stringify(entry));
+      assert.deepEqual(
+        requests,
+        [
+          { method: 'GET', text: '', bytes: 0 },
+          { method: 'POST', ...posted },
+        ],
+        JSON.stringify(entry),
+      );
     });
 
     test('calls a worker makes in its handler without waitUntil() are answered', async () => {
@@ -238,24 +299,47 @@ for (const name of browsersUnderTest()) {
     });
 
     test('fetch() rejects with TypeError for a URL on a blocked port', async () => {
-      assert.deepEqual(await pageOutcome(page, `const reg = await t.reg(); return reg.backgroundFetch.fetch('port-${name}', 'http://localhost:25/x');`), { name: 'TypeError' });
+      assert.deepEqual(
+        await pageOutcome(
+          page,
+          `const reg = await t.reg(); return reg.backgroundFetch.fetch('port-${name}', 'http://localhost:25/x');`,
+        ),
+        { name: 'TypeError' },
+      );
     });
 
     test('fetch() rejects with TypeError for a dangling-markup URL (newline and "<")', async () => {
-      assert.deepEqual(await pageOutcome(page, `const reg = await t.reg(); return reg.backgroundFetch.fetch('dangling-${name}', '/gen/x?a=\\n<b');`), { name: 'TypeError' });
+      assert.deepEqual(
+        await pageOutcome(
+          page,
+          `const reg = await t.reg(); return reg.backgroundFetch.fetch('dangling-${name}', '/gen/x?a=\\n<b');`,
+        ),
+        { name: 'TypeError' },
+      );
     });
 
     // Chromium 156 gives no numbers (null); bgfetch knows what was asked and the limit it met.
     const assertQuotaExceededError = (outcome: any) => {
       assert.deepEqual(
-        { name: outcome.name, code: outcome.code, isDOMException: outcome.isDOMException, isQuotaExceededError: outcome.isQuotaExceededError },
+        {
+          name: outcome.name,
+          code: outcome.code,
+          isDOMException: outcome.isDOMException,
+          isQuotaExceededError: outcome.isQuotaExceededError,
+        },
         { name: 'QuotaExceededError', code: 22, isDOMException: true, isQuotaExceededError: true },
         JSON.stringify(outcome),
       );
       if (name === 'chromium') {
-        assert.ok(['number', 'null'].includes(outcome.quota) && ['number', 'null'].includes(outcome.requested), JSON.stringify(outcome));
+        assert.ok(
+          ['number', 'null'].includes(outcome.quota) && ['number', 'null'].includes(outcome.requested),
+          JSON.stringify(outcome),
+        );
       } else {
-        assert.deepEqual({ quota: outcome.quota, requested: outcome.requestedValue }, { quota: 'number', requested: Number.MAX_SAFE_INTEGER });
+        assert.deepEqual(
+          { quota: outcome.quota, requested: outcome.requestedValue },
+          { quota: 'number', requested: Number.MAX_SAFE_INTEGER },
+        );
       }
     };
 
@@ -263,7 +347,9 @@ for (const name of browsersUnderTest()) {
       const outcome = await page.evaluate(async (fetchId) => {
         const reg = await t.reg();
         try {
-          const registration = await reg.backgroundFetch.fetch(fetchId, '/gen/q?size=10&seed=12', { downloadTotal: Number.MAX_SAFE_INTEGER });
+          const registration = await reg.backgroundFetch.fetch(fetchId, '/gen/q?size=10&seed=12', {
+            downloadTotal: Number.MAX_SAFE_INTEGER,
+          });
           await registration.abort();
           return { resolved: true };
         } catch (error: any) {
@@ -285,28 +371,49 @@ for (const name of browsersUnderTest()) {
 
     // Chromium 156 (headless) refuses a worker's fetch() with NotAllowedError before it looks at the
     // size (its permission check finds no frame), so the reference cannot show this one.
-    const workerQuotaSkip = name === 'chromium' && 'Chromium answers NotAllowedError before any quota check in a worker';
-    test("a fetch that can never fit rejects in the site's worker with a QuotaExceededError", { skip: workerQuotaSkip }, async () => {
-      const fetchId = id('quota-worker-');
-      const outcome = await page.evaluate(async (fetchId) => {
-        const reply = new Promise<any>((resolve) => navigator.serviceWorker.addEventListener('message', (e) => e.data?.id === fetchId && resolve(e.data.outcome)));
-        (await t.reg()).active.postMessage({ command: 'quota', id: fetchId });
-        return Promise.race([reply, new Promise((resolve) => setTimeout(() => resolve({ name: 'no answer in 20 s' }), 20_000))]);
-      }, fetchId);
-      assertQuotaExceededError(outcome);
-    });
+    const workerQuotaSkip =
+      name === 'chromium' && 'Chromium answers NotAllowedError before any quota check in a worker';
+    test(
+      "a fetch that can never fit rejects in the site's worker with a QuotaExceededError",
+      { skip: workerQuotaSkip },
+      async () => {
+        const fetchId = id('quota-worker-');
+        const outcome = await page.evaluate(async (fetchId) => {
+          const reply = new Promise<any>((resolve) =>
+            navigator.serviceWorker.addEventListener(
+              'message',
+              (e) => e.data?.id === fetchId && resolve(e.data.outcome),
+            ),
+          );
+          (await t.reg()).active.postMessage({ command: 'quota', id: fetchId });
+          return Promise.race([
+            reply,
+            new Promise((resolve) => setTimeout(() => resolve({ name: 'no answer in 20 s' }), 20_000)),
+          ]);
+        }, fetchId);
+        assertQuotaExceededError(outcome);
+      },
+    );
 
     // The document's CSP connect-src holds for what it fetches in the background, as for its fetch().
     const CSP_HEADER = `header=${encodeURIComponent("Content-Security-Policy:connect-src 'self'")}`;
     const fetchOutcome = (page: Page, fetchId: string, url: string) =>
-      pageOutcome(page, `const reg = await t.reg(); return reg.backgroundFetch.fetch(${JSON.stringify(fetchId)}, ${JSON.stringify(url)});`);
+      pageOutcome(
+        page,
+        `const reg = await t.reg(); return reg.backgroundFetch.fetch(${JSON.stringify(fetchId)}, ${JSON.stringify(url)});`,
+      );
 
     test("fetch() rejects with TypeError for a URL the page's CSP header (connect-src 'self') does not allow", async () => {
       const cspPage = await openConformanceSite(browser, server.originA, `/conformance/?${CSP_HEADER}`);
       try {
-        assert.deepEqual(await fetchOutcome(cspPage, id('csp-header-'), `${server.originB}/gen/csp?size=10&seed=14&cors=star`), { name: 'TypeError' });
+        assert.deepEqual(
+          await fetchOutcome(cspPage, id('csp-header-'), `${server.originB}/gen/csp?size=10&seed=14&cors=star`),
+          { name: 'TypeError' },
+        );
         // Its own origin it may fetch.
-        assert.deepEqual(await fetchOutcome(cspPage, id('csp-self-'), '/gen/csp-self?size=10&seed=15'), { resolved: true });
+        assert.deepEqual(await fetchOutcome(cspPage, id('csp-self-'), '/gen/csp-self?size=10&seed=15'), {
+          resolved: true,
+        });
       } finally {
         await cspPage.close();
       }
@@ -315,7 +422,10 @@ for (const name of browsersUnderTest()) {
     test("fetch() rejects with TypeError for a URL the page's <meta> CSP does not allow", async () => {
       const cspPage = await openConformanceSite(browser, server.originA, '/conformance/csp-meta.html');
       try {
-        assert.deepEqual(await fetchOutcome(cspPage, id('csp-meta-'), `${server.originB}/gen/csp?size=10&seed=16&cors=star`), { name: 'TypeError' });
+        assert.deepEqual(
+          await fetchOutcome(cspPage, id('csp-meta-'), `${server.originB}/gen/csp?size=10&seed=16&cors=star`),
+          { name: 'TypeError' },
+        );
       } finally {
         await cspPage.close();
       }
@@ -329,7 +439,11 @@ for (const name of browsersUnderTest()) {
       try {
         const target = `${server.originB}/gen/csp-hop?size=10&seed=17&cors=star`;
         const entry = await fetchAndNote(cspPage, id('csp-hop-'), [`/redirect?to=${encodeURIComponent(target)}`]);
-        assert.deepEqual({ type: entry.type, failureReason: entry.failureReason }, { type: 'backgroundfetchfail', failureReason: 'fetch-error' }, JSON.stringify(entry));
+        assert.deepEqual(
+          { type: entry.type, failureReason: entry.failureReason },
+          { type: 'backgroundfetchfail', failureReason: 'fetch-error' },
+          JSON.stringify(entry),
+        );
       } finally {
         await cspPage.close();
       }
@@ -340,38 +454,56 @@ for (const name of browsersUnderTest()) {
     const noWorkerRegistration = name === 'chromium' && 'Chromium 156 has no navigator.serviceWorker in workers';
 
     for (const kind of ['dedicated', 'shared'] as const) {
-      test(`a ${kind} worker fetches, lists, gets, reads and aborts through navigator.serviceWorker.ready`, { skip: noWorkerRegistration }, async () => {
-        if (kind === 'dedicated') await siteUsedApi(page);
-        const fetchId = id(`${kind}-worker-`);
-        const answer = await askWorker(page, kind, { kind: 'fetch', id: fetchId, url: '/gen/worker-slow?size=100000&seed=23&throttle=20000' });
-        assert.deepEqual(answer, {
-          exposed: true,
-          isManager: true,
-          isRegistration: true,
-          listed: true,
-          same: true,
-          recordUrls: ['/gen/worker-slow'],
-          aborted: true,
-        });
-      });
+      test(
+        `a ${kind} worker fetches, lists, gets, reads and aborts through navigator.serviceWorker.ready`,
+        { skip: noWorkerRegistration },
+        async () => {
+          if (kind === 'dedicated') await siteUsedApi(page);
+          const fetchId = id(`${kind}-worker-`);
+          const answer = await askWorker(page, kind, {
+            kind: 'fetch',
+            id: fetchId,
+            url: '/gen/worker-slow?size=100000&seed=23&throttle=20000',
+          });
+          assert.deepEqual(answer, {
+            exposed: true,
+            isManager: true,
+            isRegistration: true,
+            listed: true,
+            same: true,
+            recordUrls: ['/gen/worker-slow'],
+            aborted: true,
+          });
+        },
+      );
     }
 
-    test("a worker's calls get the page's consent check: a blocked site's worker is refused", { skip: noWorkerRegistration }, async () => {
-      await siteUsedApi(page);
-      await setSitePermission(browser, server.originA, 'block');
-      try {
-        for (const kind of ['dedicated', 'shared'] as const) {
-          const answer = await askWorker(page, kind, { kind: 'fetch', id: id(`blocked-${kind}-`), url: '/gen/blocked?size=10&seed=24' });
-          assert.equal(answer.error, 'TypeError', `${kind}: ${JSON.stringify(answer)}`);
-          assert.match(answer.message, /permission/, kind);
+    test(
+      "a worker's calls get the page's consent check: a blocked site's worker is refused",
+      { skip: noWorkerRegistration },
+      async () => {
+        await siteUsedApi(page);
+        await setSitePermission(browser, server.originA, 'block');
+        try {
+          for (const kind of ['dedicated', 'shared'] as const) {
+            const answer = await askWorker(page, kind, {
+              kind: 'fetch',
+              id: id(`blocked-${kind}-`),
+              url: '/gen/blocked?size=10&seed=24',
+            });
+            assert.equal(answer.error, 'TypeError', `${kind}: ${JSON.stringify(answer)}`);
+            assert.match(answer.message, /permission/, kind);
+          }
+        } finally {
+          await allowSites(browser, [server.originA]);
         }
-      } finally {
-        await allowSites(browser, [server.originA]);
-      }
-    });
+      },
+    );
 
     test("get('') rejects with TypeError", async () => {
-      assert.deepEqual(await pageOutcome(page, `const reg = await t.reg(); return reg.backgroundFetch.get('');`), { name: 'TypeError' });
+      assert.deepEqual(await pageOutcome(page, `const reg = await t.reg(); return reg.backgroundFetch.get('');`), {
+        name: 'TypeError',
+      });
     });
   });
 }

@@ -10,7 +10,15 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { admin, browsersUnderTest, extensionPage, gotoExtensionPage, launch, ROOT, type Launched } from '../helpers/browsers';
+import {
+  admin,
+  browsersUnderTest,
+  extensionPage,
+  gotoExtensionPage,
+  launch,
+  ROOT,
+  type Launched,
+} from '../helpers/browsers';
 import { answerPrompt } from '../helpers/consent';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 
@@ -80,9 +88,16 @@ for (const name of browsersUnderTest()) {
         return { state: status.state, isStatus: status instanceof PermissionStatus, name: (status as any).name };
       });
     const queryState = (page: Page) =>
-      page.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
+      page.evaluate(
+        async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state,
+      );
     const changesSeen = (page: Page, count: number) =>
-      page.waitForFunction((count) => (window as any).permissionChanges.length >= count, { timeout: 15_000, polling: 100 }, count)
+      page
+        .waitForFunction(
+          (count) => (window as any).permissionChanges.length >= count,
+          { timeout: 15_000, polling: 100 },
+          count,
+        )
         .then(() => page.evaluate(() => (window as any).permissionChanges as string[]));
 
     test('Ask (the default): fetch() resolves at once, nothing reaches the server until the person allows once; then the right bytes', async () => {
@@ -97,14 +112,19 @@ for (const name of browsersUnderTest()) {
 
       // The popup asks, names the site and the size, and the row waits.
       await answerPromptVisible(popup, new URL(server.originA).host);
-      await popup.waitForFunction(() => document.body.textContent?.includes('Waiting for your permission'), { timeout: 15_000 });
+      await popup.waitForFunction(() => document.body.textContent?.includes('Waiting for your permission'), {
+        timeout: 15_000,
+      });
       await mkdir(SCREENSHOTS, { recursive: true });
       // A background tab is not painted (Chromium's screenshot waits for a frame forever).
       await popup.bringToFront();
       await popup.screenshot({ path: path.join(SCREENSHOTS, `consent-prompt-${name}.png`) });
       // 3 MiB, in the 1,024-based units the browsers' own download panels use (issue 20).
       const question = await popup.$eval('.permission-prompt .prompt-question', (element) => element.textContent);
-      assert.match(question ?? '', new RegExp(`Allow ${new URL(server.originA).host} to download 3\\.0 MB in the background\\?`));
+      assert.match(
+        question ?? '',
+        new RegExp(`Allow ${new URL(server.originA).host} to download 3\\.0 MB in the background\\?`),
+      );
       // The registration exists, its fetch is waiting: not one request reached the server.
       assert.equal(requestsFor('/gen/ask-once'), 0, 'no request before the person answered');
       const waiting = await page.evaluate(() => t.state((window as any).fetch_once));
@@ -140,44 +160,59 @@ for (const name of browsersUnderTest()) {
 
     // Chromium only: headless Firefox's alert service closes every notification at once, so
     // notifications.getAll() there is empty (the settle notification too); Firefox runs the same code.
-    test("a site's first fetch starts with a notification; the quiet setting turns that off", { skip: name === 'firefox' }, async () => {
-      const notices = async () => {
-        const ext = await extensionPage(browser);
-        try {
-          return await ext.evaluate(async () => {
-            const api = ((globalThis as { browser?: unknown; chrome?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as any;
-            return Object.keys(await api.notifications.getAll());
+    test(
+      "a site's first fetch starts with a notification; the quiet setting turns that off",
+      { skip: name === 'firefox' },
+      async () => {
+        const notices = async () => {
+          const ext = await extensionPage(browser);
+          try {
+            return await ext.evaluate(async () => {
+              const api = ((globalThis as { browser?: unknown; chrome?: unknown }).browser ??
+                (globalThis as { chrome?: unknown }).chrome) as any;
+              return Object.keys(await api.notifications.getAll());
+            });
+          } finally {
+            await ext.close();
+          }
+        };
+        const page = await openSite(browser, server.originA); // allowed by the test before
+        const first = await page.evaluate(async () => {
+          const reg = await t.reg();
+          const bgFetch = await reg.backgroundFetch.fetch('noticed', '/gen/noticed?size=2000&seed=75', {
+            title: 'Episode 5',
           });
-        } finally {
-          await ext.close();
-        }
-      };
-      const page = await openSite(browser, server.originA); // allowed by the test before
-      const first = await page.evaluate(async () => {
-        const reg = await t.reg();
-        const bgFetch = await reg.backgroundFetch.fetch('noticed', '/gen/noticed?size=2000&seed=75', { title: 'Episode 5' });
-        await t.settled(bgFetch);
-        return bgFetch.id;
-      });
-      assert.equal(first, 'noticed');
-      const shown = await notices();
-      assert.ok(shown.some((id) => id.startsWith('bgfetch-start:')), `notifications: ${shown.join(', ')}`);
+          await t.settled(bgFetch);
+          return bgFetch.id;
+        });
+        assert.equal(first, 'noticed');
+        const shown = await notices();
+        assert.ok(
+          shown.some((id) => id.startsWith('bgfetch-start:')),
+          `notifications: ${shown.join(', ')}`,
+        );
 
-      await admin(browser, { type: 'admin.setGlobal', settings: { startNotifications: false } });
-      const ext = await extensionPage(browser);
-      await ext.evaluate(async () => {
-        const api = ((globalThis as { browser?: unknown; chrome?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as any;
-        for (const id of Object.keys(await api.notifications.getAll())) await api.notifications.clear(id);
-      });
-      await ext.close();
-      await page.evaluate(async () => {
-        const reg = await t.reg();
-        await t.settled(await reg.backgroundFetch.fetch('quiet', '/gen/quiet?size=2000&seed=76'));
-      });
-      assert.deepEqual((await notices()).filter((id) => id.startsWith('bgfetch-start:')), [], 'quiet: no start notification');
-      await admin(browser, { type: 'admin.setGlobal', settings: { startNotifications: true } });
-      await page.close();
-    });
+        await admin(browser, { type: 'admin.setGlobal', settings: { startNotifications: false } });
+        const ext = await extensionPage(browser);
+        await ext.evaluate(async () => {
+          const api = ((globalThis as { browser?: unknown; chrome?: unknown }).browser ??
+            (globalThis as { chrome?: unknown }).chrome) as any;
+          for (const id of Object.keys(await api.notifications.getAll())) await api.notifications.clear(id);
+        });
+        await ext.close();
+        await page.evaluate(async () => {
+          const reg = await t.reg();
+          await t.settled(await reg.backgroundFetch.fetch('quiet', '/gen/quiet?size=2000&seed=76'));
+        });
+        assert.deepEqual(
+          (await notices()).filter((id) => id.startsWith('bgfetch-start:')),
+          [],
+          'quiet: no start notification',
+        );
+        await admin(browser, { type: 'admin.setGlobal', settings: { startNotifications: true } });
+        await page.close();
+      },
+    );
 
     test('Block: the waiting fetch fails as cancelled, the permission is denied, the next fetch rejects as Chromium does; the Sites setting revokes it', async () => {
       const page = await openSite(browser, server.originB);
@@ -202,8 +237,12 @@ for (const name of browsersUnderTest()) {
       });
 
       // The person changes their mind in the popup's Sites settings.
-      await popup.evaluate(() => ((document.querySelector('details.site-permissions') as HTMLDetailsElement).open = true));
-      const select = await popup.waitForSelector(`select[name="sitePermission"][data-origin="${server.originB}"]`, { timeout: 15_000 });
+      await popup.evaluate(
+        () => ((document.querySelector('details.site-permissions') as HTMLDetailsElement).open = true),
+      );
+      const select = await popup.waitForSelector(`select[name="sitePermission"][data-origin="${server.originB}"]`, {
+        timeout: 15_000,
+      });
       assert.equal(await select!.evaluate((element) => (element as HTMLSelectElement).value), 'block');
       await select!.select('allow');
       assert.deepEqual(await changesSeen(page, 2), ['denied', 'granted']);
@@ -216,7 +255,10 @@ for (const name of browsersUnderTest()) {
 /** Waits until the popup shows a prompt naming `host`. */
 async function answerPromptVisible(popup: Page, host: string): Promise<void> {
   await popup.waitForFunction(
-    (host) => [...document.querySelectorAll('.permission-prompt .prompt-question')].some((element) => element.textContent?.includes(host)),
+    (host) =>
+      [...document.querySelectorAll('.permission-prompt .prompt-question')].some((element) =>
+        element.textContent?.includes(host),
+      ),
     { timeout: 15_000, polling: 100 },
     host,
   );

@@ -10,13 +10,21 @@ import { rawBridge } from '../helpers/bridge';
 
 declare const t: any;
 
-const SPEC_ERRORS = ['TypeError', 'InvalidStateError', 'NotAllowedError', 'AbortError', 'QuotaExceededError', 'SecurityError', 'NotFoundError'];
+const SPEC_ERRORS = [
+  'TypeError',
+  'InvalidStateError',
+  'NotAllowedError',
+  'AbortError',
+  'QuotaExceededError',
+  'SecurityError',
+  'NotFoundError',
+];
 
 /** Runs in the page: `count` malformed bridge requests from a seeded generator. */
 function generate(seed: number, count: number, scope: string): unknown[] {
   let state = seed >>> 0;
-  const rnd = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  const pick = <T,>(items: T[]): T => items[Math.floor(rnd() * items.length)]!;
+  const rnd = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const pick = <T>(items: T[]): T => items[Math.floor(rnd() * items.length)]!;
   const deep = (depth: number): unknown => {
     let value: unknown = 'leaf';
     for (let i = 0; i < depth; i++) value = { a: value, b: [value] };
@@ -44,15 +52,48 @@ function generate(seed: number, count: number, scope: string): unknown[] {
       () => scope,
       () => 'http://127.0.0.1:1/',
     ])();
-  const types = ['fetch', 'get', 'getIds', 'abort', 'matchAll', 'responseHead', 'readBody', 'watch', 'unwatch', 'admin.setSite', 'admin.remove', 'constructor', '__proto__', 'toString', '', 'x'.repeat(300)];
-  const fields = ['scope', 'id', 'key', 'requests', 'options', 'request', 'index', 'offset', 'length', 'origin', 'settings', '__proto__', 'constructor', 'prototype'];
+  const types = [
+    'fetch',
+    'get',
+    'getIds',
+    'abort',
+    'matchAll',
+    'responseHead',
+    'readBody',
+    'watch',
+    'unwatch',
+    'admin.setSite',
+    'admin.remove',
+    'constructor',
+    '__proto__',
+    'toString',
+    '',
+    'x'.repeat(300),
+  ];
+  const fields = [
+    'scope',
+    'id',
+    'key',
+    'requests',
+    'options',
+    'request',
+    'index',
+    'offset',
+    'length',
+    'origin',
+    'settings',
+    '__proto__',
+    'constructor',
+    'prototype',
+  ];
   const out: unknown[] = [];
   for (let i = 0; i < count; i++) {
     const message: Record<string, unknown> = { type: rnd() < 0.9 ? pick(types) : junk() };
     const n = Math.floor(rnd() * 6);
     for (let j = 0; j < n; j++) message[pick(fields)] = junk();
     if (rnd() < 0.3) message.scope = scope;
-    if (rnd() < 0.2) message.id = pick(['\u{1F600}'.repeat(50), 'a'.repeat(2000), '\u202e\u0000', 'constructor', '__proto__']);
+    if (rnd() < 0.2)
+      message.id = pick(['\u{1F600}'.repeat(50), 'a'.repeat(2000), '\u202e\u0000', 'constructor', '__proto__']);
     out.push(rnd() < 0.05 ? junk() : message);
   }
   return out;
@@ -81,12 +122,15 @@ for (const name of browsersUnderTest()) {
 
     test('malformed messages at the bridge: each answered with a spec error, the engine intact', async () => {
       // An earlier registration that must survive.
-      const before = await page.evaluate(async (url) => {
-        const reg = await t.reg();
-        const bf = await reg.backgroundFetch.fetch('survivor', url);
-        (window as any).survivor = bf;
-        return { scope: reg.scope, id: bf.id };
-      }, `${server.originA}/gen/survivor?size=${2 * 1024 * 1024}&seed=9&throttle=${256 * 1024}`);
+      const before = await page.evaluate(
+        async (url) => {
+          const reg = await t.reg();
+          const bf = await reg.backgroundFetch.fetch('survivor', url);
+          (window as any).survivor = bf;
+          return { scope: reg.scope, id: bf.id };
+        },
+        `${server.originA}/gen/survivor?size=${2 * 1024 * 1024}&seed=9&throttle=${256 * 1024}`,
+      );
 
       const scope = before.scope;
       const tally = { ok: 0, errors: {} as Record<string, number>, timeouts: 0, unsent: 0 };
@@ -94,7 +138,9 @@ for (const name of browsersUnderTest()) {
         if (reply === 'timeout') tally.timeouts++;
         else if (reply?.unsent) tally.unsent++;
         else if (reply?.ok) tally.ok++;
-        else tally.errors[reply?.error?.name ?? 'malformed-reply'] = (tally.errors[reply?.error?.name ?? 'malformed-reply'] ?? 0) + 1;
+        else
+          tally.errors[reply?.error?.name ?? 'malformed-reply'] =
+            (tally.errors[reply?.error?.name ?? 'malformed-reply'] ?? 0) + 1;
       };
       for (let batch = 0; batch < 6; batch++) {
         const replies = (await page.evaluate(
@@ -112,18 +158,60 @@ for (const name of browsersUnderTest()) {
       }
       // Oversized and extreme single messages.
       const extremes = (await page.evaluate(async (scope) => {
-        const request = { url: `${location.origin}/gen/x?size=10`, method: 'GET', headers: [], mode: 'cors', credentials: 'same-origin', cache: 'default', redirect: 'follow', referrer: '', referrerPolicy: '', integrity: '', body: null };
+        const request = {
+          url: `${location.origin}/gen/x?size=10`,
+          method: 'GET',
+          headers: [],
+          mode: 'cors',
+          credentials: 'same-origin',
+          cache: 'default',
+          redirect: 'follow',
+          referrer: '',
+          referrerPolicy: '',
+          integrity: '',
+          body: null,
+        };
         const options = { title: '', icons: [], downloadTotal: 0 };
         let deep: unknown = 0;
         for (let i = 0; i < 5000; i++) deep = [deep];
         const messages = [
-          { type: 'fetch', scope, id: 'many', requests: Array.from({ length: 10_001 }, (_, i) => ({ ...request, url: `${request.url}&i=${i}` })), options },
+          {
+            type: 'fetch',
+            scope,
+            id: 'many',
+            requests: Array.from({ length: 10_001 }, (_, i) => ({ ...request, url: `${request.url}&i=${i}` })),
+            options,
+          },
           { type: 'fetch', scope, id: 'x'.repeat(3 * 1024 * 1024), requests: [request], options },
-          { type: 'fetch', scope, id: 'hdr', requests: [{ ...request, headers: [['X-Big', 'v'.repeat(2 * 1024 * 1024)]] }], options },
-          { type: 'fetch', scope, id: 'url', requests: [{ ...request, url: `${request.url}&${'q'.repeat(4 * 1024 * 1024)}` }], options },
+          {
+            type: 'fetch',
+            scope,
+            id: 'hdr',
+            requests: [{ ...request, headers: [['X-Big', 'v'.repeat(2 * 1024 * 1024)]] }],
+            options,
+          },
+          {
+            type: 'fetch',
+            scope,
+            id: 'url',
+            requests: [{ ...request, url: `${request.url}&${'q'.repeat(4 * 1024 * 1024)}` }],
+            options,
+          },
           { type: 'get', scope, id: deep },
-          { type: 'fetch', scope, id: '\u{1F4A9}\ud800', requests: [{ ...request, url: 'file:///etc/passwd' }], options },
-          { type: 'fetch', scope, id: 'proto', requests: [request], options: JSON.parse('{"__proto__":{"downloadTotal":1},"title":"","icons":[]}') },
+          {
+            type: 'fetch',
+            scope,
+            id: '\u{1F4A9}\ud800',
+            requests: [{ ...request, url: 'file:///etc/passwd' }],
+            options,
+          },
+          {
+            type: 'fetch',
+            scope,
+            id: 'proto',
+            requests: [request],
+            options: JSON.parse('{"__proto__":{"downloadTotal":1},"title":"","icons":[]}'),
+          },
           { type: 'admin.setSite', origin: location.origin, settings: { blocked: true } },
           { type: 'admin.remove', key: 'anything' },
         ];
@@ -133,9 +221,17 @@ for (const name of browsersUnderTest()) {
       sent += extremes.length;
       console.log(`  bridge fuzz tally: ${JSON.stringify(tally)}`);
       assert.equal(tally.timeouts, 0, 'every message answered');
-      for (const errorName of Object.keys(tally.errors)) assert.ok(SPEC_ERRORS.includes(errorName), `error type ${errorName}`);
+      for (const errorName of Object.keys(tally.errors))
+        assert.ok(SPEC_ERRORS.includes(errorName), `error type ${errorName}`);
       // None of the extreme fetches may have been accepted.
-      extremes.slice(0, 7).forEach((reply: any, i) => assert.ok(reply === 'timeout' || reply.unsent || reply.ok === false, `extreme ${i}: ${JSON.stringify(reply).slice(0, 200)}`));
+      extremes
+        .slice(0, 7)
+        .forEach((reply: any, i) =>
+          assert.ok(
+            reply === 'timeout' || reply.unsent || reply.ok === false,
+            `extreme ${i}: ${JSON.stringify(reply).slice(0, 200)}`,
+          ),
+        );
       // Page messages cannot reach the admin handlers.
       extremes.slice(7).forEach((reply: any) => assert.equal(reply.ok, false));
 
@@ -167,7 +263,14 @@ for (const name of browsersUnderTest()) {
           ['null id', () => bf.fetch(null, '/x')],
           ['symbol id', () => bf.fetch(Symbol('x'), '/x')],
           ['empty list', () => bf.fetch('e', [])],
-          ['10,000 requests', () => bf.fetch('big', Array.from({ length: 10_000 }, (_, i) => `/gen/x?i=${i}`))],
+          [
+            '10,000 requests',
+            () =>
+              bf.fetch(
+                'big',
+                Array.from({ length: 10_000 }, (_, i) => `/gen/x?i=${i}`),
+              ),
+          ],
           ['huge id', () => bf.fetch('x'.repeat(3 * 1024 * 1024), '/x')],
           ['lone surrogate id', () => bf.fetch('\ud800', 'data:,x')],
           ['object request', () => bf.fetch('o', deep)],
@@ -177,7 +280,15 @@ for (const name of browsersUnderTest()) {
           ['credentials url', () => bf.fetch('c', 'http://a:b@localhost/')],
           ['negative downloadTotal', () => bf.fetch('n', '/gen/x', { downloadTotal: -1 })],
           ['bad icons', () => bf.fetch('i', '/gen/x', { icons: 'nope' })],
-          ['throwing getter', () => bf.fetch('g', '/gen/x', { get title() { throw new RangeError('boom'); } })],
+          [
+            'throwing getter',
+            () =>
+              bf.fetch('g', '/gen/x', {
+                get title() {
+                  throw new RangeError('boom');
+                },
+              }),
+          ],
           ['get symbol', () => bf.get(Symbol('s'))],
           ['get huge', () => bf.get('y'.repeat(2 * 1024 * 1024))],
           ['huge header', () => bf.fetch('h', new Request('/gen/x', { headers: { 'X-A': 'v'.repeat(1024 * 1024) } }))],
@@ -198,8 +309,9 @@ for (const name of browsersUnderTest()) {
       console.log(`  page API fuzz: ${JSON.stringify(result)}`);
       for (const [label, outcome] of Object.entries(result)) {
         assert.notEqual(outcome, 'HANG', label);
-        if (label === 'throwing getter') assert.match(outcome, /RangeError/, 'the page\'s own exception propagates');
-        else if (!outcome.startsWith('resolved')) assert.match(outcome, /^(TypeError|DOMException|QuotaExceededError):/, `${label}: ${outcome}`);
+        if (label === 'throwing getter') assert.match(outcome, /RangeError/, "the page's own exception propagates");
+        else if (!outcome.startsWith('resolved'))
+          assert.match(outcome, /^(TypeError|DOMException|QuotaExceededError):/, `${label}: ${outcome}`);
       }
     });
   });

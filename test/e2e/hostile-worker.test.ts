@@ -5,14 +5,26 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { browsersUnderTest, extensionPage, gotoExtensionPage, launch, type Launched, useExtensionFor } from '../helpers/browsers';
+import {
+  browsersUnderTest,
+  extensionPage,
+  gotoExtensionPage,
+  launch,
+  type Launched,
+  useExtensionFor,
+} from '../helpers/browsers';
 import { openSite, openWorkerSite, startTestServer, type TestServer } from '../helpers/site';
 import { storedRegistrations } from '../helpers/store';
 
 declare const t: any;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function waitFor<T>(what: string, get: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  get: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < until) {
@@ -29,7 +41,9 @@ const popupRows = (popup: Page) =>
     items.map((li) => ({
       title: (li.querySelector('.reg-title')?.textContent ?? '').slice(0, 100),
       state: li.getAttribute('data-state'),
-      buttons: [...li.querySelectorAll('button')].map((button) => button.getAttribute('aria-label') ?? button.textContent ?? ''),
+      buttons: [...li.querySelectorAll('button')].map(
+        (button) => button.getAttribute('aria-label') ?? button.textContent ?? '',
+      ),
     })),
   );
 
@@ -97,7 +111,7 @@ async function corruptTitle(launched: Launched, id: string, title: unknown) {
 }
 
 if (browsersUnderTest().includes('firefox')) {
-  describe('[firefox] a hostile worker\'s updateUI()', () => {
+  describe("[firefox] a hostile worker's updateUI()", () => {
     let server: TestServer;
     let browser: Launched;
     let hostile: Page;
@@ -120,13 +134,17 @@ if (browsersUnderTest().includes('firefox')) {
       // Another site's fetch, running slowly while the hostile worker reports.
       await other.evaluate(async () => {
         const reg = await t.reg();
-        await reg.backgroundFetch.fetch('keeper', '/gen/keeper.bin?size=3000000&seed=5&throttle=100000', { title: 'Keeper' });
+        await reg.backgroundFetch.fetch('keeper', '/gen/keeper.bin?size=3000000&seed=5&throttle=100000', {
+          title: 'Keeper',
+        });
       });
       const ids = ['object-title', 'huge-title', 'many-icons'];
       for (const id of ids) {
         const result = await hostile.evaluate(async (id) => {
           const reg = await t.reg();
-          const bgFetch = await t.settled(await reg.backgroundFetch.fetch(id, `/gen/${id}?size=1000&seed=9`, { title: `Asked ${id}` }));
+          const bgFetch = await t.settled(
+            await reg.backgroundFetch.fetch(id, `/gen/${id}?size=1000&seed=9`, { title: `Asked ${id}` }),
+          );
           return bgFetch.result;
         }, id);
         assert.equal(result, 'success');
@@ -148,42 +166,75 @@ if (browsersUnderTest().includes('firefox')) {
       const popup = await browser.browser.newPage();
       try {
         await gotoExtensionPage(browser, popup);
-        const shown = await waitFor('every row listed', () => popupRows(popup), (rows) => rows.length === 4);
-        assert.deepEqual(shown.map((row) => row.title).sort(), ['Asked huge-title', 'Asked many-icons', 'Asked object-title', 'Keeper']);
+        const shown = await waitFor(
+          'every row listed',
+          () => popupRows(popup),
+          (rows) => rows.length === 4,
+        );
+        assert.deepEqual(shown.map((row) => row.title).sort(), [
+          'Asked huge-title',
+          'Asked many-icons',
+          'Asked object-title',
+          'Keeper',
+        ]);
 
         // A row the popup cannot draw (a store written before these checks): only that row is lost.
         await popup.close();
         await corruptTitle(browser, 'object-title', { nested: ['not', 'a', 'string'] });
         const again = await browser.browser.newPage();
         await gotoExtensionPage(browser, again);
-        const rows = await waitFor('rows after the bad one', () => popupRows(again), (rows) => rows.length === 4);
+        const rows = await waitFor(
+          'rows after the bad one',
+          () => popupRows(again),
+          (rows) => rows.length === 4,
+        );
         assert.deepEqual(rows.filter((row) => row.state === 'broken').length, 1, 'one row shown as unreadable');
-        assert.deepEqual(rows.map((row) => row.title).filter((title) => title.startsWith('Asked') || title === 'Keeper').sort(), ['Asked huge-title', 'Asked many-icons', 'Keeper']);
+        assert.deepEqual(
+          rows
+            .map((row) => row.title)
+            .filter((title) => title.startsWith('Asked') || title === 'Keeper')
+            .sort(),
+          ['Asked huge-title', 'Asked many-icons', 'Keeper'],
+        );
         // The others stay controllable: pause the other site's fetch from the popup.
         const pause = 'button[aria-label="Pause: Keeper"]';
         await again.waitForSelector(pause, { timeout: 10_000 });
         await again.click(pause);
-        await waitFor('Keeper paused', () => popupRows(again), (rows) => rows.some((row) => row.title === 'Keeper' && row.state === 'paused'));
+        await waitFor(
+          'Keeper paused',
+          () => popupRows(again),
+          (rows) => rows.some((row) => row.title === 'Keeper' && row.state === 'paused'),
+        );
         // And the broken row can still be removed.
         await again.$$eval('li.reg[data-state="broken"] button', (buttons) => (buttons.at(-1) as HTMLElement).click());
-        await waitFor('the broken row removed', () => popupRows(again), (rows) => rows.length === 3 && rows.every((row) => row.state !== 'broken'));
+        await waitFor(
+          'the broken row removed',
+          () => popupRows(again),
+          (rows) => rows.length === 3 && rows.every((row) => row.state !== 'broken'),
+        );
         await again.close();
       } finally {
         await popup.close().catch(() => undefined);
       }
     });
-  
+
     // Issue 16 item 13: a worker script that starts with `#!` (test/fixtures/sw-site/sw-hashbang.js).
     test('a worker starting with a #! line still gets its events (the shim goes after that line)', async () => {
       const page = await openWorkerSite(browser, server.originA, 'hashbang');
       try {
         const result = await page.evaluate(async () => {
           const reg = await t.reg();
-          const bgFetch = await t.settled(await reg.backgroundFetch.fetch('hashbang', '/gen/hashbang?size=1000&seed=3'));
+          const bgFetch = await t.settled(
+            await reg.backgroundFetch.fetch('hashbang', '/gen/hashbang?size=1000&seed=3'),
+          );
           return bgFetch.result;
         });
         assert.equal(result, 'success');
-        const entries = await waitFor('the success event in the worker', () => page.evaluate(() => (window as any).workerLog()), (log: any[]) => log.some((e) => e.id === 'hashbang'));
+        const entries = await waitFor(
+          'the success event in the worker',
+          () => page.evaluate(() => (window as any).workerLog()),
+          (log: any[]) => log.some((e) => e.id === 'hashbang'),
+        );
         assert.equal(entries.find((e: any) => e.id === 'hashbang').type, 'backgroundfetchsuccess');
       } finally {
         await page.close();

@@ -38,7 +38,13 @@ for (const name of browsersUnderTest()) {
 
     test('the IDL names the interfaces the check covers', () => {
       const names = shape.interfaces.map((entry) => entry.name);
-      assert.deepEqual(names, ['BackgroundFetchManager', 'BackgroundFetchRegistration', 'BackgroundFetchRecord', 'BackgroundFetchEvent', 'BackgroundFetchUpdateUIEvent']);
+      assert.deepEqual(names, [
+        'BackgroundFetchManager',
+        'BackgroundFetchRegistration',
+        'BackgroundFetchRecord',
+        'BackgroundFetchEvent',
+        'BackgroundFetchUpdateUIEvent',
+      ]);
     });
 
     test('in a page, the interfaces have the shape the IDL gives them (first read included)', async () => {
@@ -54,7 +60,13 @@ for (const name of browsersUnderTest()) {
       const page = await openIdlPage();
       try {
         const problems = await page.evaluate(
-          (shape) => Promise.race([workerIdlCheck(shape), new Promise<string[]>((resolve) => setTimeout(() => resolve(['the worker did not answer in 20 s']), 20_000))]),
+          (shape) =>
+            Promise.race([
+              workerIdlCheck(shape),
+              new Promise<string[]>((resolve) =>
+                setTimeout(() => resolve(['the worker did not answer in 20 s']), 20_000),
+              ),
+            ]),
           shape as never,
         );
         assert.deepEqual(problems, []);
@@ -63,7 +75,10 @@ for (const name of browsersUnderTest()) {
       }
     });
 
-    for (const [kind, realm] of [['dedicated', 'DedicatedWorker'], ['shared', 'SharedWorker']] as const) {
+    for (const [kind, realm] of [
+      ['dedicated', 'DedicatedWorker'],
+      ['shared', 'SharedWorker'],
+    ] as const) {
       test(`in a ${kind} worker, the interfaces have the shape the IDL gives them`, async () => {
         const page = await openIdlPage();
         try {

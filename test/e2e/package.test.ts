@@ -20,7 +20,10 @@ import { openSite, startTestServer, type TestServer } from '../helpers/site';
 // Page-side helpers from test/fixtures/site/helpers.js.
 declare const t: any;
 
-const { name: packageName, version } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+const { name: packageName, version } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+};
 const SIZE = 300_000;
 const SEED = 21;
 const TITLE = 'Packaged smoke';
@@ -51,7 +54,10 @@ for (const name of browsersUnderTest()) {
       const popup = await extensionPage(browser);
       try {
         const manifest = await popup.evaluate(() => {
-          const { browser, chrome } = globalThis as unknown as { browser?: Extension.Browser; chrome: Extension.Browser };
+          const { browser, chrome } = globalThis as unknown as {
+            browser?: Extension.Browser;
+            chrome: Extension.Browser;
+          };
           const { version, short_name } = (browser ?? chrome).runtime.getManifest();
           return { version, short_name };
         });
@@ -82,8 +88,15 @@ for (const name of browsersUnderTest()) {
       try {
         const row = await popup.waitForFunction(
           (title) => {
-            const li = [...document.querySelectorAll('li.reg')].find((item) => item.querySelector('h3')?.textContent === title);
-            return li ? { state: li.getAttribute('data-state'), origin: li.closest('section')?.getAttribute('data-origin') ?? null } : false;
+            const li = [...document.querySelectorAll('li.reg')].find(
+              (item) => item.querySelector('h3')?.textContent === title,
+            );
+            return li
+              ? {
+                  state: li.getAttribute('data-state'),
+                  origin: li.closest('section')?.getAttribute('data-origin') ?? null,
+                }
+              : false;
           },
           { timeout: 20_000, polling: 200 },
           TITLE,

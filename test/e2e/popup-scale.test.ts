@@ -7,7 +7,15 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { admin, browsersUnderTest, gotoExtensionPage, launch, ROOT, type Launched, useExtensionFor } from '../helpers/browsers';
+import {
+  admin,
+  browsersUnderTest,
+  gotoExtensionPage,
+  launch,
+  ROOT,
+  type Launched,
+  useExtensionFor,
+} from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 import { registrationKey, storedBodyBytes, storedRegistrations } from '../helpers/store';
 // @ts-expect-error plain JS module, shared with the bench
@@ -22,7 +30,12 @@ const DOCS = path.join(ROOT, 'docs');
 const SEEDED = 'scale-';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function waitFor<T>(what: string, get: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  get: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: T | undefined;
   let error: unknown;
@@ -69,7 +82,12 @@ const rows = (popup: Page): Promise<RowView[]> =>
   );
 
 const row = (popup: Page, title: string, ok: (row: RowView) => boolean = () => true, timeoutMs?: number) =>
-  waitFor(`row "${title}"`, async () => (await rows(popup)).find((r) => r.title === title), (r) => !!r && ok(r), timeoutMs) as Promise<RowView>;
+  waitFor(
+    `row "${title}"`,
+    async () => (await rows(popup)).find((r) => r.title === title),
+    (r) => !!r && ok(r),
+    timeoutMs,
+  ) as Promise<RowView>;
 
 async function press(popup: Page, action: string, title: string): Promise<void> {
   const selector = `button[aria-label="${action}: ${title}"]`;
@@ -132,7 +150,9 @@ for (const name of browsersUnderTest()) {
     });
 
     test('an unknown size draws a moving (indeterminate) bar, still with reduced motion', async () => {
-      await start(site, 'unknown', [`/gen/unknown.bin?size=${3000 * KB}&seed=1&gzip=1&throttle=${200 * KB}`], { title: 'Unknown size' });
+      await start(site, 'unknown', [`/gen/unknown.bin?size=${3000 * KB}&seed=1&gzip=1&throttle=${200 * KB}`], {
+        title: 'Unknown size',
+      });
       const running = await row(popup, 'Unknown size', (r) => r.state === 'running');
       assert.equal(running.determinate, false, 'no value: indeterminate');
       assert.equal(running.animation, 'indeterminate');
@@ -148,13 +168,31 @@ for (const name of browsersUnderTest()) {
 
     test('Cancel frees the partial bytes; the bar stays where the fetch stopped', async () => {
       const size = 4000 * KB;
-      await start(site, 'cancel', [`/gen/cancel.bin?size=${size}&seed=2&throttle=${300 * KB}`], { title: 'To cancel', downloadTotal: size });
-      const key = await waitFor('registration', () => registrationKey(browser, server.originA, 'cancel').catch(() => ''), Boolean);
-      const before = await waitFor('bytes stored', () => storedBodyBytes(browser, key), (bytes) => bytes > 0);
+      await start(site, 'cancel', [`/gen/cancel.bin?size=${size}&seed=2&throttle=${300 * KB}`], {
+        title: 'To cancel',
+        downloadTotal: size,
+      });
+      const key = await waitFor(
+        'registration',
+        () => registrationKey(browser, server.originA, 'cancel').catch(() => ''),
+        Boolean,
+      );
+      const before = await waitFor(
+        'bytes stored',
+        () => storedBodyBytes(browser, key),
+        (bytes) => bytes > 0,
+      );
       assert.ok(before > 0 && before < size);
       await press(popup, 'Cancel', 'To cancel');
       const stopped = await row(popup, 'To cancel', (r) => r.state === 'aborted');
-      assert.equal(await waitFor('bytes freed', () => storedBodyBytes(browser, key), (bytes) => bytes === 0), 0);
+      assert.equal(
+        await waitFor(
+          'bytes freed',
+          () => storedBodyBytes(browser, key),
+          (bytes) => bytes === 0,
+        ),
+        0,
+      );
       assert.equal(stopped.determinate, true);
       assert.equal(stopped.max, size);
       assert.ok(stopped.value > 0 && stopped.value < size, `stopped at ${stopped.value} of ${size}`);
@@ -167,7 +205,11 @@ for (const name of browsersUnderTest()) {
       const bytes = await storedBodyBytes(browser, key);
       assert.equal(bytes, 300 * KB);
       await press(popup, 'Remove', 'Keep me');
-      await waitFor('row gone', () => rows(popup), (list) => !list.some((r) => r.title === 'Keep me'));
+      await waitFor(
+        'row gone',
+        () => rows(popup),
+        (list) => !list.some((r) => r.title === 'Keep me'),
+      );
       // The site's worker here has no success handler: the popup says it had not received it.
       const note = await popup.$eval('.undo-bar', (el) => el.textContent ?? '');
       assert.match(note, /Removed 1 download\. 1 of them had not reached the site yet\./);
@@ -178,27 +220,38 @@ for (const name of browsersUnderTest()) {
       assert.equal(await storedBodyBytes(browser, key), bytes, 'an undone removal is not carried out later');
 
       await press(popup, 'Remove', 'Keep me');
-      await waitFor('deleted after the undo window', () => storedRegistrations(browser), (all) => !all.some((r) => r.key === key), 20_000);
+      await waitFor(
+        'deleted after the undo window',
+        () => storedRegistrations(browser),
+        (all) => !all.some((r) => r.key === key),
+        20_000,
+      );
       assert.equal(await storedBodyBytes(browser, key), 0);
     });
 
     test('clear a site: its settled fetches go (undoable), another site keeps its own', async () => {
       // Another site's history, written straight into the store (seen on the popup's next load).
       await popup.evaluate(seedRegistrations, 'other-', 0, 10, 10);
-      for (const id of ['a1', 'a2']) await start(site, id, [`/gen/${id}.bin?size=${50 * KB}&seed=5`], { title: `Site A ${id}` });
+      for (const id of ['a1', 'a2'])
+        await start(site, id, [`/gen/${id}.bin?size=${50 * KB}&seed=5`], { title: `Site A ${id}` });
       await gotoExtensionPage(browser, popup);
       await row(popup, 'Site A a1', (r) => r.state === 'succeeded');
       await row(popup, 'Site A a2', (r) => r.state === 'succeeded');
       const group = `section.site[data-origin="${server.originA}"]`;
       const otherGroup = 'section.site[data-origin="https://site000.example"]';
       // Everything in the page by selector: Firefox loses element handles across live re-renders.
-      const count = (selector: string) => popup.evaluate((selector) => document.querySelectorAll(selector).length, selector);
+      const count = (selector: string) =>
+        popup.evaluate((selector) => document.querySelectorAll(selector).length, selector);
       assert.equal(await count(`${otherGroup} li.reg`), 10);
       await popup.evaluate((group) => {
         document.querySelector(`${group} details.site-settings`)!.setAttribute('open', '');
         (document.querySelector(`${group} details.site-settings button`) as HTMLButtonElement).click();
       }, group);
-      await waitFor('site A cleared', () => count(group), (n) => n === 0);
+      await waitFor(
+        'site A cleared',
+        () => count(group),
+        (n) => n === 0,
+      );
       assert.equal(await count(`${otherGroup} li.reg`), 10, 'the other site keeps every fetch');
       await clickUndo(popup);
       await row(popup, 'Site A a1');
@@ -209,8 +262,15 @@ for (const name of browsersUnderTest()) {
     test('an unreachable server while online: "Can\'t reach <host>", when the next try is and which; "Offline" only offline', async () => {
       const dead = await deadPort();
       await start(site, 'unreachable', [`http://127.0.0.1:${dead}/gone.bin`], { title: 'Unreachable' });
-      const waiting = await row(popup, 'Unreachable', (r) => r.state === 'offline' && /attempt [2-9]/.test(r.stateText));
-      assert.match(waiting.stateText, new RegExp(`^Can't reach 127\\.0\\.0\\.1:${dead} — retrying (in \\d+ sec|now) \\(attempt \\d+\\)$`));
+      const waiting = await row(
+        popup,
+        'Unreachable',
+        (r) => r.state === 'offline' && /attempt [2-9]/.test(r.stateText),
+      );
+      assert.match(
+        waiting.stateText,
+        new RegExp(`^Can't reach 127\\.0\\.0\\.1:${dead} — retrying (in \\d+ sec|now) \\(attempt \\d+\\)$`),
+      );
       if (name === 'chromium') {
         // Only the popup's own navigator.onLine changes: the engine keeps trying.
         await popup.setOfflineMode(true);
@@ -222,7 +282,7 @@ for (const name of browsersUnderTest()) {
       await row(popup, 'Unreachable', (r) => r.state === 'aborted');
     });
 
-    test('Open site delivers backgroundfetchclick to the site\'s worker', async () => {
+    test("Open site delivers backgroundfetchclick to the site's worker", async () => {
       // The same tab as the other tests' site: a second site tab stalls Chromium's scripts here.
       const workerSite = site;
       // Chromium: a worker reaches bgfetch's events through the opt-in import (as in sw-events).
@@ -230,13 +290,25 @@ for (const name of browsersUnderTest()) {
       await workerSite.evaluate(() => (window as any).swReady);
       await start(workerSite, 'clickme', [`/gen/clickme.bin?size=${20 * KB}&seed=6`], { title: 'Click me' });
       // The worker retitles the fetch in its success handler: wait for that before finding the row.
-      await waitFor('success handled', () => workerSite.evaluate(() => workerLog()), (all) => all.some((e) => e.id === 'clickme'));
+      await waitFor(
+        'success handled',
+        () => workerSite.evaluate(() => workerLog()),
+        (all) => all.some((e) => e.id === 'clickme'),
+      );
       // This worker retitles its fetch when it succeeds (updateUI): "Done: clickme".
       // Its worker's log entry is written before the handler's updateUI() reaches the popup, so wait
       // for the new title itself: the row's buttons are named after it.
-      await waitFor('Click me retitled', () => rows(popup), (list) => list.some((r) => r.title === 'Done: clickme' && r.state === 'succeeded'));
+      await waitFor(
+        'Click me retitled',
+        () => rows(popup),
+        (list) => list.some((r) => r.title === 'Done: clickme' && r.state === 'succeeded'),
+      );
       await press(popup, 'Open site', 'Done: clickme');
-      const log = await waitFor('click event', () => workerSite.evaluate(() => workerLog()), (all) => all.some((e) => e.id === 'clickme' && e.type === 'backgroundfetchclick'));
+      const log = await waitFor(
+        'click event',
+        () => workerSite.evaluate(() => workerLog()),
+        (all) => all.some((e) => e.id === 'clickme' && e.type === 'backgroundfetchclick'),
+      );
       // In Firefox bgfetch builds the worker's event classes itself; the opt-in shim has its own.
       if (name === 'firefox') assert.equal(log.find((e) => e.type === 'backgroundfetchclick').isEvent, true);
       await site.goto(`${server.originA}/site/`);
@@ -248,11 +320,16 @@ for (const name of browsersUnderTest()) {
       await popup.bringToFront();
       await popup.evaluate(seedRegistrations, SEEDED, 0, 1000, 10);
       await gotoExtensionPage(browser, popup);
-      const total = await waitFor('list of 1,000+', () => popup.$eval('.list', (el) => Number(el.getAttribute('data-total'))).catch(() => 0), (n) => n >= 1000);
+      const total = await waitFor(
+        'list of 1,000+',
+        () => popup.$eval('.list', (el) => Number(el.getAttribute('data-total'))).catch(() => 0),
+        (n) => n >= 1000,
+      );
       const shown = (await rows(popup)).length;
       assert.ok(shown <= 25, `${shown} rows rendered of ${total}`);
-      const tabStops = await popup.$$eval('button, input, select, summary, [tabindex="0"]', (els) =>
-        els.filter((el) => (el as HTMLElement).tabIndex >= 0 && !(el as HTMLButtonElement).disabled).length,
+      const tabStops = await popup.$$eval(
+        'button, input, select, summary, [tabindex="0"]',
+        (els) => els.filter((el) => (el as HTMLElement).tabIndex >= 0 && !(el as HTMLButtonElement).disabled).length,
       );
       assert.ok(tabStops < 150, `${tabStops} Tab stops`);
       await popup.screenshot({ path: path.join(SCREENSHOTS, `popup-${name}-1000.png`) });
@@ -260,20 +337,36 @@ for (const name of browsersUnderTest()) {
 
       // Search.
       await popup.type('input[name="search"]', 'Episode 537 of');
-      await waitFor('one match', () => rows(popup), (list) => list.length === 1 && list[0]!.title === 'Episode 537 of a made-up podcast');
+      await waitFor(
+        'one match',
+        () => rows(popup),
+        (list) => list.length === 1 && list[0]!.title === 'Episode 537 of a made-up podcast',
+      );
       await popup.$eval('input[name="search"]', (el) => {
         (el as HTMLInputElement).value = '';
         el.dispatchEvent(new Event('input', { bubbles: true }));
       });
       // Filters: failed (and cancelled) only; then one site.
       await popup.select('select[name="filter"]', 'failed');
-      const failed = await waitFor('failed only', () => rows(popup), (list) => list.length > 0 && list.every((r) => r.state === 'failed' || r.state === 'aborted'));
+      const failed = await waitFor(
+        'failed only',
+        () => rows(popup),
+        (list) => list.length > 0 && list.every((r) => r.state === 'failed' || r.state === 'aborted'),
+      );
       assert.ok(failed.length > 0);
       await popup.select('select[name="filter"]', 'paused');
-      await waitFor('paused only', () => rows(popup), (list) => list.length > 0 && list.every((r) => r.state === 'paused'));
+      await waitFor(
+        'paused only',
+        () => rows(popup),
+        (list) => list.length > 0 && list.every((r) => r.state === 'paused'),
+      );
       await popup.select('select[name="filter"]', 'all');
       await popup.select('select[name="site"]', 'https://site042.example');
-      const ofSite = await waitFor('one site', () => popup.$$eval('section.site', (els) => els.map((el) => el.getAttribute('data-origin'))), (list) => list.length === 1);
+      const ofSite = await waitFor(
+        'one site',
+        () => popup.$$eval('section.site', (els) => els.map((el) => el.getAttribute('data-origin'))),
+        (list) => list.length === 1,
+      );
       assert.deepEqual(ofSite, ['https://site042.example']);
       assert.equal((await rows(popup)).length, 10);
 
@@ -291,9 +384,17 @@ for (const name of browsersUnderTest()) {
       assert.equal(second, keys[1]);
       // keys[1] is slot 1 of the site: a failed fetch (settled), so Delete removes it.
       await popup.keyboard.press('Delete');
-      await waitFor('removed by Delete', () => rows(popup), (list) => !list.some((r) => r.key === second));
+      await waitFor(
+        'removed by Delete',
+        () => rows(popup),
+        (list) => !list.some((r) => r.key === second),
+      );
       await clickUndo(popup);
-      await waitFor('back after Undo', () => rows(popup), (list) => list.some((r) => r.key === second));
+      await waitFor(
+        'back after Undo',
+        () => rows(popup),
+        (list) => list.some((r) => r.key === second),
+      );
       // Enter opens the site: no tab of it is open, so a new one opens at the fetch's scope.
       await popup.focus(`li.reg[data-key="${second}"]`);
       await popup.keyboard.press('Enter');
@@ -305,7 +406,10 @@ for (const name of browsersUnderTest()) {
           return tabs.filter((tab) => `${tab.url} ${tab.pendingUrl}`.includes('site042.example')).map((tab) => tab.id);
         });
       const opened = await waitFor('a tab of the site', siteTabs, (ids) => ids.length === 1);
-      await popup.evaluate((ids) => ((globalThis as any).browser ?? (globalThis as any).chrome).tabs.remove(ids), opened);
+      await popup.evaluate(
+        (ids) => ((globalThis as any).browser ?? (globalThis as any).chrome).tabs.remove(ids),
+        opened,
+      );
       await popup.bringToFront();
       await popup.select('select[name="site"]', '');
     });
@@ -323,7 +427,10 @@ for (const name of browsersUnderTest()) {
           // A checkbox's target is its label when it has one.
           const target = el instanceof HTMLInputElement && el.type === 'checkbox' ? (el.closest('label') ?? el) : el;
           const r = target.getBoundingClientRect();
-          if (r.height < 40 || (r.width < 40 && target.tagName !== 'LABEL')) out.push(`${target.tagName} "${target.textContent?.trim() || target.getAttribute('aria-label')}" ${r.width}×${r.height}`);
+          if (r.height < 40 || (r.width < 40 && target.tagName !== 'LABEL'))
+            out.push(
+              `${target.tagName} "${target.textContent?.trim() || target.getAttribute('aria-label')}" ${r.width}×${r.height}`,
+            );
         }
         const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -348,7 +455,10 @@ for (const name of browsersUnderTest()) {
       }
       const violations = await popup.evaluate(async () => {
         const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-        return result.violations.map((v: any) => ({ id: v.id, nodes: v.nodes.map((n: any) => `${n.target.join(' ')}: ${n.failureSummary}`) }));
+        return result.violations.map((v: any) => ({
+          id: v.id,
+          nodes: v.nodes.map((n: any) => `${n.target.join(' ')}: ${n.failureSummary}`),
+        }));
       });
       assert.deepEqual(violations, [], JSON.stringify(violations, null, 2));
     });

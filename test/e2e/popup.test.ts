@@ -9,7 +9,15 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { admin, browsersUnderTest, gotoExtensionPage, launch, ROOT, useExtensionFor, type Launched } from '../helpers/browsers';
+import {
+  admin,
+  browsersUnderTest,
+  gotoExtensionPage,
+  launch,
+  ROOT,
+  useExtensionFor,
+  type Launched,
+} from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 import { evaluateInContentScript } from '../helpers/bridge';
 
@@ -59,7 +67,12 @@ async function rows(popup: Page): Promise<Row[]> {
   );
 }
 
-async function waitFor<T>(what: string, get: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  get: () => Promise<T>,
+  ok: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: T | undefined;
   while (Date.now() < until) {
@@ -72,7 +85,12 @@ async function waitFor<T>(what: string, get: () => Promise<T>, ok: (value: T) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function rowOf(popup: Page, title: string, ok: (row: Row) => boolean = () => true, timeoutMs?: number): Promise<Row> {
+async function rowOf(
+  popup: Page,
+  title: string,
+  ok: (row: Row) => boolean = () => true,
+  timeoutMs?: number,
+): Promise<Row> {
   const found = await waitFor(
     `row "${title}"`,
     async () => (await rows(popup)).find((row) => row.title === title),
@@ -89,7 +107,11 @@ async function press(popup: Page, action: string, title: string): Promise<void> 
 }
 
 async function clickText(popup: Page, selector: string, text: string): Promise<void> {
-  await waitFor(`${text} button`, () => popup.$$eval(selector, (els, text) => els.some((el) => el.textContent === text), text), Boolean);
+  await waitFor(
+    `${text} button`,
+    () => popup.$$eval(selector, (els, text) => els.some((el) => el.textContent === text), text),
+    Boolean,
+  );
   await popup.$$eval(selector, (els, text) => (els.find((el) => el.textContent === text) as HTMLElement).click(), text);
 }
 
@@ -176,7 +198,9 @@ const bytesFor = (server: TestServer, pathname: string) =>
   server.log.filter((entry) => entry.pathname === pathname).reduce((sum, entry) => sum + entry.bytesSent, 0);
 
 async function sha256File(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 async function runAxe(popup: Page): Promise<{ id: string; nodes: string[] }[]> {
@@ -223,7 +247,9 @@ for (const name of browsersUnderTest()) {
         title: 'Episode 1',
         downloadTotal: 1500 * KB,
       });
-      await startFetch(page, 'ep2', [`/gen/ep2.mp3?size=${1200 * KB}&seed=2&throttle=${150 * KB}`], { title: 'Episode 2' });
+      await startFetch(page, 'ep2', [`/gen/ep2.mp3?size=${1200 * KB}&seed=2&throttle=${150 * KB}`], {
+        title: 'Episode 2',
+      });
       await startFetch(
         page,
         'pack',
@@ -237,10 +263,21 @@ for (const name of browsersUnderTest()) {
       const titles = (await rows(popup)).filter((row) => row.origin === server.originA).map((row) => row.title);
       assert.deepEqual(titles.sort(), ['Asset pack', 'Episode 1', 'Episode 2']);
       // Running fetches: the badge counts them.
-      assert.equal(await waitFor('badge 3', () => badgeText(popup), (text) => text === '3'), '3');
+      assert.equal(
+        await waitFor(
+          'badge 3',
+          () => badgeText(popup),
+          (text) => text === '3',
+        ),
+        '3',
+      );
 
       // Progress moves on screen while the popup stays open; speed and ETA appear.
-      const later = await rowOf(popup, 'Episode 1', (row) => row.value >= first.value + 150 * KB && row.speed !== '' && row.eta !== '');
+      const later = await rowOf(
+        popup,
+        'Episode 1',
+        (row) => row.value >= first.value + 150 * KB && row.speed !== '' && row.eta !== '',
+      );
       // 1,500,000 bytes in the browser's own 1,024-based units.
       assert.match(later.amount, /kB of 1\.4 MB|MB of 1\.4 MB/);
       assert.match(later.speed, /\/s$/);
@@ -257,13 +294,22 @@ for (const name of browsersUnderTest()) {
       assert.equal(done.amount, '1.1 MB');
       await rowOf(popup, 'Episode 2', (row) => row.state === 'succeeded', 20_000);
       await rowOf(popup, 'Episode 1', (row) => row.state === 'succeeded', 20_000);
-      assert.equal(await waitFor('badge cleared', () => badgeText(popup), (text) => text === ''), '');
+      assert.equal(
+        await waitFor(
+          'badge cleared',
+          () => badgeText(popup),
+          (text) => text === '',
+        ),
+        '',
+      );
     });
 
     test('pause stops the transfer (no more bytes at the server); resume completes it intact', async () => {
       const size = 3000 * KB;
       // 15 s at the server's pace, so a busy machine's popup still sees it running before it ends.
-      await startFetch(page, 'pausable', [`/gen/pausable.bin?size=${size}&seed=7&throttle=${200 * KB}`], { title: 'Pausable' });
+      await startFetch(page, 'pausable', [`/gen/pausable.bin?size=${size}&seed=7&throttle=${200 * KB}`], {
+        title: 'Pausable',
+      });
       await rowOf(popup, 'Pausable', (row) => row.value > 100 * KB);
       await press(popup, 'Pause', 'Pausable');
       const paused = await rowOf(popup, 'Pausable', (row) => row.state === 'paused');
@@ -274,7 +320,11 @@ for (const name of browsersUnderTest()) {
       assert.ok(sent < size, `the server sent ${sent} of ${size} bytes before the pause`);
       await sleep(2000);
       assert.equal(bytesFor(server, '/gen/pausable.bin'), sent, 'no more bytes while paused');
-      assert.equal(server.log.filter((entry) => entry.pathname === '/gen/pausable.bin').length, requests, 'no new request while paused');
+      assert.equal(
+        server.log.filter((entry) => entry.pathname === '/gen/pausable.bin').length,
+        requests,
+        'no new request while paused',
+      );
       assert.equal(await badgeText(popup), '', 'a paused fetch is not counted as running');
 
       await press(popup, 'Resume', 'Pausable');
@@ -289,11 +339,17 @@ for (const name of browsersUnderTest()) {
 
     test('pause all and resume all', async () => {
       for (const id of ['all1', 'all2']) {
-        await startFetch(page, id, [`/gen/${id}.bin?size=${1800 * KB}&seed=3&throttle=${300 * KB}`], { title: `All ${id}` });
+        await startFetch(page, id, [`/gen/${id}.bin?size=${1800 * KB}&seed=3&throttle=${300 * KB}`], {
+          title: `All ${id}`,
+        });
       }
       await rowOf(popup, 'All all2', (row) => row.value > 0);
       // By keyboard: Tab to "Pause all", press Enter.
-      await waitFor('Pause all', () => popup.$$eval('.toolbar-row button', (els) => els.some((el) => el.textContent === 'Pause all')), Boolean);
+      await waitFor(
+        'Pause all',
+        () => popup.$$eval('.toolbar-row button', (els) => els.some((el) => el.textContent === 'Pause all')),
+        Boolean,
+      );
       // Start from the heading (focusing the document itself differs between browsers).
       await popup.evaluate(() => {
         const heading = document.querySelector('h1')!;
@@ -315,7 +371,9 @@ for (const name of browsersUnderTest()) {
     });
 
     test('abort from the popup: the site sees an aborted fetch', async () => {
-      await startFetch(page, 'abortable', [`/gen/abortable.bin?size=${3000 * KB}&seed=8&throttle=${200 * KB}`], { title: 'Abortable' });
+      await startFetch(page, 'abortable', [`/gen/abortable.bin?size=${3000 * KB}&seed=8&throttle=${200 * KB}`], {
+        title: 'Abortable',
+      });
       await rowOf(popup, 'Abortable', (row) => row.value > 0);
       await press(popup, 'Cancel', 'Abortable');
       const row = await rowOf(popup, 'Abortable', (row) => row.state === 'aborted');
@@ -324,7 +382,11 @@ for (const name of browsersUnderTest()) {
       assert.equal(state.result, 'failure');
       assert.equal(state.failureReason, 'aborted');
       await press(popup, 'Remove', 'Abortable');
-      await waitFor('row removed', () => rows(popup), (list) => !list.some((r) => r.title === 'Abortable'));
+      await waitFor(
+        'row removed',
+        () => rows(popup),
+        (list) => !list.some((r) => r.title === 'Abortable'),
+      );
     });
 
     test('a failure shows its reason and marks the badge; retry after the server heals completes it', async () => {
@@ -333,28 +395,59 @@ for (const name of browsersUnderTest()) {
       await startFetch(
         page,
         'flaky',
-        [`/gen/ok.bin?size=${100 * KB}&seed=4`, `/gen/flaky.bin?size=${size}&seed=9&status=500&statusTimes=1&key=${key}`],
+        [
+          `/gen/ok.bin?size=${100 * KB}&seed=4`,
+          `/gen/flaky.bin?size=${size}&seed=9&status=500&statusTimes=1&key=${key}`,
+        ],
         { title: 'Flaky' },
       );
       const failed = await rowOf(popup, 'Flaky', (row) => row.state === 'failed');
       assert.equal(failed.failure, 'The server refused one of the files.');
-      const failedFile = await waitFor('the failed file named', () => popup.$$eval('li.reg .reg-failure-file', (els) => els.map((el) => el.textContent)), (texts) => texts.some((text) => text?.startsWith('flaky.bin')));
-      assert.ok(failedFile.includes(`flaky.bin from ${new URL(server.originA).host}: the server answered 500.`), JSON.stringify(failedFile));
-      assert.match(await waitFor('badge error mark', () => badgeText(popup), (text) => text.endsWith('!')), /^\d*!$/);
+      const failedFile = await waitFor(
+        'the failed file named',
+        () => popup.$$eval('li.reg .reg-failure-file', (els) => els.map((el) => el.textContent)),
+        (texts) => texts.some((text) => text?.startsWith('flaky.bin')),
+      );
+      assert.ok(
+        failedFile.includes(`flaky.bin from ${new URL(server.originA).host}: the server answered 500.`),
+        JSON.stringify(failedFile),
+      );
+      assert.match(
+        await waitFor(
+          'badge error mark',
+          () => badgeText(popup),
+          (text) => text.endsWith('!'),
+        ),
+        /^\d*!$/,
+      );
 
       await press(popup, 'Retry', 'Flaky');
       const done = await rowOf(popup, 'Flaky', (row) => row.state === 'succeeded');
       assert.equal(done.amount, '244.1 kB', 'the error body was dropped, the good file kept');
       await withTimeout(server.idle(), 5000, 'server idle');
       const attempts = server.log.filter((entry) => entry.pathname === '/gen/flaky.bin');
-      assert.deepEqual(attempts.map((entry) => entry.status), [500, 200]);
-      assert.equal(server.log.filter((entry) => entry.pathname === '/gen/ok.bin').length, 1, 'the finished file is not fetched again');
+      assert.deepEqual(
+        attempts.map((entry) => entry.status),
+        [500, 200],
+      );
+      assert.equal(
+        server.log.filter((entry) => entry.pathname === '/gen/ok.bin').length,
+        1,
+        'the finished file is not fetched again',
+      );
       assert.equal(await storedSha256(popup, 'flaky', 1), generatedSha256(size, 9));
       assert.equal(await storedSha256(popup, 'flaky', 0), generatedSha256(100 * KB, 4));
 
       // Opening the popup is seeing the failure: the mark goes.
       await gotoExtensionPage(browser, popup);
-      assert.equal(await waitFor('badge mark cleared', () => badgeText(popup), (text) => text === ''), '');
+      assert.equal(
+        await waitFor(
+          'badge mark cleared',
+          () => badgeText(popup),
+          (text) => text === '',
+        ),
+        '',
+      );
     });
 
     test('Save writes the files of a finished fetch to disk with the right bytes', async () => {
@@ -363,25 +456,38 @@ for (const name of browsersUnderTest()) {
       const folder = path.join(downloadDir, new URL(server.originA).host.replace(':', '_'), 'Asset pack');
       for (const i of [1, 2, 3]) {
         const file = path.join(folder, `part${i}.bin`);
-        await waitFor(`${file} complete`, async () => (await stat(file).catch(() => null))?.size ?? -1, (size) => size === 200 * KB * i);
+        await waitFor(
+          `${file} complete`,
+          async () => (await stat(file).catch(() => null))?.size ?? -1,
+          (size) => size === 200 * KB * i,
+        );
         assert.equal(await sha256File(file), generatedSha256(200 * KB * i, 10 + i));
       }
       // One file of a fetch on its own.
       await popup.evaluate(() => {
-        const row = [...document.querySelectorAll('li.reg')].find((li) => li.querySelector('h3')?.textContent === 'Episode 1');
+        const row = [...document.querySelectorAll('li.reg')].find(
+          (li) => li.querySelector('h3')?.textContent === 'Episode 1',
+        );
         row?.querySelector('details')?.setAttribute('open', '');
       });
       const single = path.join(downloadDir, new URL(server.originA).host.replace(':', '_'), 'Episode 1', 'ep1.mp3');
       await press(popup, 'Save', 'Episode 1');
-      await waitFor('ep1.mp3 saved', async () => (await stat(single).catch(() => null))?.size ?? -1, (size) => size === 1500 * KB);
+      await waitFor(
+        'ep1.mp3 saved',
+        async () => (await stat(single).catch(() => null))?.size ?? -1,
+        (size) => size === 1500 * KB,
+      );
       assert.equal(await sha256File(single), generatedSha256(1500 * KB, 1));
       await sleep(500);
       // Firefox writes `.part` files, Chromium `.crdownload` ones, until a download is done.
-      const leftovers = (await readdir(folder)).filter((file) => file.endsWith('.part') || file.endsWith('.crdownload'));
+      const leftovers = (await readdir(folder)).filter(
+        (file) => file.endsWith('.part') || file.endsWith('.crdownload'),
+      );
       assert.deepEqual(leftovers, []);
       if (name === 'chromium') {
         // The offscreen document that made the files' Blob URLs goes once no save needs it.
-        const offscreenOpen = async () => browser.browser.targets().some((target) => target.url().includes('/src/offscreen/'));
+        const offscreenOpen = async () =>
+          browser.browser.targets().some((target) => target.url().includes('/src/offscreen/'));
         await waitFor('offscreen document closed', offscreenOpen, (open) => !open);
       }
     });
@@ -390,44 +496,73 @@ for (const name of browsersUnderTest()) {
       const group = `section.site[data-origin="${server.originA}"]`;
       await popup.$eval(`${group} details.site-settings`, (details) => details.setAttribute('open', ''));
       await popup.click(`${group} input[name="autoSave"]`);
-      await waitFor('auto-save on', () => popup.$eval(`${group} input[name="autoSave"]`, (input) => (input as HTMLInputElement).checked), Boolean);
+      await waitFor(
+        'auto-save on',
+        () => popup.$eval(`${group} input[name="autoSave"]`, (input) => (input as HTMLInputElement).checked),
+        Boolean,
+      );
       try {
         await startFetch(page, 'auto', [`/gen/auto.bin?size=${300 * KB}&seed=77&delay=100`], { title: 'Auto copy' });
         const file = path.join(downloadDir, new URL(server.originA).host.replace(':', '_'), 'Auto copy', 'auto.bin');
-        await waitFor('auto.bin saved', async () => (await stat(file).catch(() => null))?.size ?? -1, (size) => size === 300 * KB);
+        await waitFor(
+          'auto.bin saved',
+          async () => (await stat(file).catch(() => null))?.size ?? -1,
+          (size) => size === 300 * KB,
+        );
         assert.equal(await sha256File(file), generatedSha256(300 * KB, 77));
       } finally {
         await admin(browser, { type: 'admin.setSite', origin: server.originA, settings: { autoSave: false } });
       }
     });
 
-    test('only the extension\'s service worker gets Blob URLs from the offscreen document', { skip: name !== 'chromium' && 'Chromium only: Firefox needs no offscreen document' }, async () => {
-      const key = await popup.$eval('li.reg[data-state="succeeded"]', (li) => li.getAttribute('data-key'));
-      assert.ok(key);
-      const message = { channel: 'bgfetch:offscreen', request: { type: 'offscreen.blobUrl', key, index: 0, contentType: '' } };
-      // Opened the way the service worker opens it, so something is there to answer.
-      await popup.evaluate(() =>
-        (globalThis as any).chrome.offscreen.createDocument({ url: 'src/offscreen/index.html', reasons: ['BLOBS'], justification: 'test' }),
-      );
-      try {
-        const fromContentScript = await evaluateInContentScript(page, browser.extensionBase, `chrome.runtime.sendMessage(${JSON.stringify(message)})`);
-        assert.equal((fromContentScript as any)?.error?.name, 'NotAllowedError', JSON.stringify(fromContentScript));
-        const fromExtensionPage = await popup.evaluate((message) => (globalThis as any).chrome.runtime.sendMessage(message), message);
-        assert.equal(fromExtensionPage?.error?.name, 'NotAllowedError', JSON.stringify(fromExtensionPage));
-      } finally {
-        await popup.evaluate(() => (globalThis as any).chrome.offscreen.closeDocument());
-      }
-      // Without the document, only the background listens: its router leaves that channel alone.
-      const unanswered = await evaluateInContentScript(
-        page,
-        browser.extensionBase,
-        `chrome.runtime.sendMessage(${JSON.stringify(message)}).then((reply) => ({ reply: reply ?? null }), (error) => ({ error: String(error) }))`,
-      );
-      assert.ok(!(unanswered as { reply?: unknown }).reply, JSON.stringify(unanswered));
-    });
+    test(
+      "only the extension's service worker gets Blob URLs from the offscreen document",
+      { skip: name !== 'chromium' && 'Chromium only: Firefox needs no offscreen document' },
+      async () => {
+        const key = await popup.$eval('li.reg[data-state="succeeded"]', (li) => li.getAttribute('data-key'));
+        assert.ok(key);
+        const message = {
+          channel: 'bgfetch:offscreen',
+          request: { type: 'offscreen.blobUrl', key, index: 0, contentType: '' },
+        };
+        // Opened the way the service worker opens it, so something is there to answer.
+        await popup.evaluate(() =>
+          (globalThis as any).chrome.offscreen.createDocument({
+            url: 'src/offscreen/index.html',
+            reasons: ['BLOBS'],
+            justification: 'test',
+          }),
+        );
+        try {
+          const fromContentScript = await evaluateInContentScript(
+            page,
+            browser.extensionBase,
+            `chrome.runtime.sendMessage(${JSON.stringify(message)})`,
+          );
+          assert.equal((fromContentScript as any)?.error?.name, 'NotAllowedError', JSON.stringify(fromContentScript));
+          const fromExtensionPage = await popup.evaluate(
+            (message) => (globalThis as any).chrome.runtime.sendMessage(message),
+            message,
+          );
+          assert.equal(fromExtensionPage?.error?.name, 'NotAllowedError', JSON.stringify(fromExtensionPage));
+        } finally {
+          await popup.evaluate(() => (globalThis as any).chrome.offscreen.closeDocument());
+        }
+        // Without the document, only the background listens: its router leaves that channel alone.
+        const unanswered = await evaluateInContentScript(
+          page,
+          browser.extensionBase,
+          `chrome.runtime.sendMessage(${JSON.stringify(message)}).then((reply) => ({ reply: reply ?? null }), (error) => ({ error: String(error) }))`,
+        );
+        assert.ok(!(unanswered as { reply?: unknown }).reply, JSON.stringify(unanswered));
+      },
+    );
 
     test('storage per site and in total; removing finished fetches frees it', async () => {
-      const storage = await popup.$eval(`section[data-origin="${server.originA}"] .site-storage`, (el) => el.textContent);
+      const storage = await popup.$eval(
+        `section[data-origin="${server.originA}"] .site-storage`,
+        (el) => el.textContent,
+      );
       assert.match(storage ?? '', /MB stored$/);
       const total = await popup.$eval('.footer .numbers', (el) => el.textContent);
       assert.match(total ?? '', /^Storage used: \d/);
@@ -436,8 +571,12 @@ for (const name of browsersUnderTest()) {
     test('axe-core: no violations, light and dark; screenshots', async () => {
       // Show the settings too, so they are checked.
       await popup.click('.toolbar-row button[aria-expanded]');
-      await popup.$eval(`section[data-origin="${server.originA}"] details.site-settings`, (el) => el.setAttribute('open', ''));
-      await startFetch(page, 'shot', [`/gen/shot.bin?size=${4000 * KB}&seed=5&throttle=${200 * KB}`], { title: 'Season 2 · Episode 7: The long one' });
+      await popup.$eval(`section[data-origin="${server.originA}"] details.site-settings`, (el) =>
+        el.setAttribute('open', ''),
+      );
+      await startFetch(page, 'shot', [`/gen/shot.bin?size=${4000 * KB}&seed=5&throttle=${200 * KB}`], {
+        title: 'Season 2 · Episode 7: The long one',
+      });
       await rowOf(popup, 'Season 2 · Episode 7: The long one', (row) => row.speed !== '');
       // Chromium emulates the color scheme; Firefox over BiDi cannot (its dark run is below).
       const themes = name === 'chromium' ? (['light', 'dark'] as const) : (['light'] as const);
@@ -457,7 +596,9 @@ for (const name of browsersUnderTest()) {
 
     test('blocking a site in the popup: its next fetch() rejects with TypeError', async () => {
       const checkbox = `section[data-origin="${server.originA}"] input[name="blocked"]`;
-      await popup.$eval(`section[data-origin="${server.originA}"] details.site-settings`, (el) => el.setAttribute('open', ''));
+      await popup.$eval(`section[data-origin="${server.originA}"] details.site-settings`, (el) =>
+        el.setAttribute('open', ''),
+      );
       await popup.click(checkbox);
       await popup.waitForSelector(`section[data-origin="${server.originA}"] .badge-blocked`, { timeout: 10_000 });
       const outcome = await page.evaluate(async () => {
@@ -466,7 +607,11 @@ for (const name of browsersUnderTest()) {
       });
       assert.equal(outcome.isTypeError, true, JSON.stringify(outcome));
       await popup.click(checkbox);
-      await waitFor('unblocked', () => popup.$(`section[data-origin="${server.originA}"] .badge-blocked`), (el) => el === null);
+      await waitFor(
+        'unblocked',
+        () => popup.$(`section[data-origin="${server.originA}"] .badge-blocked`),
+        (el) => el === null,
+      );
     });
   });
 }
@@ -477,9 +622,14 @@ async function populate(page: Page, popup: Page): Promise<void> {
     title: 'Podcast · Episode 12: Slow radio',
     downloadTotal: 40_000 * KB,
   });
-  await startFetch(page, 'maps', [1, 2, 3, 4].map((i) => `/gen/tile${i}.pmtiles?size=${8000 * KB}&seed=${i}&throttle=${300 * KB}`), {
-    title: 'Offline maps: Berlin',
-  });
+  await startFetch(
+    page,
+    'maps',
+    [1, 2, 3, 4].map((i) => `/gen/tile${i}.pmtiles?size=${8000 * KB}&seed=${i}&throttle=${300 * KB}`),
+    {
+      title: 'Offline maps: Berlin',
+    },
+  );
   await startFetch(page, 'broken', [`/gen/missing.mp4?size=1000&status=404`], { title: 'Trailer (HD)' });
   await startFetch(page, 'small', [`/gen/notes.pdf?size=${350 * KB}&seed=3`], { title: 'Show notes' });
   await rowOf(popup, 'Offline maps: Berlin', (row) => row.value > 0);
@@ -490,7 +640,14 @@ async function populate(page: Page, popup: Page): Promise<void> {
 }
 
 /** The other themes and languages a browser cannot switch to at run time. */
-const variants: { browser: 'firefox' | 'chromium'; label: string; shot: string; options: Parameters<typeof launch>[1]; heading: string; dark: boolean }[] = [
+const variants: {
+  browser: 'firefox' | 'chromium';
+  label: string;
+  shot: string;
+  options: Parameters<typeof launch>[1];
+  heading: string;
+  dark: boolean;
+}[] = [
   {
     browser: 'firefox',
     label: 'dark theme',
@@ -555,9 +712,14 @@ async function populateGerman(page: Page, popup: Page): Promise<void> {
     title: 'Podcast · Folge 12: Langsames Radio',
     downloadTotal: 40_000 * KB,
   });
-  await startFetch(page, 'maps', [1, 2, 3, 4].map((i) => `/gen/kachel${i}.pmtiles?size=${8000 * KB}&seed=${i}&throttle=${300 * KB}`), {
-    title: 'Offline-Karten: Berlin',
-  });
+  await startFetch(
+    page,
+    'maps',
+    [1, 2, 3, 4].map((i) => `/gen/kachel${i}.pmtiles?size=${8000 * KB}&seed=${i}&throttle=${300 * KB}`),
+    {
+      title: 'Offline-Karten: Berlin',
+    },
+  );
   await startFetch(page, 'broken', [`/gen/fehlt.mp4?size=1000&status=404`], { title: 'Trailer (HD)' });
   await startFetch(page, 'small', [`/gen/notizen.pdf?size=${350 * KB}&seed=3`], { title: 'Shownotes' });
   await rowOf(popup, 'Offline-Karten: Berlin', (row) => row.value > 0);

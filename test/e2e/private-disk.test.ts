@@ -37,7 +37,10 @@ async function filesUnder(dir: string): Promise<Map<string, number>> {
       const full = path.join(at, entry.name);
       if (entry.isDirectory()) await walk(full);
       else {
-        const size = await stat(full).then((s) => s.size, () => -1);
+        const size = await stat(full).then(
+          (s) => s.size,
+          () => -1,
+        );
         if (size >= 0) found.set(full, size);
       }
     }
@@ -122,7 +125,7 @@ if (browsersUnderTest().includes('firefox')) {
       if (tempDir) await rm(tempDir, { recursive: true, force: true });
     });
 
-    test('a normal window\'s large body goes through a temporary file (so the check below can fail)', async () => {
+    test("a normal window's large body goes through a temporary file (so the check below can fail)", async () => {
       const trace = await diskTraceOf(normal, browser, tempDir, 'normal-big', 71);
       assert.equal(trace.seen.result, 'success');
       assert.equal(trace.seen.sha256, generatedSha256(SIZE, 71));

@@ -48,8 +48,12 @@ async function openPrivateSite(launched: Launched, origin: string): Promise<Page
   for (;;) {
     for (const page of await launched.browser.pages()) {
       if (existing.has(page) || page.url() !== url) continue;
-      const ready = await page.evaluate(() => (window as any).swReady?.then(() => document.readyState)).catch(() => undefined);
-      const hasApi = await page.evaluate(() => Boolean((window as any).t) && 'BackgroundFetchManager' in window).catch(() => false);
+      const ready = await page
+        .evaluate(() => (window as any).swReady?.then(() => document.readyState))
+        .catch(() => undefined);
+      const hasApi = await page
+        .evaluate(() => Boolean((window as any).t) && 'BackgroundFetchManager' in window)
+        .catch(() => false);
       if (ready && hasApi) return page;
     }
     if (Date.now() > deadline) throw new Error('the private window did not open');
@@ -73,7 +77,9 @@ async function openPrivatePopup(launched: Launched): Promise<Page> {
   for (;;) {
     for (const page of await launched.browser.pages()) {
       if (existing.has(page)) continue;
-      const ready = await page.evaluate((url) => location.href === url && document.readyState === 'complete', url).catch(() => false);
+      const ready = await page
+        .evaluate((url) => location.href === url && document.readyState === 'complete', url)
+        .catch(() => false);
       if (ready) return page;
     }
     if (Date.now() > deadline) throw new Error('the private popup did not open');
@@ -92,7 +98,10 @@ if (browsersUnderTest().includes('firefox')) {
 
     before(async () => {
       server = await startTestServer();
-      browser = await launch('firefox', { privateBrowsing: true, prefs: { 'dom.serviceWorkers.privateBrowsing.enabled': true } });
+      browser = await launch('firefox', {
+        privateBrowsing: true,
+        prefs: { 'dom.serviceWorkers.privateBrowsing.enabled': true },
+      });
       await useExtensionFor(browser, [server.originA, server.originB]);
       normal = await browser.browser.newPage();
       await normal.goto(`${server.originA}/site/`);
@@ -114,7 +123,11 @@ if (browsersUnderTest().includes('firefox')) {
       assert.equal(seen.result, 'success');
       assert.equal(seen.sha256, generatedSha256(SIZE, 61), 'the private window reads the body intact');
       assert.deepEqual(seen.ids, [], 'settled: no longer among the active ids');
-      assert.deepEqual(cookieOf(server, '/gen/private-file'), ['private'], "the private window's cookie, not the normal one");
+      assert.deepEqual(
+        cookieOf(server, '/gen/private-file'),
+        ['private'],
+        "the private window's cookie, not the normal one",
+      );
 
       const running = await inPrivate.evaluate(async () => {
         const reg = await t.reg();
@@ -128,7 +141,10 @@ if (browsersUnderTest().includes('firefox')) {
       // see a private partition of IndexedDB, not the disk).
       await normal.bringToFront();
       const onDisk = await storedRegistrations(browser);
-      assert.ok(onDisk.some((reg) => reg.id === 'normal-one'), "the disk store holds the normal window's fetch");
+      assert.ok(
+        onDisk.some((reg) => reg.id === 'normal-one'),
+        "the disk store holds the normal window's fetch",
+      );
       assert.deepEqual(
         onDisk.filter((reg) => reg.id.startsWith('secret')),
         [],
@@ -157,19 +173,31 @@ if (browsersUnderTest().includes('firefox')) {
       }, url);
       const popup = await openPrivatePopup(browser);
       const host = new URL(server.originB).host;
-      await popup.waitForFunction((host) => document.querySelector('.permission-prompt')?.textContent?.includes(host), { timeout: 15_000 }, host);
-      assert.equal(server.log.filter((entry) => entry.pathname === '/gen/private-ask').length, 0, 'nothing fetched before the answer');
+      await popup.waitForFunction(
+        (host) => document.querySelector('.permission-prompt')?.textContent?.includes(host),
+        { timeout: 15_000 },
+        host,
+      );
+      assert.equal(
+        server.log.filter((entry) => entry.pathname === '/gen/private-ask').length,
+        0,
+        'nothing fetched before the answer',
+      );
       await answerPrompt(popup, host, 'always-allow');
       const result = await inPrivate.evaluate(async () => (await t.settled((window as any).asked)).result);
       assert.equal(result, 'success');
-      const privateState = await inPrivate.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
+      const privateState = await inPrivate.evaluate(
+        async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state,
+      );
       assert.equal(privateState, 'granted', 'remembered in the private session');
 
       // Normal windows never learn of it.
       // (The normal window's tab, for sure not private: a new page could open in the private window.)
       await normal.goto(`${server.originB}/site/`);
       await normal.evaluate(() => (window as any).swReady);
-      const normalState = await normal.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
+      const normalState = await normal.evaluate(
+        async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state,
+      );
       assert.equal(normalState, 'prompt', "a private window's answer is not a normal window's");
       await normal.goto(`${server.originA}/site/`);
       await normal.evaluate(() => (window as any).swReady);
@@ -180,7 +208,9 @@ if (browsersUnderTest().includes('firefox')) {
       // As above: the background sees the last private window go (windows.onRemoved) first.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       const again = await openPrivateSite(browser, server.originB);
-      const stateAgain = await again.evaluate(async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state);
+      const stateAgain = await again.evaluate(
+        async () => (await navigator.permissions.query({ name: 'background-fetch' as PermissionName })).state,
+      );
       assert.equal(stateAgain, 'prompt', 'a new private session is asked again');
       await again.close();
       await normal.bringToFront();
@@ -204,7 +234,11 @@ if (browsersUnderTest().includes('firefox')) {
         assert.deepEqual(await idsIn(normal), [], 'a normal tab of the same site does not see it');
         const seen = await fetchAndRead(boxed, 'boxed', `/gen/boxed-file?size=${SIZE}&seed=63&delay=100`);
         assert.equal(seen.sha256, generatedSha256(SIZE, 63));
-        assert.deepEqual(cookieOf(server, '/gen/boxed-file'), ['container'], "the container's cookie, not the normal one");
+        assert.deepEqual(
+          cookieOf(server, '/gen/boxed-file'),
+          ['container'],
+          "the container's cookie, not the normal one",
+        );
         const fromNormal = await fetchAndRead(normal, 'plain', `/gen/plain-file?size=${SIZE}&seed=65&delay=100`);
         assert.equal(fromNormal.sha256, generatedSha256(SIZE, 65));
         assert.deepEqual(cookieOf(server, '/gen/plain-file'), ['normal'], 'a normal tab keeps its own cookie');

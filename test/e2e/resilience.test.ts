@@ -15,7 +15,14 @@ import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
 // @ts-expect-error plain JS module with JSDoc types
 import { generatedSha256 } from '../server/server.mjs';
-import { admin, browsersUnderTest, launch, useExtensionFor, type BrowserName, type Launched } from '../helpers/browsers';
+import {
+  admin,
+  browsersUnderTest,
+  launch,
+  useExtensionFor,
+  type BrowserName,
+  type Launched,
+} from '../helpers/browsers';
 import { coverage, readStore, setEngineSwitches, sleep, spansOf, waitFor, type StoreView } from '../helpers/engine';
 import { startTestServer, type LogRecord, type TestServer } from '../helpers/site';
 
@@ -34,7 +41,15 @@ interface Body {
   status: number;
 }
 interface Outcome {
-  state: { result: string; failureReason: string; downloaded: number; downloadTotal: number; uploaded: number; uploadTotal: number; progress: { downloaded: number; result: string }[] };
+  state: {
+    result: string;
+    failureReason: string;
+    downloaded: number;
+    downloadTotal: number;
+    uploaded: number;
+    uploadTotal: number;
+    progress: { downloaded: number; result: string }[];
+  };
   bodies: (Body | { url: string; error: string })[];
 }
 
@@ -51,7 +66,12 @@ async function openSite(launched: Launched, origin: string): Promise<Page> {
 }
 
 /** Starts a fetch from the site page; resolves once the registration exists. */
-async function startFetch(page: Page, id: string, requests: unknown[], options: Record<string, unknown> = {}): Promise<void> {
+async function startFetch(
+  page: Page,
+  id: string,
+  requests: unknown[],
+  options: Record<string, unknown> = {},
+): Promise<void> {
   await page.evaluate(
     async (id, requests, options) => {
       const reg = await t.reg();
@@ -102,7 +122,12 @@ async function requestsFor(server: TestServer, prefix: string): Promise<LogRecor
   return server.log.filter((rec) => rec.path.startsWith(prefix));
 }
 
-function assertIntact(body: Outcome['bodies'][number] | undefined, size: number, seed: string | number, label: string): void {
+function assertIntact(
+  body: Outcome['bodies'][number] | undefined,
+  size: number,
+  seed: string | number,
+  label: string,
+): void {
   assert.ok(body && !('error' in body), `${label}: ${JSON.stringify(body)}`);
   assert.equal(body.length, size, `${label}: length`);
   assert.equal(body.sha256, generatedSha256(size, seed), `${label}: SHA-256`);
@@ -111,7 +136,10 @@ function assertIntact(body: Outcome['bodies'][number] | undefined, size: number,
 function assertMonotonic(outcome: Outcome, label: string): void {
   const progress = outcome.state.progress.map((p) => p.downloaded);
   for (let i = 1; i < progress.length; i++) {
-    assert.ok(progress[i]! >= progress[i - 1]!, `${label}: downloaded went back from ${progress[i - 1]} to ${progress[i]}`);
+    assert.ok(
+      progress[i]! >= progress[i - 1]!,
+      `${label}: downloaded went back from ${progress[i - 1]} to ${progress[i]}`,
+    );
   }
 }
 
@@ -142,7 +170,12 @@ const rangeStart = (rec: LogRecord) => Number(/^bytes=(\d+)-$/.exec(rec.range ??
  * previous one's start and no later than what it had sent (nothing skipped), overlapping it by
  * at most OVERLAP_PER_RESUME; so no byte range was fetched more than twice.
  */
-function assertResumedRanges(name: BrowserName, requests: LogRecord[], spans: ReturnType<typeof spansOf>, size: number): void {
+function assertResumedRanges(
+  name: BrowserName,
+  requests: LogRecord[],
+  spans: ReturnType<typeof spansOf>,
+  size: number,
+): void {
   const OVERLAP_PER_RESUME = overlapPerResume(name);
   for (let i = 1; i < requests.length; i++) {
     const rec = requests[i]!;
@@ -150,9 +183,18 @@ function assertResumedRanges(name: BrowserName, requests: LogRecord[], spans: Re
     assert.match(rec.range ?? '', /^bytes=\d+-$/, `request ${i} asks for a range`);
     assert.ok(rec.headers['if-range'], `request ${i} carries If-Range`);
     assert.equal(rec.status, 206, `request ${i} continues (206)`);
-    assert.ok(span.start >= previous.start, `request ${i} starts at ${span.start}, before the previous start ${previous.start}`);
-    assert.ok(span.start <= previous.end, `request ${i} starts at ${span.start}, after the ${previous.end} bytes sent: a gap`);
-    assert.ok(previous.end - span.start <= OVERLAP_PER_RESUME, `request ${i} fetches ${previous.end - span.start} bytes again`);
+    assert.ok(
+      span.start >= previous.start,
+      `request ${i} starts at ${span.start}, before the previous start ${previous.start}`,
+    );
+    assert.ok(
+      span.start <= previous.end,
+      `request ${i} starts at ${span.start}, after the ${previous.end} bytes sent: a gap`,
+    );
+    assert.ok(
+      previous.end - span.start <= OVERLAP_PER_RESUME,
+      `request ${i} fetches ${previous.end - span.start} bytes again`,
+    );
   }
   const cover = coverage(spans, size);
   assert.equal(cover.gaps, 0, 'the requests cover the whole body');
@@ -197,7 +239,9 @@ for (const name of browsersUnderTest()) {
       assert.equal(requests[0]!.completed, true);
       assert.equal(requests[0]!.bytesSent, size);
       assertMonotonic(outcome, 'long');
-      console.log(`# [${name}] 40 MiB at 1 MiB/s with a ${isFirefox ? IDLE_TIMEOUT_MS : 30_000} ms idle timeout: ${seconds(took)}, 1 request`);
+      console.log(
+        `# [${name}] 40 MiB at 1 MiB/s with a ${isFirefox ? IDLE_TIMEOUT_MS : 30_000} ms idle timeout: ${seconds(took)}, 1 request`,
+      );
     });
 
     test('the background stopped ten times mid-transfer: resumes with Range from the stored offset each time, intact', async () => {
@@ -207,7 +251,9 @@ for (const name of browsersUnderTest()) {
       // worker (DevTools protocol) each time 12 MiB more arrived. Either way only the wake alarm
       // (every 2.4 s / 1.2 s) starts the background again: the site's tab stays open but idle.
       // 2 s: long enough that a busy machine still writes something in each life of the background.
-      const own = isFirefox ? await launch('firefox', { prefs: { 'extensions.background.idle.timeout': 2000 } }) : browser;
+      const own = isFirefox
+        ? await launch('firefox', { prefs: { 'extensions.background.idle.timeout': 2000 } })
+        : browser;
       if (own !== browser) await useExtensionFor(own, [server.originA]);
       const key = `stops-${name}`;
       try {
@@ -281,7 +327,9 @@ for (const name of browsersUnderTest()) {
         assert.equal(cover.refetched, 0, `no byte fetched twice (${cover.refetched} were)`);
         assert.equal(cover.sent, size);
       }
-      console.log(`# [${name}] 6 drops: Range starts ${spans.map((span) => span.start).join(', ')}; ${cover.sent} bytes sent for ${size} (re-fetched ${cover.refetched})`);
+      console.log(
+        `# [${name}] 6 drops: Range starts ${spans.map((span) => span.start).join(', ')}; ${cover.sent} bytes sent for ${size} (re-fetched ${cover.refetched})`,
+      );
     });
 
     test('a server that ignores Range, dropping twice: the request restarts from zero, body intact', async () => {
@@ -293,10 +341,19 @@ for (const name of browsersUnderTest()) {
       assertIntact(outcome.bodies[0], size, 4, 'norange');
       assert.equal(outcome.state.downloaded, size, 'restarted bytes are not counted twice');
       const requests = await requestsFor(server, '/gen/norange');
-      assert.deepEqual(requests.map((r) => r.status), [200, 200, 200]);
+      assert.deepEqual(
+        requests.map((r) => r.status),
+        [200, 200, 200],
+      );
       // It asked to resume from what it had stored (at most what arrived), and got everything.
-      assert.ok(requests.slice(1).every((r) => rangeStart(r) > 0 && rangeStart(r) <= 2 * MiB), `asked to resume: ${requests.map((r) => r.range)}`);
-      assert.equal(requests.reduce((sum, r) => sum + r.bytesSent, 0), size + 2 * 2 * MiB);
+      assert.ok(
+        requests.slice(1).every((r) => rangeStart(r) > 0 && rangeStart(r) <= 2 * MiB),
+        `asked to resume: ${requests.map((r) => r.range)}`,
+      );
+      assert.equal(
+        requests.reduce((sum, r) => sum + r.bytesSent, 0),
+        size + 2 * 2 * MiB,
+      );
     });
 
     test('an ETag that changes after a drop: If-Range fails, the request restarts, body intact', async () => {
@@ -320,7 +377,12 @@ for (const name of browsersUnderTest()) {
         const size = 16 * MiB;
         const url = `/gen/offline?size=${size}&seed=6&throttle=${4 * MiB}`;
         await startFetch(page, 'offline', [url]);
-        await waitFor('some bytes', () => server.log.find((r) => r.path.startsWith('/gen/offline'))?.bytesSent! > 3 * MiB, 20_000, 100);
+        await waitFor(
+          'some bytes',
+          () => server.log.find((r) => r.path.startsWith('/gen/offline'))?.bytesSent! > 3 * MiB,
+          20_000,
+          100,
+        );
         await server.pause();
         const pausedAt = Date.now();
         let store: StoreView | undefined;
@@ -350,7 +412,9 @@ for (const name of browsersUnderTest()) {
         assert.ok(requests[1]!.range?.startsWith('bytes='), 'resumed with Range');
         const after = (await readStore(browser)).registrations.find((r) => r.key === reg.key)!;
         assert.equal(after.waiting, null, 'no longer marked waiting');
-        console.log(`# [${name}] offline ${seconds(6000)}: resumed at ${requests[1]!.range} ${seconds(requests[1]!.time - pausedAt)} after the pause began`);
+        console.log(
+          `# [${name}] offline ${seconds(6000)}: resumed at ${requests[1]!.range} ${seconds(requests[1]!.time - pausedAt)} after the pause began`,
+        );
       } finally {
         await setEngineSwitches(browser, null);
       }
@@ -371,7 +435,10 @@ for (const name of browsersUnderTest()) {
         // While it backs off, the popup can tell why nothing moves.
         await waitFor(
           'the registration marked retrying',
-          async () => (await readStore(browser)).registrations.some((r) => r.id === 'transient' && r.active && r.waiting === 'retrying'),
+          async () =>
+            (await readStore(browser)).registrations.some(
+              (r) => r.id === 'transient' && r.active && r.waiting === 'retrying',
+            ),
           5000,
           100,
         );
@@ -382,12 +449,21 @@ for (const name of browsersUnderTest()) {
         assertIntact(outcome.bodies[1], 200000, 8, 'reset');
         assertIntact(outcome.bodies[2], stallSize, 9, 'stall');
         const busy = await requestsFor(server, '/gen/busy');
-        assert.deepEqual(busy.map((r) => r.status), [503, 503, 200]);
+        assert.deepEqual(
+          busy.map((r) => r.status),
+          [503, 503, 200],
+        );
         for (let i = 1; i < busy.length; i++) {
-          assert.ok(busy[i]!.time - busy[i - 1]!.time >= 950, `Retry-After: 1 honoured (${busy[i]!.time - busy[i - 1]!.time} ms)`);
+          assert.ok(
+            busy[i]!.time - busy[i - 1]!.time >= 950,
+            `Retry-After: 1 honoured (${busy[i]!.time - busy[i - 1]!.time} ms)`,
+          );
         }
         const resets = await requestsFor(server, '/gen/reset');
-        assert.deepEqual(resets.map((r) => Boolean(r.reset)), [true, true, false]);
+        assert.deepEqual(
+          resets.map((r) => Boolean(r.reset)),
+          [true, true, false],
+        );
         const stalls = await requestsFor(server, '/gen/stall');
         assert.equal(stalls.length, 2, 'the stalled response was cut and resumed');
         assert.equal(stalls[1]!.range, `bytes=${MiB}-`, 'resumed right after the stall point');
@@ -433,11 +509,17 @@ for (const name of browsersUnderTest()) {
     });
 
     test('downloadTotal smaller than the bodies: download-total-exceeded, also across a resume', async () => {
-      const urls = [`/gen/total1?size=${MiB}&seed=1`, `/gen/total2?size=${2 * MiB}&seed=2&dropAfter=${MiB}&dropTimes=1&key=total-${name}`];
+      const urls = [
+        `/gen/total1?size=${MiB}&seed=1`,
+        `/gen/total2?size=${2 * MiB}&seed=2&dropAfter=${MiB}&dropTimes=1&key=total-${name}`,
+      ];
       await startFetch(page, 'total', urls, { downloadTotal: 3 * MiB - 1 });
       const outcome = await finish(page, 'total');
       assert.deepEqual([outcome.state.result, outcome.state.failureReason], ['failure', 'download-total-exceeded']);
-      assert.ok(outcome.state.downloaded <= 3 * MiB - 1, `never counts past downloadTotal (${outcome.state.downloaded})`);
+      assert.ok(
+        outcome.state.downloaded <= 3 * MiB - 1,
+        `never counts past downloadTotal (${outcome.state.downloaded})`,
+      );
     });
 
     test('1,000 requests in one fetch: at most 6 connections at once, every record intact', async () => {
@@ -462,18 +544,25 @@ for (const name of browsersUnderTest()) {
       });
       const took = Date.now() - startedAt;
       assert.equal(checked.state.result, 'success');
-      assert.deepEqual(checked.lengths, Array.from({ length: count }, (_, i) => 1000 + i));
-      for (const [i, sha] of Object.entries(checked.hashes)) assert.equal(sha, generatedSha256(1000 + Number(i), `m${i}`), `record ${i}`);
+      assert.deepEqual(
+        checked.lengths,
+        Array.from({ length: count }, (_, i) => 1000 + i),
+      );
+      for (const [i, sha] of Object.entries(checked.hashes))
+        assert.equal(sha, generatedSha256(1000 + Number(i), `m${i}`), `record ${i}`);
       await server.idle();
       const most = server.maxConcurrent('/gen/many/');
       assert.ok(most <= 6, `at most 6 connections for one fetch (saw ${most})`);
       assert.ok(most > 1, `requests ran in parallel (${most})`);
       assert.equal(server.log.filter((r) => r.path.startsWith('/gen/many/')).length, count, 'each request once');
-      console.log(`# [${name}] 1,000 records fetched in ${seconds(took - checked.readMs)} (at most ${most} at once), read back in ${seconds(checked.readMs)}`);
+      console.log(
+        `# [${name}] 1,000 records fetched in ${seconds(took - checked.readMs)} (at most ${most} at once), read back in ${seconds(checked.readMs)}`,
+      );
     });
 
     test('per-site and global limits: two fetches of one site share 6 connections, side by side', async () => {
-      const urls = (tag: string) => Array.from({ length: 40 }, (_, i) => `/gen/pair/${tag}${i}?size=20000&seed=${i}&delay=300`);
+      const urls = (tag: string) =>
+        Array.from({ length: 40 }, (_, i) => `/gen/pair/${tag}${i}?size=20000&seed=${i}&delay=300`);
       await startFetch(page, 'pair-a', urls('a'));
       await startFetch(page, 'pair-b', urls('b'));
       const [a, b] = [await finish(page, 'pair-a'), await finish(page, 'pair-b')];
@@ -482,15 +571,20 @@ for (const name of browsersUnderTest()) {
       await server.idle();
       const site = server.maxConcurrent('/gen/pair/');
       assert.ok(site <= 6, `at most 6 connections for one site (saw ${site})`);
-      const starts = (tag: string) => server.log.filter((r) => r.pathname.startsWith(`/gen/pair/${tag}`)).map((r) => r.time);
-      assert.ok(Math.min(...starts('b')) < Math.max(...starts('a')), 'the second fetch did not wait for the first to finish');
+      const starts = (tag: string) =>
+        server.log.filter((r) => r.pathname.startsWith(`/gen/pair/${tag}`)).map((r) => r.time);
+      assert.ok(
+        Math.min(...starts('b')) < Math.max(...starts('a')),
+        'the second fetch did not wait for the first to finish',
+      );
     });
 
     test("the person's setting of 2 simultaneous connections: two sites' fetches together never open more", async () => {
       await admin(browser, { type: 'admin.setGlobal', settings: { concurrency: 2 } });
       try {
         const other = await openSite(browser, server.originB);
-        const urls = (tag: string) => Array.from({ length: 12 }, (_, i) => `/gen/capped/${tag}${i}?size=20000&seed=${i}&delay=200`);
+        const urls = (tag: string) =>
+          Array.from({ length: 12 }, (_, i) => `/gen/capped/${tag}${i}?size=20000&seed=${i}&delay=200`);
         await startFetch(page, 'capped-a', urls('a'));
         await startFetch(other, 'capped-b', urls('b'));
         const [a, b] = [await finish(page, 'capped-a'), await finish(other, 'capped-b')];
@@ -513,7 +607,10 @@ for (const name of browsersUnderTest()) {
         const buffer = new Uint8Array(100_000).map((_, i) => (i * 7) & 255).buffer;
         const text = 'héllo upload ✓ '.repeat(1000);
         const requests = [
-          new Request('/upload/blob', { method: 'POST', body: new Blob([blobBytes], { type: 'application/octet-stream' }) }),
+          new Request('/upload/blob', {
+            method: 'POST',
+            body: new Blob([blobBytes], { type: 'application/octet-stream' }),
+          }),
           new Request('/upload/buffer', { method: 'PUT', body: buffer }),
           new Request('/upload/text', { method: 'POST', body: text, headers: { 'Content-Type': 'text/plain' } }),
         ];
@@ -538,7 +635,9 @@ for (const name of browsersUnderTest()) {
       assert.equal(sent.state.uploadTotal, total);
       const log = await requestsFor(server, '/upload/');
       assert.deepEqual(
-        log.map((r) => [r.method, r.pathname, r.uploadLength, r.uploadSha256]).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+        log
+          .map((r) => [r.method, r.pathname, r.uploadLength, r.uploadSha256])
+          .sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
         [
           ['POST', '/upload/blob', sent.expected[0]!.length, sent.expected[0]!.sha256],
           ['PUT', '/upload/buffer', sent.expected[1]!.length, sent.expected[1]!.sha256],
@@ -558,7 +657,10 @@ for (const name of browsersUnderTest()) {
       // The person's storage cap (the store's one quota rule, quota.ts), the whole of it for this
       // one site. It counts records and heads too: about 1 KiB each here, far below a chunk.
       const headsAndRecords = before.records.length * 1024;
-      await admin(browser, { type: 'admin.setGlobal', settings: { storageCapBytes: Math.round(held + headsAndRecords + 4.75 * MiB), siteSharePercent: 100 } });
+      await admin(browser, {
+        type: 'admin.setGlobal',
+        settings: { storageCapBytes: Math.round(held + headsAndRecords + 4.75 * MiB), siteSharePercent: 100 },
+      });
       try {
         const small = 256 * 1024;
         await startFetch(page, 'small', [`/gen/q-small?size=${small}&seed=11&throttle=${512 * 1024}`]);
@@ -595,7 +697,12 @@ for (const name of browsersUnderTest()) {
         const url = `/gen/restart-${name}?size=${size}&seed=14&throttle=${2 * MiB}`;
         const first = await openSite(current, server.originB);
         await startFetch(first, 'restart', [url]);
-        await waitFor('a few MiB stored', () => server.log.find((r) => r.path.startsWith(`/gen/restart-${name}`))?.bytesSent! > 5 * MiB, 20_000, 100);
+        await waitFor(
+          'a few MiB stored',
+          () => server.log.find((r) => r.path.startsWith(`/gen/restart-${name}`))?.bytesSent! > 5 * MiB,
+          20_000,
+          100,
+        );
         await current.close();
         current = undefined;
         const closedAt = Date.now();
@@ -616,7 +723,9 @@ for (const name of browsersUnderTest()) {
         const spans = spansOf(requests);
         assertResumedRanges(name, requests, spans, size);
         const cover = coverage(spans, size);
-        console.log(`# [${name}] browser restart: resumed at ${resumed.range} ${seconds(resumed.time - closedAt)} after the close began; re-fetched ${cover.refetched} bytes`);
+        console.log(
+          `# [${name}] browser restart: resumed at ${resumed.range} ${seconds(resumed.time - closedAt)} after the close began; re-fetched ${cover.refetched} bytes`,
+        );
       } finally {
         await current?.close();
         await rm(profileDir, { recursive: true, force: true });

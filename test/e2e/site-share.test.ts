@@ -6,7 +6,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'puppeteer-core';
-import { admin, browsersUnderTest, extensionPage, gotoExtensionPage, launch, type Launched, useExtensionFor } from '../helpers/browsers';
+import {
+  admin,
+  browsersUnderTest,
+  extensionPage,
+  gotoExtensionPage,
+  launch,
+  type Launched,
+  useExtensionFor,
+} from '../helpers/browsers';
 import { openSite, startTestServer, type TestServer } from '../helpers/site';
 
 declare const t: any;
@@ -19,7 +27,9 @@ async function fetchOf(page: Page, id: string, size: number, downloadTotal = 0) 
     async (id, size, downloadTotal) => {
       const reg = await t.reg();
       try {
-        const bgFetch = await t.settled(await reg.backgroundFetch.fetch(id, `/gen/${id}?size=${size}&seed=4`, { downloadTotal }));
+        const bgFetch = await t.settled(
+          await reg.backgroundFetch.fetch(id, `/gen/${id}?size=${size}&seed=4`, { downloadTotal }),
+        );
         return `${bgFetch.result}${bgFetch.failureReason ? `: ${bgFetch.failureReason}` : ''}`;
       } catch (error) {
         return `rejected: ${(error as Error).name}`;
@@ -54,15 +64,31 @@ if (browsersUnderTest().includes('firefox')) {
     test('with an 8 MiB cap and 50 % per site: A fills its share, B still fetches; passing the cap fails with quota-exceeded', async () => {
       await admin(browser, { type: 'admin.setGlobal', settings: { storageCapBytes: 8 * MiB, siteSharePercent: 50 } });
       assert.equal(await fetchOf(siteA, 'a1', 3 * MiB), 'success');
-      assert.equal(await fetchOf(siteA, 'a2', 3 * MiB), 'failure: quota-exceeded', "A's second fetch passes its 4 MiB share");
+      assert.equal(
+        await fetchOf(siteA, 'a2', 3 * MiB),
+        'failure: quota-exceeded',
+        "A's second fetch passes its 4 MiB share",
+      );
       assert.equal(await fetchOf(siteB, 'b1', 3 * MiB), 'success', "B's fetch is not starved by A's kept bodies");
-      assert.equal(await fetchOf(siteB, 'b-promise', 1000, 5 * MiB), 'rejected: QuotaExceededError', 'a downloadTotal over the share never fits');
+      assert.equal(
+        await fetchOf(siteB, 'b-promise', 1000, 5 * MiB),
+        'rejected: QuotaExceededError',
+        'a downloadTotal over the share never fits',
+      );
 
       // One site may take the whole store: A's and B's 6 MiB kept, 3 MiB more passes the 8 MiB cap.
       // (This is the rule as it was before the share: B's first fetch would have failed so.)
       await admin(browser, { type: 'admin.setGlobal', settings: { siteSharePercent: 100 } });
-      assert.equal(await fetchOf(siteB, 'b2', 3 * MiB), 'failure: quota-exceeded', 'a fetch that would pass the cap fails');
-      assert.equal(await fetchOf(siteB, 'b-cap', 1000, 9 * MiB), 'rejected: QuotaExceededError', 'a downloadTotal over the cap never fits');
+      assert.equal(
+        await fetchOf(siteB, 'b2', 3 * MiB),
+        'failure: quota-exceeded',
+        'a fetch that would pass the cap fails',
+      );
+      assert.equal(
+        await fetchOf(siteB, 'b-cap', 1000, 9 * MiB),
+        'rejected: QuotaExceededError',
+        'a downloadTotal over the cap never fits',
+      );
 
       // Without a cap, the browser's quota is the only limit: the same fetch succeeds.
       await admin(browser, { type: 'admin.setGlobal', settings: { storageCapBytes: null, siteSharePercent: 50 } });
@@ -75,7 +101,10 @@ if (browsersUnderTest().includes('firefox')) {
         await gotoExtensionPage(browser, popup);
         await popup.waitForSelector('button[aria-controls="global-settings"]', { timeout: 10_000 });
         await popup.click('button[aria-controls="global-settings"]');
-        for (const [name, value] of [['siteSharePercent', '30'], ['storageCapMB', '500']] as const) {
+        for (const [name, value] of [
+          ['siteSharePercent', '30'],
+          ['storageCapMB', '500'],
+        ] as const) {
           await popup.waitForSelector(`input[name="${name}"]`, { timeout: 10_000 });
           // As the person does: select the field's text, type, leave the field.
           await popup.focus(`input[name="${name}"]`);
@@ -88,7 +117,10 @@ if (browsersUnderTest().includes('firefox')) {
           const deadline = Date.now() + 10_000;
           let stored: any;
           do {
-            stored = await ext.evaluate(async () => ((await (globalThis as any).browser.storage.local.get('bgfetch:settings')) as any)['bgfetch:settings']);
+            stored = await ext.evaluate(
+              async () =>
+                ((await (globalThis as any).browser.storage.local.get('bgfetch:settings')) as any)['bgfetch:settings'],
+            );
             if (stored?.siteSharePercent === 30 && stored?.storageCapBytes === 500_000_000) break;
             await new Promise((resolve) => setTimeout(resolve, 200));
           } while (Date.now() < deadline);

@@ -52,8 +52,11 @@ for (const name of browsersUnderTest()) {
           methods: ['fetch', 'get', 'getIds'].map((m) => typeof w.BackgroundFetchManager.prototype[m]),
           tag: Object.prototype.toString.call(reg.backgroundFetch),
           // WebIDL members are enumerable properties of the prototype (class syntax makes them not).
-          notEnumerable: [w.BackgroundFetchManager, w.BackgroundFetchRegistration, w.BackgroundFetchRecord].flatMap((i) =>
-            Object.getOwnPropertyNames(i.prototype).filter((m) => m !== 'constructor' && !Object.getOwnPropertyDescriptor(i.prototype, m)!.enumerable),
+          notEnumerable: [w.BackgroundFetchManager, w.BackgroundFetchRegistration, w.BackgroundFetchRecord].flatMap(
+            (i) =>
+              Object.getOwnPropertyNames(i.prototype).filter(
+                (m) => m !== 'constructor' && !Object.getOwnPropertyDescriptor(i.prototype, m)!.enumerable,
+              ),
           ),
           attributes: ['id', 'downloaded', 'result', 'recordsAvailable', 'onprogress'].map(
             (a) => typeof Object.getOwnPropertyDescriptor(w.BackgroundFetchRegistration.prototype, a)?.get,
@@ -137,16 +140,31 @@ for (const name of browsersUnderTest()) {
         // Read every record while the big one is still arriving.
         const records = await bgFetch.matchAll();
         const resultWhenMatched = bgFetch.result;
-        const bodies = await Promise.all(records.map(async (r: any) => ({ url: r.request.url, ...(await t.readResponse(await r.responseReady)) })));
+        const bodies = await Promise.all(
+          records.map(async (r: any) => ({ url: r.request.url, ...(await t.readResponse(await r.responseReady)) })),
+        );
         await t.settled(bgFetch);
-        return { ids, sameObject: got === bgFetch, resultWhenMatched, bodies, state: t.state(bgFetch), idsAfter: await reg.backgroundFetch.getIds(), getAfter: String(await reg.backgroundFetch.get('episode')) };
+        return {
+          ids,
+          sameObject: got === bgFetch,
+          resultWhenMatched,
+          bodies,
+          state: t.state(bgFetch),
+          idsAfter: await reg.backgroundFetch.getIds(),
+          getAfter: String(await reg.backgroundFetch.get('episode')),
+        };
       }, urls);
 
       assert.deepEqual(during.ids, ['episode']);
       assert.equal(during.sameObject, true, 'get() returns the same registration object');
       assert.equal(during.resultWhenMatched, '', 'matchAll() was called while the fetch ran');
       assert.equal(during.bodies.length, 4);
-      const expected = [[BIG, 60], [1000, 1], [20000, 2], [300000, 3]] as const;
+      const expected = [
+        [BIG, 60],
+        [1000, 1],
+        [20000, 2],
+        [300000, 3],
+      ] as const;
       for (const [i, [size, seed]] of expected.entries()) {
         const body = during.bodies[i]!;
         assert.equal(body.length, size, `${body.url} length`);
@@ -159,7 +177,8 @@ for (const name of browsersUnderTest()) {
       assert.equal(during.state.downloaded, BIG + 1000 + 20000 + 300000);
       const progress = during.state.progress.map((p: any) => p.downloaded);
       assert.ok(progress.length >= 3, `several progress events (${progress.length})`);
-      for (let i = 1; i < progress.length; i++) assert.ok(progress[i] >= progress[i - 1], 'downloaded never goes backwards');
+      for (let i = 1; i < progress.length; i++)
+        assert.ok(progress[i] >= progress[i - 1], 'downloaded never goes backwards');
       assert.equal(during.state.progress.at(-1).result, 'success', 'the last progress event carries the result');
       assert.deepEqual(during.idsAfter, [], 'a settled fetch leaves getIds()');
       assert.equal(during.getAfter, 'undefined');
@@ -277,7 +296,9 @@ for (const name of browsersUnderTest()) {
     test('downloadTotal smaller than the body: download-total-exceeded', async () => {
       const state = await page.evaluate(async () => {
         const reg = await t.reg();
-        const bgFetch = await reg.backgroundFetch.fetch('too-big', ['/gen/y?size=3000000&seed=2'], { downloadTotal: 1000 });
+        const bgFetch = await reg.backgroundFetch.fetch('too-big', ['/gen/y?size=3000000&seed=2'], {
+          downloadTotal: 1000,
+        });
         await t.settled(bgFetch);
         return t.state(bgFetch);
       });
@@ -296,7 +317,9 @@ for (const name of browsersUnderTest()) {
           empty: await t.outcome(m.fetch('empty', [])),
           noCors: await t.outcome(m.fetch('nocors', new Request('/gen/z?size=10&seed=1', { mode: 'no-cors' }))),
           credentialsInUrl: await t.outcome(m.fetch('creds', 'http://user:pass@localhost/x')),
-          hugeTotal: await t.outcome(m.fetch('huge', '/gen/z?size=10&seed=1', { downloadTotal: Number.MAX_SAFE_INTEGER })),
+          hugeTotal: await t.outcome(
+            m.fetch('huge', '/gen/z?size=10&seed=1', { downloadTotal: Number.MAX_SAFE_INTEGER }),
+          ),
           noArgs: await t.outcome((m as any).fetch()),
           concurrent: await Promise.all([
             t.outcome(m.fetch('race', `/gen/r?size=100&seed=1&delay=500`)),
@@ -321,7 +344,10 @@ for (const name of browsersUnderTest()) {
     test("another site cannot see or touch this site's fetches", async () => {
       await page.evaluate(async () => {
         const reg = await t.reg();
-        (window as any).secret = await reg.backgroundFetch.fetch('secret', `/gen/s?size=${4 * 1024 * 1024}&seed=4&throttle=${1024 * 1024}`);
+        (window as any).secret = await reg.backgroundFetch.fetch(
+          'secret',
+          `/gen/s?size=${4 * 1024 * 1024}&seed=4&throttle=${1024 * 1024}`,
+        );
       });
       const other = await openSite(browser, server.originB);
       const seen = await other.evaluate(async () => {
@@ -339,23 +365,29 @@ for (const name of browsersUnderTest()) {
       assert.deepEqual(still, ['secret'], 'the first site still sees its own fetch');
     });
 
-    test('Chromium: a site not switched to bgfetch keeps its own Background Fetch and carries nothing of bgfetch', { skip: name !== 'chromium' }, async () => {
-      await admin(browser, { type: 'admin.setSite', origin: server.originB, settings: { useExtension: false } });
-      try {
-        const other = await openSite(browser, server.originB);
-        const native = await other.evaluate(() => String((window as any).BackgroundFetchManager).includes('[native code]'));
-        // Nobody answers the bridge's door: no bgfetch content script runs in this page.
-        const [reply] = await other.evaluate(rawBridge, [{ type: 'getIds', scope: `${server.originB}/site/` }], 2000);
-        await other.close();
-        assert.equal(native, true);
-        assert.equal(reply, 'timeout');
-      } finally {
-        await useExtensionFor(browser, [server.originB]);
-      }
-      const again = await openSite(browser, server.originB);
-      const [reply] = await again.evaluate(rawBridge, [{ type: 'getIds', scope: `${server.originB}/site/` }], 10_000);
-      await again.close();
-      assert.notEqual(reply, 'timeout', 'switched back on, the bridge answers');
-    });
+    test(
+      'Chromium: a site not switched to bgfetch keeps its own Background Fetch and carries nothing of bgfetch',
+      { skip: name !== 'chromium' },
+      async () => {
+        await admin(browser, { type: 'admin.setSite', origin: server.originB, settings: { useExtension: false } });
+        try {
+          const other = await openSite(browser, server.originB);
+          const native = await other.evaluate(() =>
+            String((window as any).BackgroundFetchManager).includes('[native code]'),
+          );
+          // Nobody answers the bridge's door: no bgfetch content script runs in this page.
+          const [reply] = await other.evaluate(rawBridge, [{ type: 'getIds', scope: `${server.originB}/site/` }], 2000);
+          await other.close();
+          assert.equal(native, true);
+          assert.equal(reply, 'timeout');
+        } finally {
+          await useExtensionFor(browser, [server.originB]);
+        }
+        const again = await openSite(browser, server.originB);
+        const [reply] = await again.evaluate(rawBridge, [{ type: 'getIds', scope: `${server.originB}/site/` }], 10_000);
+        await again.close();
+        assert.notEqual(reply, 'timeout', 'switched back on, the bridge answers');
+      },
+    );
   });
 }

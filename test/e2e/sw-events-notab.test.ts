@@ -65,10 +65,14 @@ async function closeSiteTabs(launched: Launched, origin: string): Promise<void> 
 /** Starts a fetch from a tab of the site, then closes every tab of the site. */
 async function startThenCloseSite(launched: Launched, origin: string, id: string, urls: string[]): Promise<void> {
   const page = await openWorkerSite(launched, origin);
-  await page.evaluate(async (id, urls) => {
-    const reg = await t.reg();
-    await reg.backgroundFetch.fetch(id, urls);
-  }, id, urls);
+  await page.evaluate(
+    async (id, urls) => {
+      const reg = await t.reg();
+      await reg.backgroundFetch.fetch(id, urls);
+    },
+    id,
+    urls,
+  );
   await closeSiteTabs(launched, origin);
 }
 
@@ -96,7 +100,11 @@ if (browsersUnderTest().includes('firefox')) {
       await startThenCloseSite(browser, server.originA, 'notab-ok', urls);
       const key = await registrationKey(browser, server.originA, 'notab-ok');
       // The fetch finishes with no tab of the site; the event leaves the queue once the handler ran.
-      await until('transfers finished', async () => urls.every((url) => server.log.some((e) => e.path === url && e.completed)), 30_000);
+      await until(
+        'transfers finished',
+        async () => urls.every((url) => server.log.some((e) => e.path === url && e.completed)),
+        30_000,
+      );
       await until('event delivered', () => delivered(browser, key), 30_000);
       const stored = (await storedRegistrations(browser)).find((reg) => reg.key === key)!;
       assert.equal(stored.title, 'Done: notab-ok', "updateUI() from the worker's handler reached the popup");
@@ -110,10 +118,20 @@ if (browsersUnderTest().includes('firefox')) {
       assert.equal(dispatch[0]!.windowClients, 0, 'no window of the site existed when the worker got the event');
       assert.ok(dispatch[0]!.at < openedAt, 'the event came before the fresh tab opened');
       const entry = (await page.evaluate(() => workerLog())).find((e) => e.id === 'notab-ok');
-      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchsuccess', result: 'success', records: 2, secondUpdate: 'InvalidStateError' });
+      assert.deepEqual(entry, {
+        ...entry,
+        type: 'backgroundfetchsuccess',
+        result: 'success',
+        records: 2,
+        secondUpdate: 'InvalidStateError',
+      });
       const bodies = await page.evaluate(() => cachedBodies());
       for (const [i, { size, seed }] of files.entries()) {
-        assert.equal(bodies.find((b: any) => b.url.endsWith(urls[i]!))?.sha256, generatedSha256(size, seed), `${urls[i]} cached intact`);
+        assert.equal(
+          bodies.find((b: any) => b.url.endsWith(urls[i]!))?.sha256,
+          generatedSha256(size, seed),
+          `${urls[i]} cached intact`,
+        );
       }
       // What the site's server saw of the frame: one GET of a well-known URL, no referrer, no cookies of ours.
       const frameRequests = server.log.filter((e) => e.pathname.startsWith('/.well-known/bgfetch-event-'));
@@ -125,23 +143,36 @@ if (browsersUnderTest().includes('firefox')) {
     });
 
     test('backgroundfetchfail after a 404, with every tab closed: the worker reads the failing record', async () => {
-      await startThenCloseSite(browser, server.originA, 'notab-fail', ['/gen/notab-missing?size=10&seed=1&status=404&delay=1500']);
+      await startThenCloseSite(browser, server.originA, 'notab-fail', [
+        '/gen/notab-missing?size=10&seed=1&status=404&delay=1500',
+      ]);
       const key = await registrationKey(browser, server.originA, 'notab-fail');
       await until('event delivered', () => delivered(browser, key), 30_000);
       const openedAt = Date.now();
       const page = await openWorkerSite(browser, server.originA);
       const [dispatch, ...more] = (await dispatches(page)).filter((d) => d.id === 'notab-fail');
       assert.equal(more.length, 0, 'exactly one event');
-      assert.deepEqual({ ...dispatch, at: 0 }, { type: 'backgroundfetchfail', id: 'notab-fail', windowClients: 0, at: 0 });
+      assert.deepEqual(
+        { ...dispatch, at: 0 },
+        { type: 'backgroundfetchfail', id: 'notab-fail', windowClients: 0, at: 0 },
+      );
       assert.ok(dispatch!.at < openedAt);
       const entry = (await page.evaluate(() => workerLog())).find((e) => e.id === 'notab-fail');
       // A failed request's body is not handed out (as Chromium: the record's response is empty).
-      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchfail', failureReason: 'bad-status', status: 404, body: '' });
+      assert.deepEqual(entry, {
+        ...entry,
+        type: 'backgroundfetchfail',
+        failureReason: 'bad-status',
+        status: 404,
+        body: '',
+      });
       await page.close();
     });
 
     test('backgroundfetchabort when the person cancels in the popup, with every tab closed', async () => {
-      await startThenCloseSite(browser, server.originA, 'notab-abort', [`/gen/notab-stop?size=${4 * MiB}&seed=2&throttle=${256 * KiB}`]);
+      await startThenCloseSite(browser, server.originA, 'notab-abort', [
+        `/gen/notab-stop?size=${4 * MiB}&seed=2&throttle=${256 * KiB}`,
+      ]);
       const key = await registrationKey(browser, server.originA, 'notab-abort');
       await admin(browser, { type: 'admin.abort', key });
       await until('event delivered', () => delivered(browser, key), 30_000);
@@ -149,10 +180,18 @@ if (browsersUnderTest().includes('firefox')) {
       const page = await openWorkerSite(browser, server.originA);
       const [dispatch, ...more] = (await dispatches(page)).filter((d) => d.id === 'notab-abort');
       assert.equal(more.length, 0, 'exactly one event');
-      assert.deepEqual({ ...dispatch, at: 0 }, { type: 'backgroundfetchabort', id: 'notab-abort', windowClients: 0, at: 0 });
+      assert.deepEqual(
+        { ...dispatch, at: 0 },
+        { type: 'backgroundfetchabort', id: 'notab-abort', windowClients: 0, at: 0 },
+      );
       assert.ok(dispatch!.at < openedAt);
       const entry = (await page.evaluate(() => workerLog())).find((e) => e.id === 'notab-abort');
-      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchabort', failureReason: 'aborted', updateUI: 'InvalidStateError' });
+      assert.deepEqual(entry, {
+        ...entry,
+        type: 'backgroundfetchabort',
+        failureReason: 'aborted',
+        updateUI: 'InvalidStateError',
+      });
       await page.close();
     });
   });
@@ -180,14 +219,24 @@ if (browsersUnderTest().includes('firefox')) {
       await admin(browser, { type: 'admin.click', key });
       await until('backgroundfetchclick delivered', () => delivered(browser, key), 60_000);
       // The handler's openWindow() took the tab the extension opened for the click to its URL.
-      const opened = await until('the page the handler opened', async () => (await browser.browser.pages()).find((p) => p.url().includes('opened=open-1')), 15_000);
+      const opened = await until(
+        'the page the handler opened',
+        async () => (await browser.browser.pages()).find((p) => p.url().includes('opened=open-1')),
+        15_000,
+      );
       assert.equal(frames(), framesBefore, 'no frame carried the click');
       const page = await openWorkerSite(browser, server.originA);
       const clicks = (await dispatches(page)).filter((d) => d.id === 'open-1' && d.type === 'backgroundfetchclick');
       assert.equal(clicks.length, 1, 'exactly one backgroundfetchclick');
       assert.ok(clicks[0]!.windowClients >= 1, 'a window of the site existed when the worker got the click');
-      const result = await page.evaluate(async () => (await (await caches.open('worker-opened')).match('/worker-opened/open-1'))?.json());
-      assert.deepEqual(result, { opened: `${server.originA}/sw-site/?opened=open-1` }, 'clients.openWindow() resolved with the window');
+      const result = await page.evaluate(async () =>
+        (await (await caches.open('worker-opened')).match('/worker-opened/open-1'))?.json(),
+      );
+      assert.deepEqual(
+        result,
+        { opened: `${server.originA}/sw-site/?opened=open-1` },
+        'clients.openWindow() resolved with the window',
+      );
       await opened.close();
       await page.close();
     });
@@ -198,7 +247,10 @@ if (browsersUnderTest().includes('firefox')) {
     let browser: Launched;
 
     before(async () => {
-      server = await startTestServer({ 'X-Frame-Options': 'DENY', 'Content-Security-Policy': "frame-ancestors 'none'" });
+      server = await startTestServer({
+        'X-Frame-Options': 'DENY',
+        'Content-Security-Policy': "frame-ancestors 'none'",
+      });
       browser = await launch('firefox');
       await useExtensionFor(browser, [server.originA, server.originB]);
     });
@@ -210,13 +262,21 @@ if (browsersUnderTest().includes('firefox')) {
     test('no frame can carry it: the event is kept (failure recorded) and delivered exactly once through the next tab of the site', async () => {
       await startThenCloseSite(browser, server.originA, 'deny', ['/gen/deny?size=5000&seed=7&delay=1000']);
       const key = await registrationKey(browser, server.originA, 'deny');
-      const [queued] = await until('frame attempt recorded as failed', async () => {
-        const events = (await queuedEvents(browser)).filter((e) => e.id.startsWith(key) && e.attempts > 0);
-        return events.length ? events : undefined;
-      }, 30_000);
+      const [queued] = await until(
+        'frame attempt recorded as failed',
+        async () => {
+          const events = (await queuedEvents(browser)).filter((e) => e.id.startsWith(key) && e.attempts > 0);
+          return events.length ? events : undefined;
+        },
+        30_000,
+      );
       assert.equal(queued!.lastFailure?.reason, 'not-framed');
       const page = await openWorkerSite(browser, server.originA);
-      await until('delivered through the tab (fallback)', async () => !(await queuedEvents(browser)).some((e) => e.id.startsWith(key)), 30_000);
+      await until(
+        'delivered through the tab (fallback)',
+        async () => !(await queuedEvents(browser)).some((e) => e.id.startsWith(key)),
+        30_000,
+      );
       const delivered = (await dispatches(page)).filter((d) => d.id === 'deny');
       assert.equal(delivered.length, 1, 'exactly one event');
       assert.equal(delivered[0]!.windowClients, 1, 'delivered through the open tab');
@@ -254,10 +314,18 @@ if (browsersUnderTest().includes('firefox')) {
     test('waitUntil() never settles: bounded, the frame removed, recorded as a failed delivery, retried later, kept for a tab', async () => {
       await startThenCloseSite(browser, server.originA, 'hang-1', ['/gen/hang?size=1000&seed=8&delay=500']);
       const key = await registrationKey(browser, server.originA, 'hang-1');
-      const first = await until('first attempt recorded as failed', async () => (await queuedEvents(browser)).find((e) => e.id.startsWith(key) && e.attempts >= 1), 30_000);
+      const first = await until(
+        'first attempt recorded as failed',
+        async () => (await queuedEvents(browser)).find((e) => e.id.startsWith(key) && e.attempts >= 1),
+        30_000,
+      );
       assert.equal(first.lastFailure?.reason, 'timed-out');
       assert.equal(await framesInBackground(), 0, 'the frame is gone');
-      const second = await until('retried', async () => (await queuedEvents(browser)).find((e) => e.id.startsWith(key) && e.attempts >= 2), 40_000);
+      const second = await until(
+        'retried',
+        async () => (await queuedEvents(browser)).find((e) => e.id.startsWith(key) && e.attempts >= 2),
+        40_000,
+      );
       assert.equal(second.lastFailure?.reason, 'timed-out');
       const reg = (await storedRegistrations(browser)).find((r) => r.key === key)!;
       assert.equal(reg.recordsAvailable, true, 'not recorded as handled: the records stay for the site');
@@ -307,7 +375,11 @@ if (browsersUnderTest().includes('firefox')) {
       await until('event delivered', () => delivered(browser, key), 60_000);
       const stored = (await storedRegistrations(browser)).find((reg) => reg.key === key)!;
       assert.equal(stored.recordsAvailable, false, 'recorded as handled');
-      assert.equal(stored.title, 'Done: slow-1', "the first dispatch's updateUI() reached the store through the repeated delivery");
+      assert.equal(
+        stored.title,
+        'Done: slow-1',
+        "the first dispatch's updateUI() reached the store through the repeated delivery",
+      );
       const page = await openWorkerSite(browser, server.originA);
       const got = (await dispatches(page)).filter((d) => d.id === 'slow-1');
       console.log(`# ${frameRequests().length} frames for one event; ${got.length} dispatch`);

@@ -68,7 +68,14 @@ if (browsersUnderTest().includes('firefox')) {
       }, urls);
       assert.equal(after.result, 'success');
       const [entry] = await waitForLog(page, (entries) => entries.some((e) => e.id === 'podcast'));
-      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchsuccess', isUpdateUIEvent: true, result: 'success', records: 2, secondUpdate: 'InvalidStateError' });
+      assert.deepEqual(entry, {
+        ...entry,
+        type: 'backgroundfetchsuccess',
+        isUpdateUIEvent: true,
+        result: 'success',
+        records: 2,
+        secondUpdate: 'InvalidStateError',
+      });
       const bodies = await page.evaluate(() => cachedBodies());
       for (const [i, { size, seed }] of files.entries()) {
         const body = bodies.find((b: any) => b.url.endsWith(urls[i]!));
@@ -134,18 +141,33 @@ if (browsersUnderTest().includes('firefox')) {
       });
       const entries = await waitForLog(page, (all) => all.some((e) => e.id === 'missing'));
       const entry = entries.find((e) => e.id === 'missing');
-      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchfail', result: 'failure', failureReason: 'bad-status', status: 404, body: '' });
+      assert.deepEqual(entry, {
+        ...entry,
+        type: 'backgroundfetchfail',
+        result: 'failure',
+        failureReason: 'bad-status',
+        status: 404,
+        body: '',
+      });
     });
 
     test('backgroundfetchabort after abort(); updateUI there is an InvalidStateError', async () => {
       await page.evaluate(async () => {
         const reg = await t.reg();
-        const bgFetch = await reg.backgroundFetch.fetch('stop-it', `/gen/stop?size=${4 * 1024 * 1024}&seed=2&throttle=${256 * 1024}`);
+        const bgFetch = await reg.backgroundFetch.fetch(
+          'stop-it',
+          `/gen/stop?size=${4 * 1024 * 1024}&seed=2&throttle=${256 * 1024}`,
+        );
         await bgFetch.abort();
       });
       const entries = await waitForLog(page, (all) => all.some((e) => e.id === 'stop-it'));
       const entry = entries.find((e) => e.id === 'stop-it');
-      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchabort', failureReason: 'aborted', updateUI: 'InvalidStateError' });
+      assert.deepEqual(entry, {
+        ...entry,
+        type: 'backgroundfetchabort',
+        failureReason: 'aborted',
+        updateUI: 'InvalidStateError',
+      });
     });
 
     test('backgroundfetchclick when the person activates the fetch', async () => {
@@ -156,7 +178,9 @@ if (browsersUnderTest().includes('firefox')) {
       await waitForLog(page, (all) => all.some((e) => e.id === 'clicked'));
       const key = await registrationKey(browser, server.originA, 'clicked');
       await admin(browser, { type: 'admin.click', key });
-      const entries = await waitForLog(page, (all) => all.some((e) => e.id === 'clicked' && e.type === 'backgroundfetchclick'));
+      const entries = await waitForLog(page, (all) =>
+        all.some((e) => e.id === 'clicked' && e.type === 'backgroundfetchclick'),
+      );
       const click = entries.find((e) => e.type === 'backgroundfetchclick');
       assert.equal(click.isEvent, true);
     });
@@ -165,7 +189,10 @@ if (browsersUnderTest().includes('firefox')) {
       const reply = await page.evaluate(async () => {
         const reg = await t.reg();
         const answer = new Promise((resolve) =>
-          navigator.serviceWorker.addEventListener('message', (e) => (e.data.started || e.data.error) && resolve(e.data)),
+          navigator.serviceWorker.addEventListener(
+            'message',
+            (e) => (e.data.started || e.data.error) && resolve(e.data),
+          ),
         );
         reg.active.postMessage({ command: 'fetch', id: 'from-worker', urls: ['/gen/w?size=5000&seed=4&delay=100'] });
         return answer;
@@ -221,11 +248,21 @@ if (browsersUnderTest().includes('chromium')) {
       assert.equal(result, 'success');
       const entries = await waitForLog(page, (all) => all.some((e) => e.id === 'opted-in'));
       const entry = entries.find((e) => e.id === 'opted-in');
-      assert.deepEqual(entry, { ...entry, type: 'backgroundfetchsuccess', result: 'success', records: 1, secondUpdate: 'InvalidStateError' });
+      assert.deepEqual(entry, {
+        ...entry,
+        type: 'backgroundfetchsuccess',
+        result: 'success',
+        records: 1,
+        secondUpdate: 'InvalidStateError',
+      });
       const bodies = await page.evaluate(() => cachedBodies());
       assert.equal(bodies.find((b: any) => b.url.endsWith(url))?.sha256, generatedSha256(2 * MiB, 51));
       const key = await registrationKey(browser, server.originA, 'opted-in');
-      assert.equal(await waitForRelease(browser, key), 0, "the extension's copy is released once the worker handled it");
+      assert.equal(
+        await waitForRelease(browser, key),
+        0,
+        "the extension's copy is released once the worker handled it",
+      );
     });
   });
 }

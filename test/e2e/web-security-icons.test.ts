@@ -69,11 +69,19 @@ for (const name of browsersUnderTest()) {
     test('one icon request, without cookies, when the fetch starts; none when the popup opens; the popup shows the stored copy', async () => {
       server.clearLog();
       const icons = [{ src: '/site/icon.png?probe=once', sizes: '96x96', type: 'image/png' }];
-      assert.equal(await startAndSettle(page, 'icon-once', `${server.originA}/gen/icon-body?size=2000`, icons), 'success');
-      await waitFor(async () => server.log.filter((r) => r.pathname === '/site/icon.png').length, (n) => n > 0);
+      assert.equal(
+        await startAndSettle(page, 'icon-once', `${server.originA}/gen/icon-body?size=2000`, icons),
+        'success',
+      );
+      await waitFor(
+        async () => server.log.filter((r) => r.pathname === '/site/icon.png').length,
+        (n) => n > 0,
+      );
       await server.idle();
       const before = server.log.filter((r) => r.pathname === '/site/icon.png');
-      console.log(`  icon requests at start: ${JSON.stringify(before.map((r) => ({ path: r.path, cookies: r.cookies, referer: r.headers.referer ?? null })))}`);
+      console.log(
+        `  icon requests at start: ${JSON.stringify(before.map((r) => ({ path: r.path, cookies: r.cookies, referer: r.headers.referer ?? null })))}`,
+      );
       assert.equal(before.length, 1, 'the icon is fetched exactly once');
       assert.deepEqual(before[0]!.cookies, {}, 'without cookies');
       assert.equal(before[0]!.headers.referer, undefined, 'without a referrer');
@@ -81,10 +89,15 @@ for (const name of browsersUnderTest()) {
       server.clearLog();
       const popup = await extensionPage(browser);
       try {
-        const icon = await waitFor(() => rowIcon(popup, 'icon-once'), (value) => !!value?.loaded);
+        const icon = await waitFor(
+          () => rowIcon(popup, 'icon-once'),
+          (value) => !!value?.loaded,
+        );
         await server.idle();
         const after = server.log.map((r) => r.path);
-        console.log(`  popup icon: ${icon?.src?.slice(0, 40)} loaded=${icon?.loaded}; requests while the popup opened: ${JSON.stringify(after)}`);
+        console.log(
+          `  popup icon: ${icon?.src?.slice(0, 40)} loaded=${icon?.loaded}; requests while the popup opened: ${JSON.stringify(after)}`,
+        );
         assert.ok(icon?.src?.startsWith('blob:'), `the stored copy is shown (${icon?.src})`);
         assert.ok(icon?.loaded, 'and it decodes as an image');
         assert.deepEqual(after, [], 'opening the popup requests nothing from the site');
@@ -96,15 +109,27 @@ for (const name of browsersUnderTest()) {
     test('an icon that is not an image (image/png Content-Type, other bytes) is not shown', async () => {
       server.clearLog();
       const icons = [{ src: '/gen/not-an-icon?size=3000&type=image/png', sizes: '96x96', type: 'image/png' }];
-      assert.equal(await startAndSettle(page, 'icon-fake', `${server.originA}/gen/icon-body2?size=2000`, icons), 'success');
-      await waitFor(async () => server.log.filter((r) => r.pathname === '/gen/not-an-icon').length, (n) => n > 0);
+      assert.equal(
+        await startAndSettle(page, 'icon-fake', `${server.originA}/gen/icon-body2?size=2000`, icons),
+        'success',
+      );
+      await waitFor(
+        async () => server.log.filter((r) => r.pathname === '/gen/not-an-icon').length,
+        (n) => n > 0,
+      );
       await server.idle();
       assert.equal(server.log.filter((r) => r.pathname === '/gen/not-an-icon').length, 1);
       const popup = await extensionPage(browser);
       try {
-        const row = await waitFor(() => rowIcon(popup, 'icon-fake'), (value) => value !== null);
+        const row = await waitFor(
+          () => rowIcon(popup, 'icon-fake'),
+          (value) => value !== null,
+        );
         // The stored copy of the first fetch shows, so the popup has rendered stored icons by now.
-        await waitFor(() => rowIcon(popup, 'icon-once'), (value) => !!value?.loaded);
+        await waitFor(
+          () => rowIcon(popup, 'icon-once'),
+          (value) => !!value?.loaded,
+        );
         const again = await rowIcon(popup, 'icon-fake');
         console.log(`  fake icon row: ${JSON.stringify(again)}`);
         assert.ok(row, 'the row is listed');

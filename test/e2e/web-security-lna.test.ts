@@ -43,21 +43,39 @@ if (browsersUnderTest().includes('firefox')) {
       // [::1]: the same server on an address the override leaves loopback (localhost may resolve
       // to 127.0.0.1:PORT, which the override makes public).
       const target = (path: string) => `http://[::1]:${server.port}/gen/${path}?size=100&cors=star`;
-      const outcome = await page.evaluate(async (pageUrl, extUrl) => {
-        const within = <T,>(promise: Promise<T>, ms: number) =>
-          Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve('no answer'), ms))]);
-        const pageFetch = await within(fetch(pageUrl).then((r) => `ok ${r.status}`, (error: Error) => error.name), 15_000);
-        const reg = await t.reg();
-        const ext = await reg.backgroundFetch.fetch('lna', extUrl).then(
-          (bf: any) => t.settled(bf, 20_000).then(() => `${bf.result}/${bf.failureReason}`, (e: Error) => e.message),
-          (error: Error) => error.name,
-        );
-        return { pageFetch, ext };
-      }, target('lna-page'), target('lna-ext'));
+      const outcome = await page.evaluate(
+        async (pageUrl, extUrl) => {
+          const within = <T>(promise: Promise<T>, ms: number) =>
+            Promise.race([promise, new Promise<string>((resolve) => setTimeout(() => resolve('no answer'), ms))]);
+          const pageFetch = await within(
+            fetch(pageUrl).then(
+              (r) => `ok ${r.status}`,
+              (error: Error) => error.name,
+            ),
+            15_000,
+          );
+          const reg = await t.reg();
+          const ext = await reg.backgroundFetch.fetch('lna', extUrl).then(
+            (bf: any) =>
+              t.settled(bf, 20_000).then(
+                () => `${bf.result}/${bf.failureReason}`,
+                (e: Error) => e.message,
+              ),
+            (error: Error) => error.name,
+          );
+          return { pageFetch, ext };
+        },
+        target('lna-page'),
+        target('lna-ext'),
+      );
       await server.idle();
-      const reached = server.log.filter((r) => r.pathname.startsWith('/gen/lna-')).map((r) => `${r.pathname} on ${r.reachedOn.address}`);
-      console.log(`  public page -> loopback: page fetch() ${outcome.pageFetch}; bgfetch ${outcome.ext}; server saw ${JSON.stringify(reached)}`);
-      assert.notEqual(outcome.pageFetch, 'ok 200', 'the prefs make the page\'s own fetch() fail');
+      const reached = server.log
+        .filter((r) => r.pathname.startsWith('/gen/lna-'))
+        .map((r) => `${r.pathname} on ${r.reachedOn.address}`);
+      console.log(
+        `  public page -> loopback: page fetch() ${outcome.pageFetch}; bgfetch ${outcome.ext}; server saw ${JSON.stringify(reached)}`,
+      );
+      assert.notEqual(outcome.pageFetch, 'ok 200', "the prefs make the page's own fetch() fail");
       assert.ok(outcome.ext === 'failure/fetch-error' || outcome.ext === 'TypeError', outcome.ext);
       assert.ok(!reached.some((r) => r.startsWith('/gen/lna-ext')), 'bgfetch sent nothing to the loopback server');
     });

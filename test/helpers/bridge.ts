@@ -15,7 +15,9 @@ export async function rawBridge(requests: unknown[], timeoutMs = 10_000): Promis
     const started = Date.now();
     const timer = setInterval(() => {
       if (offered.length === 2) {
-        void navigator.serviceWorker?.getRegistrations().then((all) => all.forEach((r) => void r.update().catch(() => undefined)));
+        void navigator.serviceWorker
+          ?.getRegistrations()
+          .then((all) => all.forEach((r) => void r.update().catch(() => undefined)));
       }
       if (Date.now() - started > timeoutMs) {
         clearInterval(timer);
@@ -71,7 +73,10 @@ export async function evaluateInContentScript(page: Page, extensionBase: string,
     const { frameTree } = await session.send('Page.getFrameTree');
     const frameId = frameTree.frame.id;
     const world = contexts.find(
-      (context) => context.auxData?.type === 'isolated' && context.auxData.frameId === frameId && `${context.origin}/` === extensionBase,
+      (context) =>
+        context.auxData?.type === 'isolated' &&
+        context.auxData.frameId === frameId &&
+        `${context.origin}/` === extensionBase,
     );
     if (!world) throw new Error('no content-script world in the page');
     const { result, exceptionDetails } = await session.send('Runtime.evaluate', {
@@ -80,7 +85,10 @@ export async function evaluateInContentScript(page: Page, extensionBase: string,
       awaitPromise: true,
       returnByValue: true,
     });
-    if (exceptionDetails) throw new Error(`content-script evaluation failed: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`);
+    if (exceptionDetails)
+      throw new Error(
+        `content-script evaluation failed: ${exceptionDetails.exception?.description ?? exceptionDetails.text}`,
+      );
     return result.value;
   } finally {
     await session.detach().catch(() => undefined);

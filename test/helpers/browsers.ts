@@ -135,7 +135,13 @@ async function launchChromium(options: LaunchOptions): Promise<Launched> {
     { timeout: 15_000 },
   );
   const extensionBase = new URL('/', worker.url()).href;
-  return { name: 'chromium', browser, extensionBase, profileDir, close: () => closeAndClean(browser, profileDir, options) };
+  return {
+    name: 'chromium',
+    browser,
+    extensionBase,
+    profileDir,
+    close: () => closeAndClean(browser, profileDir, options),
+  };
 }
 
 /**
@@ -170,7 +176,11 @@ export async function extensionPage(launched: Launched, pagePath = 'src/popup/in
  * Firefox over BiDi loads a moz-extension:// page but never reports the navigation as done (the
  * page's URL stays about:blank to puppeteer), so wait for the document itself instead.
  */
-export async function gotoExtensionPage(launched: Launched, page: Page, pagePath = 'src/popup/index.html'): Promise<void> {
+export async function gotoExtensionPage(
+  launched: Launched,
+  page: Page,
+  pagePath = 'src/popup/index.html',
+): Promise<void> {
   const url = `${launched.extensionBase}${pagePath}`;
   if (launched.name === 'chromium') {
     await page.goto(url);
@@ -213,7 +223,8 @@ export async function useExtensionFor(launched: Launched, origins: string[]): Pr
   const { allowSites } = await import('./consent');
   await allowSites(launched, origins);
   if (launched.name !== 'chromium') return;
-  for (const origin of origins) await admin(launched, { type: 'admin.setSite', origin, settings: { useExtension: true } });
+  for (const origin of origins)
+    await admin(launched, { type: 'admin.setSite', origin, settings: { useExtension: true } });
 }
 
 /** Which browsers this run covers: BROWSERS=firefox,chromium (default both). */

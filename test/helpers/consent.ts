@@ -8,12 +8,20 @@ export async function allowSites(launched: Launched, origins: string[]): Promise
   for (const origin of origins) await setSitePermission(launched, origin, 'allow');
 }
 
-export async function setSitePermission(launched: Launched, origin: string, permission: 'allow' | 'ask' | 'block'): Promise<void> {
+export async function setSitePermission(
+  launched: Launched,
+  origin: string,
+  permission: 'allow' | 'ask' | 'block',
+): Promise<void> {
   await admin(launched, { type: 'admin.setSite', origin, settings: { permission } });
 }
 
 /** Clicks one of the prompt's buttons in the popup page for the fetch `id` of `host`. */
-export async function answerPrompt(popup: Page, host: string, button: 'allow-once' | 'always-allow' | 'block'): Promise<void> {
+export async function answerPrompt(
+  popup: Page,
+  host: string,
+  button: 'allow-once' | 'always-allow' | 'block',
+): Promise<void> {
   const handle = await popup.waitForFunction(
     (host, button) => {
       for (const prompt of document.querySelectorAll('.permission-prompt')) {

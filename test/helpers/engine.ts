@@ -77,7 +77,13 @@ export async function readStore(launched: Launched, page?: Page): Promise<StoreV
         uploadTotal: r.uploadTotal,
         waiting: r.waiting ?? null,
       })),
-      records: tables.records.map((r) => ({ regKey: r.regKey, index: r.index, state: r.state, stored: r.stored, failure: r.failure })),
+      records: tables.records.map((r) => ({
+        regKey: r.regKey,
+        index: r.index,
+        state: r.state,
+        stored: r.stored,
+        failure: r.failure,
+      })),
       chunks,
     };
   };
@@ -105,7 +111,10 @@ export function spansOf(records: LogRecord[]): Span[] {
  * How often each byte of [0, size) was sent, at most; the bytes sent in all; the bytes sent more
  * than once (`refetched`).
  */
-export function coverage(spans: Span[], size: number): { maxTimes: number; sent: number; refetched: number; gaps: number } {
+export function coverage(
+  spans: Span[],
+  size: number,
+): { maxTimes: number; sent: number; refetched: number; gaps: number } {
   const events: [number, number][] = [];
   for (const span of spans) {
     if (span.end > span.start) events.push([span.start, 1], [Math.min(span.end, size), -1]);
@@ -128,7 +137,12 @@ export function coverage(spans: Span[], size: number): { maxTimes: number; sent:
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns something truthy, or throws after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, everyMs = 200): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

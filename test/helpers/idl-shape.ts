@@ -57,7 +57,9 @@ export function shapeFromIdl(text: string): IdlShape {
     const constructor = definition.members.find((member) => member.type === 'constructor');
     shape.interfaces.push({
       name: definition.name,
-      exposed: exposed?.rhs ? [exposed.rhs.value].flat().map((value) => (typeof value === 'string' ? value : value.value)) : [],
+      exposed: exposed?.rhs
+        ? [exposed.rhs.value].flat().map((value) => (typeof value === 'string' ? value : value.value))
+        : [],
       inheritance: definition.inheritance,
       constructorLength: constructor?.type === 'constructor' ? requiredArguments(constructor) : null,
       attributes,

@@ -18,8 +18,12 @@ export async function openPrivateSite(launched: Launched, origin: string): Promi
   for (;;) {
     for (const page of await launched.browser.pages()) {
       if (existing.has(page) || page.url() !== url) continue;
-      const ready = await page.evaluate(() => (window as any).swReady?.then(() => document.readyState)).catch(() => undefined);
-      const hasApi = await page.evaluate(() => Boolean((window as any).t) && 'BackgroundFetchManager' in window).catch(() => false);
+      const ready = await page
+        .evaluate(() => (window as any).swReady?.then(() => document.readyState))
+        .catch(() => undefined);
+      const hasApi = await page
+        .evaluate(() => Boolean((window as any).t) && 'BackgroundFetchManager' in window)
+        .catch(() => false);
       if (ready && hasApi) return page;
     }
     if (Date.now() > deadline) throw new Error('the private window did not open');

@@ -8,7 +8,9 @@ import { extensionPage, type Launched } from './browsers';
 
 /** Each table of the store and the rows it holds. */
 export type StoreTables = {
-  [K in keyof BgFetchDb as BgFetchDb[K] extends Table ? K : never]: BgFetchDb[K] extends Table<infer Row, infer _Key> ? Row : never;
+  [K in keyof BgFetchDb as BgFetchDb[K] extends Table ? K : never]: BgFetchDb[K] extends Table<infer Row, infer _Key>
+    ? Row
+    : never;
 };
 export type TableName = keyof StoreTables & string;
 
@@ -16,11 +18,16 @@ export type TableName = keyof StoreTables & string;
  * A row as it leaves the page: bytes (a chunk's Blob, an icon's ArrayBuffer) become their length,
  * as page.evaluate cannot carry them and no test needs them there.
  */
-export type RowOnWire<Row> = { [K in keyof Row]: NonNullable<Row[K]> extends Blob | ArrayBuffer | ArrayBufferView ? number : Row[K] };
+export type RowOnWire<Row> = {
+  [K in keyof Row]: NonNullable<Row[K]> extends Blob | ArrayBuffer | ArrayBufferView ? number : Row[K];
+};
 export type TablesOnWire<T extends TableName> = { [K in T]: RowOnWire<StoreTables[K]>[] };
 
 /** Every row of `tables`, read in one transaction from `page` (an extension page). */
-export async function readTables<const T extends TableName>(page: Page, tables: readonly T[]): Promise<TablesOnWire<T>> {
+export async function readTables<const T extends TableName>(
+  page: Page,
+  tables: readonly T[],
+): Promise<TablesOnWire<T>> {
   const read = await page.evaluate(
     (names: string[]) =>
       new Promise<Record<string, unknown[]>>((resolve, reject) => {
@@ -42,7 +49,11 @@ export async function readTables<const T extends TableName>(page: Page, tables: 
                 Object.fromEntries(
                   Object.entries(at.value as object).map(([field, value]) => [
                     field,
-                    value instanceof Blob ? value.size : value instanceof ArrayBuffer || ArrayBuffer.isView(value) ? value.byteLength : value,
+                    value instanceof Blob
+                      ? value.size
+                      : value instanceof ArrayBuffer || ArrayBuffer.isView(value)
+                        ? value.byteLength
+                        : value,
                   ]),
                 ),
               );
@@ -62,7 +73,10 @@ export async function readTables<const T extends TableName>(page: Page, tables: 
 }
 
 /** readTables from a fresh extension page, closed afterwards. */
-export async function readStoreTables<const T extends TableName>(launched: Launched, tables: readonly T[]): Promise<TablesOnWire<T>> {
+export async function readStoreTables<const T extends TableName>(
+  launched: Launched,
+  tables: readonly T[],
+): Promise<TablesOnWire<T>> {
   const page = await extensionPage(launched);
   try {
     return await readTables(page, tables);

@@ -14,7 +14,15 @@ export interface StoredRegistrationView {
 
 export async function storedRegistrations(launched: Launched): Promise<StoredRegistrationView[]> {
   const { registrations } = await readStoreTables(launched, ['registrations']);
-  return registrations.map(({ key, origin, id, title, result, recordsAvailable, released }) => ({ key, origin, id, title, result, recordsAvailable, released: released === true }));
+  return registrations.map(({ key, origin, id, title, result, recordsAvailable, released }) => ({
+    key,
+    origin,
+    id,
+    title,
+    result,
+    recordsAvailable,
+    released: released === true,
+  }));
 }
 
 export async function registrationKey(launched: Launched, origin: string, id: string): Promise<string> {

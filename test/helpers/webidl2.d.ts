@@ -22,6 +22,9 @@ declare module 'webidl2' {
         extAttrs: IDLExtendedAttribute[];
         members: IDLInterfaceMemberType[];
       }
-    | { type: 'dictionary' | 'enum' | 'typedef' | 'callback' | 'namespace' | 'includes' | 'interface mixin'; name?: string };
+    | {
+        type: 'dictionary' | 'enum' | 'typedef' | 'callback' | 'namespace' | 'includes' | 'interface mixin';
+        name?: string;
+      };
   export function parse(text: string): IDLRootType[];
 }

@@ -23,7 +23,10 @@ export function askWorker(page: Page, kind: WorkerKind, command: Record<string, 
           worker.port.postMessage(command);
         }
       });
-      return Promise.race([answer, new Promise((resolve) => setTimeout(() => resolve({ workerError: 'no answer in 30 s' }), 30_000))]);
+      return Promise.race([
+        answer,
+        new Promise((resolve) => setTimeout(() => resolve({ workerError: 'no answer in 30 s' }), 30_000)),
+      ]);
     },
     kind,
     command,
@@ -36,8 +39,17 @@ export function askWorker(page: Page, kind: WorkerKind, command: Record<string, 
  */
 export async function siteUsedApi(page: Page): Promise<void> {
   await page.evaluate(async () => {
-    const registration = await (window as unknown as { swReady: Promise<ServiceWorkerRegistration & { backgroundFetch: { getIds(): Promise<string[]> } }> }).swReady;
+    const registration = await (
+      window as unknown as {
+        swReady: Promise<ServiceWorkerRegistration & { backgroundFetch: { getIds(): Promise<string[]> } }>;
+      }
+    ).swReady;
     await registration.backgroundFetch.getIds();
   });
-  await waitFor('a dedicated worker with the API', async () => (await askWorker(page, 'dedicated', { kind: 'exposed' })).exposed === true, 15_000, 300);
+  await waitFor(
+    'a dedicated worker with the API',
+    async () => (await askWorker(page, 'dedicated', { kind: 'exposed' })).exposed === true,
+    15_000,
+    300,
+  );
 }

@@ -15,11 +15,19 @@ import path from 'node:path';
 
 /** @type {Record<string, string>} */
 const MIME_TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8', '.json': 'application/json',
-  '.webmanifest': 'application/manifest+json', '.css': 'text/css; charset=utf-8',
-  '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.svg': 'image/svg+xml',
-  '.mp3': 'audio/mpeg', '.wav': 'audio/wav', '.txt': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.svg': 'image/svg+xml',
+  '.mp3': 'audio/mpeg',
+  '.wav': 'audio/wav',
+  '.txt': 'text/plain; charset=utf-8',
 };
 
 /**
@@ -44,11 +52,16 @@ export async function resolveStatic(mounts, pathname) {
     info = await stat(file).catch(() => null);
   }
   if (!info?.isFile()) return null;
-  return { kind: 'file', resource: {
-    size: info.size, etag: `"s-${info.size}-${Math.floor(info.mtimeMs)}"`, lastModified: info.mtime.toUTCString(),
-    type: MIME_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-    read: (start, end) => (end > start ? createReadStream(file, { start, end: end - 1 }) : []),
-  } };
+  return {
+    kind: 'file',
+    resource: {
+      size: info.size,
+      etag: `"s-${info.size}-${Math.floor(info.mtimeMs)}"`,
+      lastModified: info.mtime.toUTCString(),
+      type: MIME_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+      read: (start, end) => (end > start ? createReadStream(file, { start, end: end - 1 }) : []),
+    },
+  };
 }
 
 /** RFC 9110 If-Range: an entity tag must match strongly, a date exactly. @param {string | undefined} value @param {string} etag @param {string} lastModified */
@@ -67,7 +80,8 @@ export function ifRangeMatches(value, etag, lastModified) {
 export function parseRange(header, size) {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === '' && m[2] === '')) return null;
-  if (m[1] === '') { // suffix: the last n bytes
+  if (m[1] === '') {
+    // suffix: the last n bytes
     const n = Number(m[2]);
     return n === 0 || size === 0 ? 'unsatisfiable' : { start: Math.max(0, size - n), end: size };
   }
@@ -122,7 +136,10 @@ export async function pump(res, rec, body, { throttle, dropAfter, stallAfter, st
  */
 export function writeCounted(res, rec, piece) {
   return new Promise((resolve) => {
-    res.write(piece, (err) => { if (!err) rec.bytesSent += piece.length; resolve(); });
+    res.write(piece, (err) => {
+      if (!err) rec.bytesSent += piece.length;
+      resolve();
+    });
   });
 }
 
@@ -140,7 +157,11 @@ async function drop(res, rec, lastWrite) {
 /** @param {ServerResponse} res @returns {Promise<void>} */
 function drainOrClose(res) {
   return new Promise((resolve) => {
-    const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
     res.on('drain', done);
     res.on('close', done);
   });
@@ -153,5 +174,9 @@ export function sleep(ms) {
 
 /** @param {string} s */
 export function safeDecode(s) {
-  try { return decodeURIComponent(s); } catch { return s; }
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

@@ -60,7 +60,16 @@ const FIXED_DATE_MS = Date.UTC(2024, 0, 1);
  */
 export async function startServer({ port = 0, staticDirs = {}, routes = {}, everyResponse = {} } = {}) {
   /** @type {State} */
-  const state = { log: [], spans: new Map(), seq: 0, nextId: 0, inFlight: 0, idleWaiters: [], counters: new Map(), changing: 0 };
+  const state = {
+    log: [],
+    spans: new Map(),
+    seq: 0,
+    nextId: 0,
+    inFlight: 0,
+    idleWaiters: [],
+    counters: new Map(),
+    changing: 0,
+  };
   const mounts = Object.entries(staticDirs)
     .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, path.resolve(dir)])
     .sort((a, b) => b[0].length - a[0].length); // longest prefix wins
@@ -88,7 +97,10 @@ export async function startServer({ port = 0, staticDirs = {}, routes = {}, ever
     /** @param {string} prefix */
     maxConcurrent: (prefix) => maxConcurrent(state, prefix),
     /** Resolves once no request is in flight (so log records are final). */
-    idle: () => new Promise((resolve) => (state.inFlight === 0 ? resolve(undefined) : state.idleWaiters.push(() => resolve(undefined)))),
+    idle: () =>
+      new Promise((resolve) =>
+        state.inFlight === 0 ? resolve(undefined) : state.idleWaiters.push(() => resolve(undefined)),
+      ),
     /** Stop listening and cut every open connection: to clients the server is gone (connection refused). */
     pause: async () => {
       if (paused) return;
@@ -101,7 +113,9 @@ export async function startServer({ port = 0, staticDirs = {}, routes = {}, ever
       await Promise.all(servers.map((server, i) => listen(server, actualPort, /** @type {string} */ (hosts[i]))));
       paused = false;
     },
-    get paused() { return paused; },
+    get paused() {
+      return paused;
+    },
     close: () => Promise.all(servers.map(closeServer)).then(() => undefined),
   };
 }
@@ -132,7 +146,10 @@ async function listenOnLoopback(port, listener) {
 function listen(server, port, host) {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ port, host }, () => { server.off('error', reject); resolve(server); });
+    server.listen({ port, host }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 
@@ -154,7 +171,11 @@ async function handle(req, res, state, mounts, routes) {
   const url = new URL(req.url ?? '/', 'http://loopback');
   // The log endpoints are not logged themselves, so reading the log doesn't change it.
   if (url.pathname === '/__log' && req.method === 'GET') {
-    const headers = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*' };
+    const headers = {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'Access-Control-Allow-Origin': '*',
+    };
     return void res.writeHead(200, headers).end(JSON.stringify(state.log));
   }
   if (url.pathname === '/__log/clear' && req.method === 'POST') return void (clearLog(state), res.writeHead(204).end());
@@ -165,8 +186,16 @@ async function handle(req, res, state, mounts, routes) {
 
   const q = url.searchParams;
   /** @type {Ctx} */
-  const ctx = { req, res, url, q, rec, state,
-    head: (status, headers = {}) => void res.writeHead(status, { ...headers, ...corsHeaders(req, q), ...extraHeaders(q) }) };
+  const ctx = {
+    req,
+    res,
+    url,
+    q,
+    rec,
+    state,
+    head: (status, headers = {}) =>
+      void res.writeHead(status, { ...headers, ...corsHeaders(req, q), ...extraHeaders(q) }),
+  };
 
   if (req.method === 'OPTIONS') return preflight(ctx);
   const delay = num(q, 'delay');
@@ -180,7 +209,8 @@ async function handle(req, res, state, mounts, routes) {
   }
 
   const status = num(q, 'status');
-  if (status && status !== 200 && url.pathname !== '/redirect' && takeTurn(ctx, 'status', 'statusTimes')) return sendStatus(ctx, status);
+  if (status && status !== 200 && url.pathname !== '/redirect' && takeTurn(ctx, 'status', 'statusTimes'))
+    return sendStatus(ctx, status);
   if (url.pathname === '/redirect') return redirect(ctx);
   if (url.pathname === '/set-cookie') return setCookie(ctx);
   if (url.pathname.startsWith('/upload') && (req.method === 'POST' || req.method === 'PUT')) return upload(ctx);
@@ -215,20 +245,36 @@ function takeTurn(ctx, kind, timesParam) {
 function track(state, req, res, url) {
   /** @type {LogRecord} */
   const rec = {
-    id: ++state.nextId, time: Date.now(), method: req.method ?? 'GET',
-    path: url.pathname + url.search, pathname: url.pathname,
-    host: req.headers.host ?? null, origin: req.headers.origin ?? null,
-    headers: { ...req.headers }, cookies: parseCookies(req.headers.cookie),
-    secFetch: { site: one(req.headers['sec-fetch-site']), mode: one(req.headers['sec-fetch-mode']), dest: one(req.headers['sec-fetch-dest']) },
+    id: ++state.nextId,
+    time: Date.now(),
+    method: req.method ?? 'GET',
+    path: url.pathname + url.search,
+    pathname: url.pathname,
+    host: req.headers.host ?? null,
+    origin: req.headers.origin ?? null,
+    headers: { ...req.headers },
+    cookies: parseCookies(req.headers.cookie),
+    secFetch: {
+      site: one(req.headers['sec-fetch-site']),
+      mode: one(req.headers['sec-fetch-mode']),
+      dest: one(req.headers['sec-fetch-dest']),
+    },
     reachedOn: { address: req.socket.localAddress ?? '', port: req.socket.localPort ?? 0 },
     remoteAddress: req.socket.remoteAddress ?? null,
-    range: req.headers.range ?? null, status: null, bytesSent: 0, completed: false, closedEarly: false,
+    range: req.headers.range ?? null,
+    status: null,
+    bytesSent: 0,
+    completed: false,
+    closedEarly: false,
   };
   state.log.push(rec);
   const span = { start: state.seq++, end: /** @type {number | undefined} */ (undefined) };
   state.spans.set(rec, span);
   state.inFlight++;
-  res.on('finish', () => { rec.status = res.statusCode; rec.completed = true; });
+  res.on('finish', () => {
+    rec.status = res.statusCode;
+    rec.completed = true;
+  });
   res.on('close', () => {
     rec.status = res.statusCode;
     rec.closedEarly = !rec.completed;
@@ -257,7 +303,8 @@ function maxConcurrent(state, prefix) {
     if (span.end !== undefined) events.push([span.end, -1]);
   }
   events.sort((a, b) => a[0] - b[0]);
-  let now = 0, max = 0;
+  let now = 0,
+    max = 0;
   for (const [, delta] of events) max = Math.max(max, (now += delta));
   return max;
 }
@@ -281,11 +328,20 @@ function corsHeaders(req, q) {
   /** @type {Record<string, string>} */
   const h = {};
   switch (q.get('cors') ?? 'none') {
-    case 'star': h['Access-Control-Allow-Origin'] = '*'; break;
-    case 'wrong': h['Access-Control-Allow-Origin'] = 'http://wrong.example'; break;
-    case 'starcred': Object.assign(h, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Credentials': 'true' }); break;
-    case 'credentials': h['Access-Control-Allow-Credentials'] = 'true'; // falls through: also echo Origin
-    case 'origin': if (origin) Object.assign(h, { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' }); break;
+    case 'star':
+      h['Access-Control-Allow-Origin'] = '*';
+      break;
+    case 'wrong':
+      h['Access-Control-Allow-Origin'] = 'http://wrong.example';
+      break;
+    case 'starcred':
+      Object.assign(h, { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Credentials': 'true' });
+      break;
+    case 'credentials':
+      h['Access-Control-Allow-Credentials'] = 'true'; // falls through: also echo Origin
+    case 'origin':
+      if (origin) Object.assign(h, { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' });
+      break;
   }
   const expose = q.get('expose');
   if (expose && Object.keys(h).length) h['Access-Control-Expose-Headers'] = expose;
@@ -310,7 +366,8 @@ function preflight(ctx) {
   /** @type {Record<string, string | number>} */
   const h = { 'Content-Length': 0, 'Access-Control-Max-Age': 0 }; // no preflight caching between tests
   if (['star', 'origin', 'credentials', 'starcred'].includes(q.get('cors') ?? 'none')) {
-    h['Access-Control-Allow-Methods'] = q.get('allowMethods') ?? req.headers['access-control-request-method'] ?? 'GET, HEAD, POST, PUT';
+    h['Access-Control-Allow-Methods'] =
+      q.get('allowMethods') ?? req.headers['access-control-request-method'] ?? 'GET, HEAD, POST, PUT';
     const asked = q.get('allowHeaders') ?? req.headers['access-control-request-headers'];
     if (asked) h['Access-Control-Allow-Headers'] = asked;
     if (req.headers['access-control-request-private-network']) h['Access-Control-Allow-Private-Network'] = 'true';
@@ -324,7 +381,12 @@ function preflight(ctx) {
 /** @param {Ctx} ctx @param {number} status @param {string} text @param {Record<string, string | number>} [headers] */
 function sendText(ctx, status, text, headers = {}) {
   const body = Buffer.from(text);
-  ctx.head(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store', ...headers });
+  ctx.head(status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
   if (ctx.req.method !== 'HEAD' && body.length) writeCounted(ctx.res, ctx.rec, body);
   ctx.res.end();
 }
@@ -332,7 +394,12 @@ function sendText(ctx, status, text, headers = {}) {
 /** `status=<code>`: a small body named after the status, e.g. 404 "not found". @param {Ctx} ctx @param {number} status */
 function sendStatus(ctx, status) {
   const retryAfter = ctx.q.get('retryAfter');
-  sendText(ctx, status, (http.STATUS_CODES[status] ?? `status ${status}`).toLowerCase(), retryAfter ? { 'Retry-After': retryAfter } : {});
+  sendText(
+    ctx,
+    status,
+    (http.STATUS_CODES[status] ?? `status ${status}`).toLowerCase(),
+    retryAfter ? { 'Retry-After': retryAfter } : {},
+  );
 }
 
 /** @param {Ctx} ctx */
@@ -356,7 +423,10 @@ function setCookie(ctx) {
 async function upload(ctx) {
   const hash = createHash('sha256');
   let length = 0;
-  for await (const chunk of ctx.req) { hash.update(chunk); length += chunk.length; }
+  for await (const chunk of ctx.req) {
+    hash.update(chunk);
+    length += chunk.length;
+  }
   ctx.rec.uploadLength = length;
   ctx.rec.uploadSha256 = hash.digest('hex');
   const body = JSON.stringify({ length, sha256: ctx.rec.uploadSha256 });
@@ -370,7 +440,9 @@ function generatedResource(q) {
   const size = num(q, 'size') ?? 1024;
   const seed = q.get('seed') ?? '1';
   return {
-    size, etag: `"g-${size}-${seed}"`, lastModified: new Date(FIXED_DATE_MS).toUTCString(),
+    size,
+    etag: `"g-${size}-${seed}"`,
+    lastModified: new Date(FIXED_DATE_MS).toUTCString(),
     type: q.get('type') ?? 'application/octet-stream',
     read: (start, end) => generatedChunks(size, seed, start, end),
   };
@@ -392,15 +464,24 @@ async function serveResource(ctx, resource) {
   const gzip = q.get('gzip') === '1';
   const ranges = !gzip && q.get('noRange') !== '1'; // a byte range of a gzip stream would be meaningless
   /** @type {Record<string, string | number>} */
-  const headers = { 'Content-Type': resource.type, ETag: etag, 'Last-Modified': lastModified, 'Cache-Control': 'no-store' };
+  const headers = {
+    'Content-Type': resource.type,
+    ETag: etag,
+    'Last-Modified': lastModified,
+    'Cache-Control': 'no-store',
+  };
   if (ranges) headers['Accept-Ranges'] = 'bytes';
 
-  let start = 0, end = size, status = 200;
+  let start = 0,
+    end = size,
+    status = 200;
   const rangeHeader = req.headers.range;
   if (ranges && rangeHeader && ifRangeMatches(req.headers['if-range']?.toString(), etag, lastModified)) {
     const range = parseRange(rangeHeader, size);
-    if (range === 'unsatisfiable') return sendText(ctx, 416, 'range not satisfiable', { 'Content-Range': `bytes */${size}` });
-    if (range) ({ start, end } = range), status = 206, headers['Content-Range'] = `bytes ${start}-${end - 1}/${size}`;
+    if (range === 'unsatisfiable')
+      return sendText(ctx, 416, 'range not satisfiable', { 'Content-Range': `bytes */${size}` });
+    if (range)
+      (({ start, end } = range), (status = 206), (headers['Content-Range'] = `bytes ${start}-${end - 1}/${size}`));
   }
   if (gzip) Object.assign(headers, { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
   else headers['Content-Length'] = end - start;
@@ -410,8 +491,14 @@ async function serveResource(ctx, resource) {
   let body = resource.read(start, end);
   if (gzip) body = Readable.from(body).pipe(createGzip());
   const dropping = q.has('dropAfter') || q.has('dropTimes');
-  const dropAfter = dropping && takeTurn(ctx, 'drop', 'dropTimes') ? num(q, 'dropAfter') ?? Math.floor((end - start) / 2) : undefined;
-  await pump(res, ctx.rec, body, { throttle: num(q, 'throttle'), dropAfter, stallAfter: num(q, 'stallAfter'), stallMs: num(q, 'stallMs') ?? 0 });
+  const dropAfter =
+    dropping && takeTurn(ctx, 'drop', 'dropTimes') ? (num(q, 'dropAfter') ?? Math.floor((end - start) / 2)) : undefined;
+  await pump(res, ctx.rec, body, {
+    throttle: num(q, 'throttle'),
+    dropAfter,
+    stallAfter: num(q, 'stallAfter'),
+    stallMs: num(q, 'stallMs') ?? 0,
+  });
 }
 
 // ---------------------------------------------------------------- utilities

@@ -31,7 +31,10 @@ before(async () => {
   await writeFile(path.join(tmp, 'secret.txt'), 'TOP SECRET');
   server = await startServer({
     staticDirs: { '/static/': site },
-    routes: { '/custom': (_req, res, url) => void res.end(`custom ${url.searchParams.get('x')}`), '/gen/overridden': (_req, res) => void res.end('mine') },
+    routes: {
+      '/custom': (_req, res, url) => void res.end(`custom ${url.searchParams.get('x')}`),
+      '/gen/overridden': (_req, res) => void res.end('mine'),
+    },
   });
   base = server.originB;
 });
@@ -55,7 +58,14 @@ function raw(url, { method = 'GET', headers = {}, body } = {}) {
     const req = http.request(url, { method, headers, agent: false }, (res) => {
       res.on('data', (c) => chunks.push(c));
       res.on('error', () => {}); // a cut body shows up as complete=false
-      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), complete: res.complete }));
+      res.on('close', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          complete: res.complete,
+        }),
+      );
     });
     req.on('error', () => resolve({ status: 0, headers: {}, body: Buffer.concat(chunks), complete: false }));
     req.end(body);
@@ -78,7 +88,13 @@ test('generatedBytes: deterministic, any range equals the slice of the whole', (
   assert.ok(full.equals(generatedBytes(200_000, 'a')));
   assert.ok(!full.equals(generatedBytes(200_000, 'b')), 'seed changes the bytes');
   assert.ok(!full.subarray(0, 1000).equals(generatedBytes(300_000, 'a', 0, 1000)), 'size changes the bytes');
-  for (const [s, e] of [[0, 1], [7, 23], [65_535, 65_537], [100_001, 199_999], [199_999, 200_000]]) {
+  for (const [s, e] of [
+    [0, 1],
+    [7, 23],
+    [65_535, 65_537],
+    [100_001, 199_999],
+    [199_999, 200_000],
+  ]) {
     assert.ok(generatedBytes(200_000, 'a', s, e).equals(full.subarray(s, e)), `range ${s}-${e}`);
   }
   assert.equal(generatedBytes(10, 'a', 20, 30).length, 0);
@@ -88,7 +104,7 @@ test('generatedBytes: deterministic, any range equals the slice of the whole', (
 test('generatedSha256 streams fast (64 MiB)', (t) => {
   const started = performance.now();
   generatedSha256(64 * 1024 * 1024, 'speed');
-  const mbps = 64 * 1.048576 / ((performance.now() - started) / 1000);
+  const mbps = (64 * 1.048576) / ((performance.now() - started) / 1000);
   t.diagnostic(`${mbps.toFixed(0)} MB/s generate+hash`);
   assert.ok(mbps > 100);
 });
@@ -123,7 +139,10 @@ test('/gen streams a large body intact', async (t) => {
   const res = await fetch(`${base}/gen/big?size=${size}&seed=big`);
   const hash = createHash('sha256');
   let length = 0;
-  for await (const chunk of /** @type {AsyncIterable<Uint8Array>} */ (res.body)) { hash.update(chunk); length += chunk.length; }
+  for await (const chunk of /** @type {AsyncIterable<Uint8Array>} */ (res.body)) {
+    hash.update(chunk);
+    length += chunk.length;
+  }
   t.diagnostic(`${(size / 1e6 / ((performance.now() - started) / 1000)).toFixed(0)} MB/s over loopback`);
   assert.equal(length, size);
   assert.equal(hash.digest('hex'), generatedSha256(size, 'big'));
@@ -133,7 +152,13 @@ test('/gen streams a large body intact', async (t) => {
 test('Range requests return the matching slice', async () => {
   const url = `${base}/gen/r?size=50000&seed=r`;
   const full = generatedBytes(50000, 'r');
-  const cases = [['bytes=0-0', 0, 1], ['bytes=100-199', 100, 200], ['bytes=49000-', 49000, 50000], ['bytes=-500', 49500, 50000], ['bytes=49990-99999', 49990, 50000]];
+  const cases = [
+    ['bytes=0-0', 0, 1],
+    ['bytes=100-199', 100, 200],
+    ['bytes=49000-', 49000, 50000],
+    ['bytes=-500', 49500, 50000],
+    ['bytes=49990-99999', 49990, 50000],
+  ];
   for (const [range, start, end] of /** @type {[string, number, number][]} */ (cases)) {
     const res = await raw(url, { headers: { Range: range } });
     assert.equal(res.status, 206, range);
@@ -168,7 +193,9 @@ test('etag=changing: validators change each time, so If-Range never matches', as
   assert.notEqual(second.headers.etag, first.headers.etag);
   assert.notEqual(second.headers['last-modified'], first.headers['last-modified']);
   assert.equal(second.status, 200);
-  const byDate = await raw(url, { headers: { Range: 'bytes=500-', 'If-Range': String(second.headers['last-modified']) } });
+  const byDate = await raw(url, {
+    headers: { Range: 'bytes=500-', 'If-Range': String(second.headers['last-modified']) },
+  });
   assert.equal(byDate.status, 200);
 });
 
@@ -215,8 +242,14 @@ test('dropTimes drops exactly k requests per key, then serves normally', async (
   const url = (/** @type {string} */ key) => `${base}/gen/dt?size=100000&seed=dt&dropAfter=5000&dropTimes=2&key=${key}`;
   const results = [];
   for (let i = 0; i < 4; i++) results.push(await raw(url('k1')));
-  assert.deepEqual(results.map((r) => r.complete), [false, false, true, true]);
-  assert.deepEqual(results.map((r) => r.body.length), [5000, 5000, 100000, 100000]);
+  assert.deepEqual(
+    results.map((r) => r.complete),
+    [false, false, true, true],
+  );
+  assert.deepEqual(
+    results.map((r) => r.body.length),
+    [5000, 5000, 100000, 100000],
+  );
   assert.equal((await raw(url('k2'))).complete, false, 'a new key has its own count');
   // Without dropAfter it drops halfway through.
   const half = await raw(`${base}/gen/dt?size=1000&dropTimes=1&key=half`);
@@ -331,7 +364,11 @@ test('CORS variants', async () => {
 });
 
 test('CORS preflight', async () => {
-  const headers = { Origin: 'http://page.example', 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'x-token, content-type' };
+  const headers = {
+    Origin: 'http://page.example',
+    'Access-Control-Request-Method': 'PUT',
+    'Access-Control-Request-Headers': 'x-token, content-type',
+  };
   for (const cors of ['origin', 'credentials', 'star']) {
     const ok = await raw(`${base}/upload?cors=${cors}`, { method: 'OPTIONS', headers });
     assert.equal(ok.status, 204, cors);
@@ -364,7 +401,9 @@ test('/set-cookie sets the cookie, and the log parses cookies sent back', async 
   assert.equal(res.status, 200);
   assert.equal(res.body.toString(), 'ok');
   assert.deepEqual(res.headers['set-cookie'], ['sid=abc; Path=/; SameSite=Strict']);
-  const none = await raw(`${base}/set-cookie?name=x&value=1&samesite=None&cors=origin`, { headers: { Origin: 'http://o.example' } });
+  const none = await raw(`${base}/set-cookie?name=x&value=1&samesite=None&cors=origin`, {
+    headers: { Origin: 'http://o.example' },
+  });
   assert.deepEqual(none.headers['set-cookie'], ['x=1; Path=/; SameSite=None; Secure']);
   assert.equal(none.headers['access-control-allow-origin'], 'http://o.example');
   await raw(`${base}/gen/cookie-check?size=1`, { headers: { Cookie: 'sid=abc; other=x%20y' } });
@@ -373,7 +412,13 @@ test('/set-cookie sets the cookie, and the log parses cookies sent back', async 
 
 test('the log says what a request carried about where it came from: Sec-Fetch-*, Origin, the address it reached', async () => {
   await raw(`${base}/gen/provenance?size=1`, {
-    headers: { 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Dest': 'empty', Origin: 'http://o.example', Cookie: 'a=1' },
+    headers: {
+      'Sec-Fetch-Site': 'cross-site',
+      'Sec-Fetch-Mode': 'cors',
+      'Sec-Fetch-Dest': 'empty',
+      Origin: 'http://o.example',
+      Cookie: 'a=1',
+    },
   });
   const rec = await lastRecord('/gen/provenance');
   assert.deepEqual(rec.secFetch, { site: 'cross-site', mode: 'cors', dest: 'empty' });
@@ -401,7 +446,9 @@ test('/upload hashes the streamed body', async () => {
 test('log records carry the request and how the response ended', async () => {
   server.clearLog();
   assert.equal(server.log.length, 0);
-  await raw(`${server.originA}/gen/log?size=5000&seed=l`, { headers: { Origin: 'http://o.example', Range: 'bytes=0-99', 'X-Custom': 'yes' } });
+  await raw(`${server.originA}/gen/log?size=5000&seed=l`, {
+    headers: { Origin: 'http://o.example', Range: 'bytes=0-99', 'X-Custom': 'yes' },
+  });
   const rec = await lastRecord('/gen/log');
   assert.equal(server.log.length, 1);
   assert.equal(typeof rec.id, 'number');
@@ -428,7 +475,10 @@ test('log records carry the request and how the response ended', async () => {
 test('a client that hangs up is logged as closedEarly', async () => {
   await new Promise((resolve) => {
     const req = http.get(`${base}/gen/abort?size=50000000&throttle=1000000`, { agent: false }, (res) => {
-      res.once('data', () => { req.destroy(); resolve(undefined); });
+      res.once('data', () => {
+        req.destroy();
+        resolve(undefined);
+      });
     });
     req.on('error', () => {});
   });
@@ -454,7 +504,10 @@ test('maxConcurrent counts overlapping requests per prefix', async () => {
 test('custom routes are checked first', async () => {
   assert.equal(await (await fetch(`${base}/custom?x=7`)).text(), 'custom 7');
   assert.equal(await (await fetch(`${base}/gen/overridden?size=5`)).text(), 'mine');
-  assert.ok(server.log.some((r) => r.pathname === '/custom'), 'custom routes are logged');
+  assert.ok(
+    server.log.some((r) => r.pathname === '/custom'),
+    'custom routes are logged',
+  );
 });
 
 test('static files: types, validators, ranges, index.html', async () => {
@@ -482,7 +535,14 @@ test('static files: types, validators, ranges, index.html', async () => {
 });
 
 test('static files: path traversal is refused', async () => {
-  for (const p of ['/static/..%2fsecret.txt', '/static/%2e%2e/secret.txt', '/static/../secret.txt', '/static/sub/..%2f..%2fsecret.txt', '/static/%2e%2e%2fsecret.txt', '/static/x%00.txt']) {
+  for (const p of [
+    '/static/..%2fsecret.txt',
+    '/static/%2e%2e/secret.txt',
+    '/static/../secret.txt',
+    '/static/sub/..%2f..%2fsecret.txt',
+    '/static/%2e%2e%2fsecret.txt',
+    '/static/x%00.txt',
+  ]) {
     const res = await raw(`${base}${p}`);
     assert.ok(res.status === 403 || res.status === 404, `${p} -> ${res.status}`);
     assert.ok(!res.body.toString().includes('TOP SECRET'), p);
@@ -490,10 +550,15 @@ test('static files: path traversal is refused', async () => {
 });
 
 test('cli.mjs starts a server, prints its origins and stops on SIGTERM', async () => {
-  const child = spawn(process.execPath, [path.join(here, 'cli.mjs'), '--static', `/s/=${path.join(tmp, 'site')}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(here, 'cli.mjs'), '--static', `/s/=${path.join(tmp, 'site')}`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const firstLine = await new Promise((resolve) => {
     let out = '';
-    child.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out.split('\n')[0]); });
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.split('\n')[0]);
+    });
   });
   const { originA, originB } = JSON.parse(firstLine);
   assert.match(originA, /^http:\/\/localhost:\d+$/);

@@ -15,8 +15,18 @@ const justified = new Set(
 );
 
 function requested(target: Target): string[] {
-  const manifest = manifestFor(target) as { permissions?: string[]; host_permissions?: string[]; optional_permissions?: string[]; optional_host_permissions?: string[] };
-  return [...(manifest.permissions ?? []), ...(manifest.host_permissions ?? []), ...(manifest.optional_permissions ?? []), ...(manifest.optional_host_permissions ?? [])];
+  const manifest = manifestFor(target) as {
+    permissions?: string[];
+    host_permissions?: string[];
+    optional_permissions?: string[];
+    optional_host_permissions?: string[];
+  };
+  return [
+    ...(manifest.permissions ?? []),
+    ...(manifest.host_permissions ?? []),
+    ...(manifest.optional_permissions ?? []),
+    ...(manifest.optional_host_permissions ?? []),
+  ];
 }
 
 describe('docs/permissions.md', () => {

@@ -36,7 +36,12 @@ describe('store images', () => {
         expect(existsSync(file(path)), `${path} exists`).toBe(true);
         const { width, height, colorType, bitDepth } = pngHeader(readFileSync(file(path)));
         const expected = path.includes('tile') ? { width: 440, height: 280 } : { width: 1280, height: 800 };
-        expect({ path, width, height, colorType, bitDepth }).toEqual({ path, ...expected, colorType: RGB, bitDepth: 8 });
+        expect({ path, width, height, colorType, bitDepth }).toEqual({
+          path,
+          ...expected,
+          colorType: RGB,
+          bitDepth: 8,
+        });
       }
     });
 
@@ -57,7 +62,11 @@ describe('store images', () => {
 
   it('the Chrome Web Store icon: 128×128 RGBA, the outer 16 px transparent, the artwork filling the 96×96 inside', () => {
     const icon = decodePNG(readFileSync(file('icons/store-icon-128.png')));
-    expect({ width: icon.width, height: icon.height, colorType: icon.colorType }).toEqual({ width: 128, height: 128, colorType: RGBA });
+    expect({ width: icon.width, height: icon.height, colorType: icon.colorType }).toEqual({
+      width: 128,
+      height: 128,
+      colorType: RGBA,
+    });
     const alpha = (x: number, y: number) => icon.rgba[(y * icon.width + x) * 4 + 3]!;
     const visibleInBorder: [number, number][] = [];
     let left = Infinity;

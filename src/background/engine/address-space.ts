@@ -14,7 +14,13 @@ export function spaceOfAddress(address: string): AddressSpace {
   if (v4) {
     const [a, b] = [Number(v4[1]), Number(v4[2])];
     if (a === 127 || (a === 0 && b === 0)) return 'local';
-    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127)) {
+    if (
+      a === 10 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 169 && b === 254) ||
+      (a === 100 && b >= 64 && b <= 127)
+    ) {
       return 'private';
     }
     return 'public';
@@ -34,7 +40,10 @@ const isIpLiteral = (host: string) => host.startsWith('[') || /^\d+(\.\d+){3}$/.
 export async function spaceOf(url: string): Promise<AddressSpace> {
   const { hostname, host, port, protocol } = new URL(url);
   const hostPort = port ? host : `${host}:${protocol === 'https:' ? 443 : 80}`;
-  const overrides = switches().publicAddressOverride.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const overrides = switches()
+    .publicAddressOverride.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (overrides.includes(hostPort)) return 'public';
   let addresses: string[];
   if (isIpLiteral(hostname)) addresses = [hostname];
@@ -48,7 +57,9 @@ export async function spaceOf(url: string): Promise<AddressSpace> {
       return 'public'; // Unresolvable: the request fails anyway.
     }
   }
-  return addresses.map(spaceOfAddress).reduce<AddressSpace>((most, space) => (RANK[space] > RANK[most] ? space : most), 'public');
+  return addresses
+    .map(spaceOfAddress)
+    .reduce<AddressSpace>((most, space) => (RANK[space] > RANK[most] ? space : most), 'public');
 }
 
 /** Why a request from `callerOrigin` to `url` is refused, or undefined when LNA allows it. */

@@ -31,20 +31,43 @@ export interface AttemptOptions {
 }
 
 /** Resolves once the record is done (or was not pending); throws what made the attempt fail. */
-export async function attemptOnce({ reg, record: which, signal: outer, onStored, mayRetryStatus, connections }: AttemptOptions): Promise<void> {
+export async function attemptOnce({
+  reg,
+  record: which,
+  signal: outer,
+  onStored,
+  mayRetryStatus,
+  connections,
+}: AttemptOptions): Promise<void> {
   const db = storeOf(reg.key);
   const current = typeof which === 'number' ? await db.records.get([reg.key, which]) : which;
   if (!current || current.state !== 'pending') return;
   const { record, headers, resumeFrom } = await resumePoint(reg, current);
   const { index, request } = record;
-  const upload = request.method === 'GET' || request.method === 'HEAD' ? undefined : await db.uploads.get([reg.key, index]);
+  const upload =
+    request.method === 'GET' || request.method === 'HEAD' ? undefined : await db.uploads.get([reg.key, index]);
   const withCredentials = sendsCredentials(reg.origin, request);
   const watchdog = new Watchdog({ outer, url: request.url, sending: !!upload, site: siteOf(reg.origin), connections });
   try {
-    const response = await send(reg, request, { headers, body: upload?.data, withCredentials, signal: watchdog.signal }, watchdog);
+    const response = await send(
+      reg,
+      request,
+      { headers, body: upload?.data, withCredentials, signal: watchdog.signal },
+      watchdog,
+    );
     watchdog.answered();
     const { offset, head } = await checkAnswer({ reg, record, response, resumeFrom, withCredentials, mayRetryStatus });
-    await storeAnswer({ reg, index, request, response, offset, head: offset === 0 ? { ...head, uploadBytes: upload ? uploadSize(upload) : 0 } : undefined, outer, watchdog, onStored });
+    await storeAnswer({
+      reg,
+      index,
+      request,
+      response,
+      offset,
+      head: offset === 0 ? { ...head, uploadBytes: upload ? uploadSize(upload) : 0 } : undefined,
+      outer,
+      watchdog,
+      onStored,
+    });
     announceChange(reg.key);
   } catch (error) {
     throw watchdog.stalled() ?? error;
@@ -54,7 +77,10 @@ export async function attemptOnce({ reg, record: which, signal: outer, onStored,
 }
 
 /** Where the attempt starts: after the stored bytes when they can be continued, else from zero. */
-async function resumePoint(reg: StoredRegistration, stored: StoredRecord): Promise<{ record: StoredRecord; headers: Headers; resumeFrom: number }> {
+async function resumePoint(
+  reg: StoredRegistration,
+  stored: StoredRecord,
+): Promise<{ record: StoredRecord; headers: Headers; resumeFrom: number }> {
   let record = stored;
   const { request } = record;
   if (record.stored > 0 && (request.method !== 'GET' || !record.validator)) {
@@ -86,23 +112,43 @@ class Watchdog {
   // While a request body is being sent nothing is received: the floor applies from the answer on.
   #answered: boolean;
 
-  constructor({ outer, url, sending, site, connections }: { outer: AbortSignal; url: string; sending: boolean; site: string; connections: AttemptOptions['connections'] }) {
+  constructor({
+    outer,
+    url,
+    sending,
+    site,
+    connections,
+  }: {
+    outer: AbortSignal;
+    url: string;
+    sending: boolean;
+    site: string;
+    connections: AttemptOptions['connections'];
+  }) {
     this.#outer = outer;
     this.signal = AbortSignal.any([outer, this.#stall.signal]);
     this.#answered = !sending;
     const { stallMs, trickleFloorBytesPerSec, trickleWindowMs } = switches();
-    this.#timer = setInterval(() => {
-      const now = Date.now();
-      if (now - this.#lastActivity >= stallMs) this.#stall.abort(new Transient('retrying', `nothing received for ${stallMs} ms`));
-      if (!this.#answered) this.#windowStart = now;
-      if (now - this.#windowStart < trickleWindowMs) return;
-      const floor = (trickleFloorBytesPerSec * (now - this.#windowStart)) / 1000;
-      if (this.#windowBytes < floor && connections.othersWaiting(site)) {
-        this.#stall.abort(new YieldSlot(`${url}: ${this.#windowBytes} bytes in ${now - this.#windowStart} ms while another site waits`));
-      }
-      this.#windowStart = now;
-      this.#windowBytes = 0;
-    }, Math.max(100, Math.min(1000, stallMs / 4, trickleWindowMs / 4)));
+    this.#timer = setInterval(
+      () => {
+        const now = Date.now();
+        if (now - this.#lastActivity >= stallMs)
+          this.#stall.abort(new Transient('retrying', `nothing received for ${stallMs} ms`));
+        if (!this.#answered) this.#windowStart = now;
+        if (now - this.#windowStart < trickleWindowMs) return;
+        const floor = (trickleFloorBytesPerSec * (now - this.#windowStart)) / 1000;
+        if (this.#windowBytes < floor && connections.othersWaiting(site)) {
+          this.#stall.abort(
+            new YieldSlot(
+              `${url}: ${this.#windowBytes} bytes in ${now - this.#windowStart} ms while another site waits`,
+            ),
+          );
+        }
+        this.#windowStart = now;
+        this.#windowBytes = 0;
+      },
+      Math.max(100, Math.min(1000, stallMs / 4, trickleWindowMs / 4)),
+    );
   }
 
   touch = (bytes = 0): void => {
@@ -117,7 +163,9 @@ class Watchdog {
 
   /** Why the watchdog cut the attempt, if it did (and not the fetch's own signal). */
   stalled(): Transient | YieldSlot | undefined {
-    return this.#stall.signal.aborted && !this.#outer.aborted ? (this.#stall.signal.reason as Transient | YieldSlot) : undefined;
+    return this.#stall.signal.aborted && !this.#outer.aborted
+      ? (this.#stall.signal.reason as Transient | YieldSlot)
+      : undefined;
   }
 
   stop(): void {
@@ -133,7 +181,12 @@ interface Outgoing {
 }
 
 /** The request, as a CORS request from the site's origin; a failure without a response says why. */
-async function send(reg: StoredRegistration, request: SerializedRequest, { headers, body, withCredentials, signal }: Outgoing, watchdog: Watchdog): Promise<Response> {
+async function send(
+  reg: StoredRegistration,
+  request: SerializedRequest,
+  { headers, body, withCredentials, signal }: Outgoing,
+  watchdog: Watchdog,
+): Promise<Response> {
   try {
     // bgfetch-cors hook (policy.ts/cors.ts owner): a CORS request from the site's origin.
     return await corsFetch(
@@ -176,7 +229,14 @@ interface Answer {
 }
 
 /** Whether the answer may be stored, and from which offset; throws when it may not. */
-async function checkAnswer({ reg, record, response, resumeFrom, withCredentials, mayRetryStatus }: Answer): Promise<{ offset: number; head: Omit<HeadWrite, 'uploadBytes'> }> {
+async function checkAnswer({
+  reg,
+  record,
+  response,
+  resumeFrom,
+  withCredentials,
+  mayRetryStatus,
+}: Answer): Promise<{ offset: number; head: Omit<HeadWrite, 'uploadBytes'> }> {
   const { request } = record;
   const cancel = () => response.body?.cancel().catch(() => undefined);
   // bgfetch-cors hook: every hop CORS-checked (cors.ts); `credentialed` as fetch() decided it.
@@ -225,7 +285,17 @@ interface Storing {
 }
 
 /** The head and the body into the store; the record ends done, or failed with bad-status. */
-async function storeAnswer({ reg, index, request, response, offset, head, outer, watchdog, onStored }: Storing): Promise<void> {
+async function storeAnswer({
+  reg,
+  index,
+  request,
+  response,
+  offset,
+  head,
+  outer,
+  watchdog,
+  onStored,
+}: Storing): Promise<void> {
   // Not awaited: the head joins the body's first write when that comes soon (small files).
   const headStored = head ? writeHead(reg.key, index, head) : undefined;
   headStored?.catch(() => undefined);
@@ -274,7 +344,11 @@ function continuesStored(record: StoredRecord, response: Response): boolean {
 }
 
 /** What the store keeps of a response: CORS-filtered head, validator and length for resuming. */
-function responseHead(response: Response, crossOrigin: boolean, withCredentials: boolean): Omit<HeadWrite, 'uploadBytes'> {
+function responseHead(
+  response: Response,
+  crossOrigin: boolean,
+  withCredentials: boolean,
+): Omit<HeadWrite, 'uploadBytes'> {
   const etag = response.headers.get('etag');
   const strongEtag = etag && !etag.startsWith('W/') ? etag : null;
   const encoded = response.headers.has('content-encoding');

@@ -26,7 +26,10 @@ async function readAll(body: ReadableStream<Uint8Array>): Promise<{ bytes: Uint8
   const reader = readerOf(body);
   const copies: Uint8Array[] = [];
   for (let value = await reader.read(); value; value = await reader.read()) copies.push(value.slice());
-  return { bytes: new Uint8Array(await new Blob(copies as BlobPart[]).arrayBuffer()), sizes: copies.map((copy) => copy.byteLength) };
+  return {
+    bytes: new Uint8Array(await new Blob(copies as BlobPart[]).arrayBuffer()),
+    sizes: copies.map((copy) => copy.byteLength),
+  };
 }
 
 describe('reading a body', () => {

@@ -78,7 +78,9 @@ export class ChunkBuffer {
   take(source: Uint8Array): number {
     const count = Math.min(source.byteLength, this.limit - this.size);
     if (this.size + count > this.bytes.byteLength) {
-      const grown = new Uint8Array(Math.min(this.limit, Math.max(this.size + count, this.bytes.byteLength * 2, 64 << 10)));
+      const grown = new Uint8Array(
+        Math.min(this.limit, Math.max(this.size + count, this.bytes.byteLength * 2, 64 << 10)),
+      );
       grown.set(this.bytes.subarray(0, this.size));
       this.bytes = grown;
     }

@@ -7,7 +7,10 @@ import { TransferFailure } from './failure';
 import { reserveSpace } from './quota';
 
 // Room is always there, unless a test makes the browser slow to say so.
-vi.mock('./quota', async (original) => ({ ...(await original<typeof import('./quota')>()), reserveSpace: vi.fn(async () => true) }));
+vi.mock('./quota', async (original) => ({
+  ...(await original<typeof import('./quota')>()),
+  reserveSpace: vi.fn(async () => true),
+}));
 import { storeFetch, useFreshStore } from '../../../test/unit/engine-harness/store';
 
 useFreshStore();
@@ -69,7 +72,9 @@ describe('writing bodies', () => {
     expect(records.every((record) => record.state === 'done' && record.stored === 100)).toBe(true);
     expect((await db.registrations.get(key))?.downloaded).toBe(5000);
     const chunks = await db.chunks.where('regKey').equals(key).sortBy('index');
-    const firstBytes = await Promise.all(chunks.map(async (chunk) => new Uint8Array(await new Blob([chunk.data]).arrayBuffer())[0]));
+    const firstBytes = await Promise.all(
+      chunks.map(async (chunk) => new Uint8Array(await new Blob([chunk.data]).arrayBuffer())[0]),
+    );
     expect(firstBytes).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
@@ -92,7 +97,10 @@ describe('writing bodies', () => {
     const key = await storedFetch(4);
     // Two writes keep the two transactions busy, so the next two share one.
     const fillers = [appendChunk(key, 2, 0, bytes(4), true), appendChunk(key, 3, 0, bytes(4), true)];
-    const [wrong, right] = await Promise.allSettled([appendChunk(key, 0, 3, bytes(4)), appendChunk(key, 1, 0, bytes(4), true)]);
+    const [wrong, right] = await Promise.allSettled([
+      appendChunk(key, 0, 3, bytes(4)),
+      appendChunk(key, 1, 0, bytes(4), true),
+    ]);
     await Promise.all(fillers);
     expect(wrong).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
     expect(right).toEqual({ status: 'fulfilled', value: true });
@@ -100,7 +108,11 @@ describe('writing bodies', () => {
     expect((await db.registrations.get(key))?.downloaded).toBe(12);
     // The refused bytes did not stay in the store.
     const chunks = await db.chunks.where('regKey').equals(key).toArray();
-    expect(chunks.map((chunk) => [chunk.index, chunk.start]).sort()).toEqual([[1, 0], [2, 0], [3, 0]]);
+    expect(chunks.map((chunk) => [chunk.index, chunk.start]).sort()).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+    ]);
   });
 
   it('never lets a stale write replace stored bytes, even one sent with others', async () => {
@@ -108,7 +120,10 @@ describe('writing bodies', () => {
     await appendChunk(key, 0, 0, bytes(4, 1));
     const fillers = [appendChunk(key, 2, 0, bytes(4), true), appendChunk(key, 3, 0, bytes(4), true)];
     // A second writer at offset 0 of a record that already holds bytes there.
-    const [stale, other] = await Promise.allSettled([appendChunk(key, 0, 0, bytes(4, 9)), appendChunk(key, 1, 0, bytes(4), true)]);
+    const [stale, other] = await Promise.allSettled([
+      appendChunk(key, 0, 0, bytes(4, 9)),
+      appendChunk(key, 1, 0, bytes(4), true),
+    ]);
     await Promise.all(fillers);
     expect(stale).toMatchObject({ status: 'rejected', reason: { name: 'AbortError' } });
     expect(other).toEqual({ status: 'fulfilled', value: true });
@@ -135,11 +150,25 @@ describe('writing bodies', () => {
     });
     const never = new AbortController().signal;
     const stored: number[] = [];
-    const result = await streamBody({ regKey: key, index: 0, body: stream, startOffset: 0, signal: never, cut: never, onStored: (n) => stored.push(n), onData: () => undefined, complete: true });
+    const result = await streamBody({
+      regKey: key,
+      index: 0,
+      body: stream,
+      startOffset: 0,
+      signal: never,
+      cut: never,
+      onStored: (n) => stored.push(n),
+      onData: () => undefined,
+      complete: true,
+    });
     expect(result).toEqual({ stored: body.length, completed: true });
     expect(stored).toEqual([CHUNK_BYTES, CHUNK_BYTES, 1000]);
     const chunks = await db.chunks.where('regKey').equals(key).sortBy('start');
-    expect(chunks.map((chunk) => [chunk.start, chunkSize(chunk)])).toEqual([[0, CHUNK_BYTES], [CHUNK_BYTES, CHUNK_BYTES], [2 * CHUNK_BYTES, 1000]]);
+    expect(chunks.map((chunk) => [chunk.start, chunkSize(chunk)])).toEqual([
+      [0, CHUNK_BYTES],
+      [CHUNK_BYTES, CHUNK_BYTES],
+      [2 * CHUNK_BYTES, 1000],
+    ]);
     const back = new Uint8Array(await new Blob(chunks.map((chunk) => chunk.data)).arrayBuffer());
     expect(back.every((byte, i) => byte === body[i])).toBe(true);
   });
@@ -160,14 +189,27 @@ describe('writing bodies', () => {
     });
     const never = new AbortController().signal;
     const stored: number[] = [];
-    await streamBody({ regKey: key, index: 0, body: stream, startOffset: 0, signal: never, cut: never, onStored: (n) => stored.push(n), onData: () => undefined, complete: true });
+    await streamBody({
+      regKey: key,
+      index: 0,
+      body: stream,
+      startOffset: 0,
+      signal: never,
+      cut: never,
+      onStored: (n) => stored.push(n),
+      onData: () => undefined,
+      complete: true,
+    });
     // The read 200 ms in stores what came so far; the next, 20 ms later, waits for the body's end.
     expect(stored).toEqual([2000, 1000]);
   });
 
   it('refuses bytes beyond downloadTotal with download-total-exceeded, counting only what fits', async () => {
     const key = await storedFetch(2, { downloadTotal: 6 });
-    const [first, second] = await Promise.allSettled([appendChunk(key, 0, 0, bytes(4), true), appendChunk(key, 1, 0, bytes(4), true)]);
+    const [first, second] = await Promise.allSettled([
+      appendChunk(key, 0, 0, bytes(4), true),
+      appendChunk(key, 1, 0, bytes(4), true),
+    ]);
     expect(first).toEqual({ status: 'fulfilled', value: true });
     expect(second.status).toBe('rejected');
     expect((second as PromiseRejectedResult).reason).toBeInstanceOf(TransferFailure);

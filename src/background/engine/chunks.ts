@@ -126,7 +126,7 @@ export async function streamBody({
       if (writeError) throw writeError.error;
       onData(value.byteLength);
       // A read larger than the room left (data that piled up meanwhile) fills several chunks.
-      for (let at = 0; ; ) {
+      for (let at = 0; ;) {
         at += pending.take(value.subarray(at));
         if (!pending.full && !(pending.size > 0 && Date.now() - lastFlush >= FLUSH_MS)) break;
         // The next write is handed over while the one before commits: the store is never idle.
@@ -159,7 +159,6 @@ interface Queued {
   resolve(done: boolean): void;
   reject(error: unknown): void;
 }
-
 
 /**
  * What a chunk is stored as: in Firefox a Blob when large, else an ArrayBuffer; a copy of
@@ -232,7 +231,10 @@ function pump(regKey: string, pipe: { queue: Queued[]; running: number }): void 
     const batch = pipe.queue.splice(0, take);
     pipe.running++;
     // Opened now, in queue order: each transaction sees what the ones before it wrote.
-    void commitWrites(regKey, batch.map((entry) => entry.write))
+    void commitWrites(
+      regKey,
+      batch.map((entry) => entry.write),
+    )
       .then(
         (outcomes) =>
           batch.forEach((entry, i) => {
@@ -262,7 +264,13 @@ export async function writeHead(regKey: string, index: number, head: HeadWrite):
  * registration's `downloaded`; with `last`, also marks the record `done` when the stored body is
  * as long as the server said. Resolves to whether it marked the record done.
  */
-export async function appendChunk(regKey: string, index: number, start: number, data: ArrayBuffer | Blob, last = false): Promise<boolean> {
+export async function appendChunk(
+  regKey: string,
+  index: number,
+  start: number,
+  data: ArrayBuffer | Blob,
+  last = false,
+): Promise<boolean> {
   await reserveRoom(regKey, sizeOf(data));
   return enqueue(regKey, { index, start, data, last });
 }

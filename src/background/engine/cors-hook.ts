@@ -29,7 +29,8 @@ const TAG_HEADER = 'x-bgfetch-cors-tag';
 /** Blocking webRequest is there (Firefox); elsewhere (Chromium, unit tests) the fallback path. */
 export const canHook = () =>
   (typeof __TARGET__ === 'undefined' || __TARGET__ === 'firefox') &&
-  typeof (browser as { webRequest?: { onBeforeSendHeaders?: unknown } } | undefined)?.webRequest?.onBeforeSendHeaders === 'object';
+  typeof (browser as { webRequest?: { onBeforeSendHeaders?: unknown } } | undefined)?.webRequest
+    ?.onBeforeSendHeaders === 'object';
 
 export interface Flight {
   siteOrigin: string;
@@ -126,10 +127,16 @@ function beforeSendHeaders(
     return true;
   });
   if (sendsOriginHeader(flight.tainting, details.method)) headers.push({ name: 'Origin', value: originOf(flight) });
-  for (const [name, value] of secFetchHeaders(flight.mode, flight.preflight !== undefined, flight.siteOrigin, flight.chain)) {
+  for (const [name, value] of secFetchHeaders(
+    flight.mode,
+    flight.preflight !== undefined,
+    flight.siteOrigin,
+    flight.chain,
+  )) {
     headers.push({ name, value });
   }
-  if (flight.preflight) for (const [name, value] of preflightRequestHeaders(flight.preflight)) headers.push({ name, value });
+  if (flight.preflight)
+    for (const [name, value] of preflightRequestHeaders(flight.preflight)) headers.push({ name, value });
   return localNetworkRefusal(flight.siteOrigin, url).then(async (refusal) => {
     if (refusal) return refuse(flight, refusal);
     if (ownCookiesOf(flight) && !flight.preflight && credentialedNow(flight)) {
@@ -161,7 +168,11 @@ async function cookiesOf(flight: Flight, url: string): Promise<string> {
     const crossOrigin = isCrossOrigin(flight.siteOrigin, url) || flight.crossSite;
     return cookies
       .filter((cookie) => cookieMatches(cookie, target))
-      .filter((cookie) => !flight.crossSite || (cookie as { partitionKey?: { topLevelSite?: string } }).partitionKey?.topLevelSite === flight.topLevelSite)
+      .filter(
+        (cookie) =>
+          !flight.crossSite ||
+          (cookie as { partitionKey?: { topLevelSite?: string } }).partitionKey?.topLevelSite === flight.topLevelSite,
+      )
       .filter((cookie) => flight.crossSite || !(cookie as { partitionKey?: unknown }).partitionKey)
       .filter((cookie) => !crossOrigin || cookie.sameSite === 'no_restriction')
       .map((cookie) => `${cookie.name}=${cookie.value}`)
@@ -174,12 +185,17 @@ async function cookiesOf(flight: Flight, url: string): Promise<string> {
 const TRUSTWORTHY_HTTP_HOST = /^(localhost|.+\.localhost|127(\.\d+){3}|\[::1\])$/;
 
 /** RFC 6265 §5.4's domain, path and secure matching (what `getAll({url})` would do, with localhost secure). */
-function cookieMatches(cookie: { domain: string; hostOnly: boolean; path: string; secure: boolean }, url: URL): boolean {
+function cookieMatches(
+  cookie: { domain: string; hostOnly: boolean; path: string; secure: boolean },
+  url: URL,
+): boolean {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const domain = cookie.domain.replace(/^\./, '');
   const domainOk = cookie.hostOnly ? host === domain : host === domain || host.endsWith(`.${domain}`);
   const path = cookie.path || '/';
-  const pathOk = url.pathname === path || (url.pathname.startsWith(path) && (path.endsWith('/') || url.pathname[path.length] === '/'));
+  const pathOk =
+    url.pathname === path ||
+    (url.pathname.startsWith(path) && (path.endsWith('/') || url.pathname[path.length] === '/'));
   const secureOk = !cookie.secure || url.protocol === 'https:' || TRUSTWORTHY_HTTP_HOST.test(url.hostname);
   return domainOk && pathOk && secureOk;
 }
@@ -198,7 +214,13 @@ function headersReceived(details: WebRequest.OnHeadersReceivedDetailsType): WebR
   }
   const location = headerValue(responseHeaders, 'location');
   if (location !== undefined && details.statusCode >= 300 && details.statusCode < 400) {
-    const hop = { location, from: details.url, siteOrigin: flight.siteOrigin, mode: flight.mode, tainting: flight.tainting };
+    const hop = {
+      location,
+      from: details.url,
+      siteOrigin: flight.siteOrigin,
+      mode: flight.mode,
+      tainting: flight.tainting,
+    };
     const why = redirectRefusal(hop, isBadPort);
     if (why) return refuse(flight, why);
   }
@@ -259,4 +281,3 @@ export async function trackedFetch(flight: Flight, url: string, init: RequestIni
     release();
   }
 }
-

@@ -119,7 +119,10 @@ describe('which requests are preflighted (CORS-safelisted methods and request-he
     expect(needs('POST', exactly)).toBeUndefined();
     const over: HeaderList = [...exactly, ['accept', '*']];
     expect(corsUnsafeHeaderNames(over)).toEqual(['accept', 'accept-language', 'content-language']);
-    expect(needs('GET', [...over, ['x-custom', '1']])).toEqual({ method: 'GET', headers: ['accept', 'accept-language', 'content-language', 'x-custom'] });
+    expect(needs('GET', [...over, ['x-custom', '1']])).toEqual({
+      method: 'GET',
+      headers: ['accept', 'accept-language', 'content-language', 'x-custom'],
+    });
   });
 
   it('asks for the unsafe names once each, lowercase and sorted, and for no safelisted one', () => {
@@ -171,21 +174,36 @@ describe('how the answer to a preflight is checked', () => {
     const init = { 'access-control-allow-origin': site, 'access-control-allow-methods': 'PUT' };
     expect(allowed(init, put, 'omit', 200)).toBeUndefined();
     expect(allowed(init, put, 'omit', 299)).toBeUndefined();
-    for (const status of [0, 199, 301, 304, 403, 404, 500]) expect(allowed(init, put, 'omit', status)).toMatch(/answered/);
+    for (const status of [0, 199, 301, 304, 403, 404, 500])
+      expect(allowed(init, put, 'omit', status)).toMatch(/answered/);
   });
 
   it('needs the CORS check to pass: the exact origin, or * without credentials', () => {
     const methods = { 'access-control-allow-methods': 'PUT' };
     expect(allowed(methods, put)).toMatch(/Access-Control-Allow-Origin/);
-    expect(allowed({ ...methods, 'access-control-allow-origin': 'https://b.example' }, put)).toMatch(/Access-Control-Allow-Origin/);
+    expect(allowed({ ...methods, 'access-control-allow-origin': 'https://b.example' }, put)).toMatch(
+      /Access-Control-Allow-Origin/,
+    );
     expect(allowed({ ...methods, 'access-control-allow-origin': '*' }, put)).toBeUndefined();
     expect(allowed({ ...methods, 'access-control-allow-origin': site }, put)).toBeUndefined();
     // With credentials "include": * is not enough, and Access-Control-Allow-Credentials must say true.
-    expect(allowed({ ...methods, 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' }, put, 'include')).toMatch(
+    expect(
+      allowed(
+        { ...methods, 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' },
+        put,
+        'include',
+      ),
+    ).toMatch(/Access-Control-Allow-Origin/);
+    expect(allowed({ ...methods, 'access-control-allow-origin': site }, put, 'include')).toMatch(
       /Access-Control-Allow-Origin/,
     );
-    expect(allowed({ ...methods, 'access-control-allow-origin': site }, put, 'include')).toMatch(/Access-Control-Allow-Origin/);
-    expect(allowed({ ...methods, 'access-control-allow-origin': site, 'access-control-allow-credentials': 'true' }, put, 'include')).toBeUndefined();
+    expect(
+      allowed(
+        { ...methods, 'access-control-allow-origin': site, 'access-control-allow-credentials': 'true' },
+        put,
+        'include',
+      ),
+    ).toBeUndefined();
   });
 
   it('needs the method in Access-Control-Allow-Methods, compared exactly', () => {
@@ -195,17 +213,32 @@ describe('how the answer to a preflight is checked', () => {
     expect(allowed({ ...origin, 'access-control-allow-methods': 'get, put' }, put)).toMatch(/does not allow PUT/);
     expect(allowed({ ...origin, 'access-control-allow-methods': 'GET,PUT' }, put)).toBeUndefined();
     expect(allowed({ ...origin, 'access-control-allow-methods': ' DELETE , PUT ' }, put)).toBeUndefined();
-    expect(allowed({ ...origin, 'access-control-allow-methods': 'PATCH' }, { method: 'patch', headers: [] })).toMatch(/does not allow patch/);
-    expect(allowed({ ...origin, 'access-control-allow-methods': 'patch' }, { method: 'patch', headers: [] })).toBeUndefined();
+    expect(allowed({ ...origin, 'access-control-allow-methods': 'PATCH' }, { method: 'patch', headers: [] })).toMatch(
+      /does not allow patch/,
+    );
+    expect(
+      allowed({ ...origin, 'access-control-allow-methods': 'patch' }, { method: 'patch', headers: [] }),
+    ).toBeUndefined();
   });
 
   it('a safelisted method needs no Access-Control-Allow-Methods', () => {
-    expect(allowed({ 'access-control-allow-origin': site, 'access-control-allow-headers': 'x-a' }, getWith('x-a'))).toBeUndefined();
-    expect(allowed({ 'access-control-allow-origin': site, 'access-control-allow-headers': 'x-a' }, { method: 'POST', headers: ['x-a'] })).toBeUndefined();
+    expect(
+      allowed({ 'access-control-allow-origin': site, 'access-control-allow-headers': 'x-a' }, getWith('x-a')),
+    ).toBeUndefined();
+    expect(
+      allowed(
+        { 'access-control-allow-origin': site, 'access-control-allow-headers': 'x-a' },
+        { method: 'POST', headers: ['x-a'] },
+      ),
+    ).toBeUndefined();
   });
 
   it('Access-Control-Allow-Methods: * stands for any method only without credentials', () => {
-    const star = { 'access-control-allow-origin': site, 'access-control-allow-methods': '*', 'access-control-allow-credentials': 'true' };
+    const star = {
+      'access-control-allow-origin': site,
+      'access-control-allow-methods': '*',
+      'access-control-allow-credentials': 'true',
+    };
     expect(allowed(star, put, 'omit')).toBeUndefined();
     expect(allowed(star, put, 'same-origin')).toBeUndefined();
     expect(allowed(star, put, 'include')).toMatch(/does not allow PUT/);
@@ -217,23 +250,41 @@ describe('how the answer to a preflight is checked', () => {
     expect(allowed(origin, getWith('x-a'))).toMatch(/header x-a/);
     expect(allowed({ ...origin, 'access-control-allow-headers': 'X-A' }, getWith('x-a', 'x-b'))).toMatch(/header x-b/);
     expect(allowed({ ...origin, 'access-control-allow-headers': 'X-B, x-a' }, getWith('x-a', 'x-b'))).toBeUndefined();
-    expect(allowed({ ...origin, 'access-control-allow-headers': 'content-type' }, getWith('content-type'))).toBeUndefined();
+    expect(
+      allowed({ ...origin, 'access-control-allow-headers': 'content-type' }, getWith('content-type')),
+    ).toBeUndefined();
   });
 
   it('Access-Control-Allow-Headers: * stands for any header without credentials, but never for Authorization', () => {
-    const star = { 'access-control-allow-origin': site, 'access-control-allow-headers': '*', 'access-control-allow-credentials': 'true' };
+    const star = {
+      'access-control-allow-origin': site,
+      'access-control-allow-headers': '*',
+      'access-control-allow-credentials': 'true',
+    };
     expect(allowed(star, getWith('x-a', 'content-type'), 'omit')).toBeUndefined();
     expect(allowed(star, getWith('x-a'), 'include')).toMatch(/header x-a/);
     expect(allowed(star, getWith('authorization'), 'omit')).toMatch(/header authorization/);
-    expect(allowed({ ...star, 'access-control-allow-headers': '*, Authorization' }, getWith('authorization', 'x-a'), 'omit')).toBeUndefined();
-    expect(allowed({ ...star, 'access-control-allow-headers': 'x-a, authorization' }, getWith('authorization', 'x-a'), 'include')).toBeUndefined();
+    expect(
+      allowed({ ...star, 'access-control-allow-headers': '*, Authorization' }, getWith('authorization', 'x-a'), 'omit'),
+    ).toBeUndefined();
+    expect(
+      allowed(
+        { ...star, 'access-control-allow-headers': 'x-a, authorization' },
+        getWith('authorization', 'x-a'),
+        'include',
+      ),
+    ).toBeUndefined();
   });
 
   it('refuses an Access-Control-Allow-Methods or -Headers that is not a list of tokens', () => {
     const origin = { 'access-control-allow-origin': site };
     expect(allowed({ ...origin, 'access-control-allow-methods': 'PUT DELETE' }, put)).toMatch(/not a list of methods/);
-    expect(allowed({ ...origin, 'access-control-allow-methods': 'PUT, (DELETE)' }, put)).toMatch(/not a list of methods/);
-    expect(allowed({ ...origin, 'access-control-allow-headers': 'x-a x-b' }, getWith('x-a'))).toMatch(/not a list of header names/);
+    expect(allowed({ ...origin, 'access-control-allow-methods': 'PUT, (DELETE)' }, put)).toMatch(
+      /not a list of methods/,
+    );
+    expect(allowed({ ...origin, 'access-control-allow-headers': 'x-a x-b' }, getWith('x-a'))).toMatch(
+      /not a list of header names/,
+    );
     // Empty items of a #list are allowed.
     expect(allowed({ ...origin, 'access-control-allow-methods': ', PUT,,' }, put)).toBeUndefined();
   });

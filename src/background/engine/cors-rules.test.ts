@@ -53,7 +53,11 @@ describe('corsAllows', () => {
     expect(corsAllows(site, headers({ 'access-control-allow-origin': '*' }), false)).toBe(true);
     expect(corsAllows(site, headers({ 'access-control-allow-origin': '*' }), true)).toBe(false);
     expect(
-      corsAllows(site, headers({ 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' }), true),
+      corsAllows(
+        site,
+        headers({ 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' }),
+        true,
+      ),
     ).toBe(false);
   });
 
@@ -71,10 +75,18 @@ describe('corsAllows', () => {
   it('with credentials requires Access-Control-Allow-Credentials: true', () => {
     expect(corsAllows(site, headers({ 'access-control-allow-origin': site }), true)).toBe(false);
     expect(
-      corsAllows(site, headers({ 'access-control-allow-origin': site, 'access-control-allow-credentials': 'TRUE' }), true),
+      corsAllows(
+        site,
+        headers({ 'access-control-allow-origin': site, 'access-control-allow-credentials': 'TRUE' }),
+        true,
+      ),
     ).toBe(false);
     expect(
-      corsAllows(site, headers({ 'access-control-allow-origin': site, 'access-control-allow-credentials': 'true' }), true),
+      corsAllows(
+        site,
+        headers({ 'access-control-allow-origin': site, 'access-control-allow-credentials': 'true' }),
+        true,
+      ),
     ).toBe(true);
   });
 });
@@ -178,7 +190,10 @@ describe('credentials, Origin and Sec-Fetch-* on the wire', () => {
       ['Sec-Fetch-Mode', 'cors'],
       ['Sec-Fetch-Site', 'cross-site'],
     ]);
-    expect(secFetchHeaders('same-origin', false, site, ['https://a.example/x'])).toContainEqual(['Sec-Fetch-Mode', 'same-origin']);
+    expect(secFetchHeaders('same-origin', false, site, ['https://a.example/x'])).toContainEqual([
+      'Sec-Fetch-Mode',
+      'same-origin',
+    ]);
     expect(secFetchHeaders('same-origin', true, site, ['https://cdn.a.example/x'])).toEqual([
       ['Sec-Fetch-Dest', 'empty'],
       ['Sec-Fetch-Mode', 'cors'],
@@ -189,7 +204,10 @@ describe('credentials, Origin and Sec-Fetch-* on the wire', () => {
 
 describe('redirects fetch() refuses at once', () => {
   const hop = (location: string, extra: Partial<Parameters<typeof redirectRefusal>[0]> = {}) =>
-    redirectRefusal({ location, from: 'https://a.example/r', siteOrigin: site, mode: 'cors', tainting: 'basic', ...extra }, isBadPort);
+    redirectRefusal(
+      { location, from: 'https://a.example/r', siteOrigin: site, mode: 'cors', tainting: 'basic', ...extra },
+      isBadPort,
+    );
 
   it('follows http(s) Locations, relative ones too', () => {
     expect(hop('https://b.example/x')).toBeUndefined();

@@ -69,7 +69,10 @@ function mimeEssence(value: string): string | undefined {
   const slash = trimmed.indexOf('/');
   if (slash < 0) return undefined;
   const type = trimmed.slice(0, slash);
-  const subtype = trimmed.slice(slash + 1).split(';')[0]!.replace(/[\t\n\r ]+$/, '');
+  const subtype = trimmed
+    .slice(slash + 1)
+    .split(';')[0]!
+    .replace(/[\t\n\r ]+$/, '');
   if (!TOKEN.test(type) || !TOKEN.test(subtype)) return undefined;
   return `${type}/${subtype}`.toLowerCase();
 }
@@ -174,7 +177,8 @@ export function preflightAllows(
   if (methods === 'failure') return 'preflight with an Access-Control-Allow-Methods that is not a list of methods';
   if (allowed === 'failure') return 'preflight with an Access-Control-Allow-Headers that is not a list of header names';
   // Methods compare exactly (a normalized "PUT", a literal "patch"); header names in any case.
-  const methodOk = isSafelistedMethod(needs.method) || methods?.includes(needs.method) || (!include && methods?.includes('*'));
+  const methodOk =
+    isSafelistedMethod(needs.method) || methods?.includes(needs.method) || (!include && methods?.includes('*'));
   if (!methodOk) return `preflight does not allow ${needs.method}`;
   const names = (allowed ?? []).map((name) => name.toLowerCase());
   for (const name of needs.headers) {
@@ -222,7 +226,12 @@ export const sendsOriginHeader = (tainting: ResponseTainting, method: string) =>
  * no destination, its mode ("cors" for a preflight), and the site relation over every URL it has
  * been at. The background's own fetch() would say it came from the extension.
  */
-export function secFetchHeaders(mode: RequestMode, preflight: boolean, siteOrigin: string, chain: string[]): [string, string][] {
+export function secFetchHeaders(
+  mode: RequestMode,
+  preflight: boolean,
+  siteOrigin: string,
+  chain: string[],
+): [string, string][] {
   return [
     ['Sec-Fetch-Dest', 'empty'],
     ['Sec-Fetch-Mode', preflight ? 'cors' : mode],
@@ -256,7 +265,8 @@ export function redirectRefusal(hop: RedirectHop, isBadPort: (url: URL) => boole
   if (next.protocol !== 'http:' && next.protocol !== 'https:') return `redirect to a ${next.protocol} URL`;
   if (isBadPort(next)) return `redirect to the bad port ${next.port}`;
   if (next.username || next.password) {
-    if (hop.tainting === 'cors' || (hop.mode === 'cors' && next.origin !== hop.siteOrigin)) return 'redirect to a URL with credentials';
+    if (hop.tainting === 'cors' || (hop.mode === 'cors' && next.origin !== hop.siteOrigin))
+      return 'redirect to a URL with credentials';
   }
   return undefined;
 }

@@ -27,7 +27,8 @@ export async function corsFetch(
 ): Promise<Response> {
   const needs = preflightNeeds(request.method, request.headers);
   const crossAtStart = isCrossOrigin(siteOrigin, request.url);
-  if (request.mode === 'same-origin' && crossAtStart) throw new CorsRefusal(`mode "same-origin" refuses ${request.url}`);
+  if (request.mode === 'same-origin' && crossAtStart)
+    throw new CorsRefusal(`mode "same-origin" refuses ${request.url}`);
   const flight = (): Flight => ({
     siteOrigin,
     topLevelSite,
@@ -97,14 +98,26 @@ export function corsVerdict(
   const crossStart = isCrossOrigin(siteOrigin, request.url);
   const crossEnd = isCrossOrigin(siteOrigin, finalUrl);
   const tainted = crossStart || crossEnd;
-  const credentials = request.credentials === 'include' || (request.credentials === 'same-origin' && !tainted && withCredentials);
+  const credentials =
+    request.credentials === 'include' || (request.credentials === 'same-origin' && !tainted && withCredentials);
   if (response.redirected && tainted && crossStart !== crossEnd) {
     // Chromium: the hops in between are invisible, and one of them left the site's origin.
     // (A chain that starts and ends cross-origin is checked at its end only: a known gap.)
-    if (!crossEnd) return { allowed: false, crossOrigin: true, withCredentials: credentials, why: `redirect hops of ${request.url} cannot be checked` };
+    if (!crossEnd)
+      return {
+        allowed: false,
+        crossOrigin: true,
+        withCredentials: credentials,
+        why: `redirect hops of ${request.url} cannot be checked`,
+      };
   }
   if (tainted && !corsAllows(siteOrigin, response.headers, credentials)) {
-    return { allowed: false, crossOrigin: true, withCredentials: credentials, why: `CORS refused ${finalUrl} for ${siteOrigin}` };
+    return {
+      allowed: false,
+      crossOrigin: true,
+      withCredentials: credentials,
+      why: `CORS refused ${finalUrl} for ${siteOrigin}`,
+    };
   }
   return { allowed: true, crossOrigin: tainted, withCredentials: credentials };
 }

@@ -15,7 +15,11 @@ export function connectSourceLists(policies: readonly string[]): ConnectSourceLi
     for (const directive of policy.split(';')) {
       const [name, ...sources] = directive.trim().split(/[\t\n\f\r ]+/);
       // The first of a name counts (CSP: later duplicates are ignored).
-      if (name && !directives.has(name.toLowerCase())) directives.set(name.toLowerCase(), sources.map((source) => source.toLowerCase()));
+      if (name && !directives.has(name.toLowerCase()))
+        directives.set(
+          name.toLowerCase(),
+          sources.map((source) => source.toLowerCase()),
+        );
     }
     const list = directives.get('connect-src') ?? directives.get('default-src');
     if (list) lists.push(list);
@@ -23,7 +27,8 @@ export function connectSourceLists(policies: readonly string[]): ConnectSourceLi
   return lists;
 }
 
-const HOST_SOURCE = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\*|(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::(\*|\d+))?(\/[^?#]*)?$/;
+const HOST_SOURCE =
+  /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\*|(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::(\*|\d+))?(\/[^?#]*)?$/;
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
 
 /** CSP's scheme-part match: the same scheme, or its secure variant. */
@@ -45,13 +50,19 @@ export function sourceMatches(source: string, url: URL, selfOrigin: URL, redirec
   if (source === "'self'") {
     if (url.origin === selfOrigin.origin) return true;
     // An http document's 'self' also allows its host over https on the default port.
-    return selfOrigin.protocol === 'http:' && (url.protocol === 'https:' || url.protocol === 'wss:') && url.hostname === selfOrigin.hostname && url.port === '';
+    return (
+      selfOrigin.protocol === 'http:' &&
+      (url.protocol === 'https:' || url.protocol === 'wss:') &&
+      url.hostname === selfOrigin.hostname &&
+      url.port === ''
+    );
   }
   if (/^[a-z][a-z0-9+.-]*:$/.test(source)) return schemeMatches(source.slice(0, -1), scheme);
   const host = HOST_SOURCE.exec(source);
   if (!host) return false; // 'none', 'unsafe-…', nonces, hashes: not about URLs
   const [, sourceScheme, sourceHost, sourcePort, sourcePath] = host;
-  if (sourceScheme ? !schemeMatches(sourceScheme, scheme) : !schemeMatches(selfOrigin.protocol.slice(0, -1), scheme)) return false;
+  if (sourceScheme ? !schemeMatches(sourceScheme, scheme) : !schemeMatches(selfOrigin.protocol.slice(0, -1), scheme))
+    return false;
   const hostname = url.hostname.toLowerCase();
   if (sourceHost !== '*') {
     if (sourceHost!.startsWith('*.') ? !hostname.endsWith(sourceHost!.slice(1)) : hostname !== sourceHost) return false;
@@ -60,7 +71,11 @@ export function sourceMatches(source: string, url: URL, selfOrigin: URL, redirec
   if (sourcePort !== '*') {
     const expected = sourcePort ?? DEFAULT_PORTS[`${sourceScheme ?? scheme}:`] ?? '';
     // :80 (or no port on an http source) also allows https on 443.
-    if (port !== expected && !(expected === '80' && (url.protocol === 'https:' || url.protocol === 'wss:') && port === '443')) return false;
+    if (
+      port !== expected &&
+      !(expected === '80' && (url.protocol === 'https:' || url.protocol === 'wss:') && port === '443')
+    )
+      return false;
   }
   // After a redirect, paths are not compared (CSP: a redirect must not reveal the path).
   if (sourcePath && !redirected) {
@@ -72,7 +87,12 @@ export function sourceMatches(source: string, url: URL, selfOrigin: URL, redirec
 }
 
 /** Does every policy's connect-src allow `url` (for a document of `selfOrigin`)? */
-export function connectAllowed(lists: ConnectSourceLists | undefined, url: string, selfOrigin: string, redirected = false): boolean {
+export function connectAllowed(
+  lists: ConnectSourceLists | undefined,
+  url: string,
+  selfOrigin: string,
+  redirected = false,
+): boolean {
   if (!lists?.length) return true;
   const target = new URL(url);
   const self = new URL(selfOrigin);
@@ -108,9 +128,13 @@ function documentArrived(details: WebRequest.OnHeadersReceivedDetailsType): void
   if (policies.length) {
     const entry = { origin, policies };
     byFrame.set(key, entry);
-    void session()?.set({ [STORAGE_PREFIX + key]: entry }).catch(() => undefined);
+    void session()
+      ?.set({ [STORAGE_PREFIX + key]: entry })
+      .catch(() => undefined);
   } else if (byFrame.delete(key) || session()) {
-    void session()?.remove(STORAGE_PREFIX + key).catch(() => undefined);
+    void session()
+      ?.remove(STORAGE_PREFIX + key)
+      .catch(() => undefined);
   }
 }
 
@@ -118,19 +142,31 @@ function documentArrived(details: WebRequest.OnHeadersReceivedDetailsType): void
 export function startRecordingDocumentPolicies(): void {
   const webRequest = (browser as { webRequest?: typeof browser.webRequest }).webRequest;
   if (!webRequest?.onHeadersReceived) return;
-  webRequest.onHeadersReceived.addListener(documentArrived, { urls: ['http://*/*', 'https://*/*'], types: ['main_frame', 'sub_frame'] }, ['responseHeaders']);
+  webRequest.onHeadersReceived.addListener(
+    documentArrived,
+    { urls: ['http://*/*', 'https://*/*'], types: ['main_frame', 'sub_frame'] },
+    ['responseHeaders'],
+  );
 }
 
 /**
  * The CSP headers of the document in this tab's frame, if it is the caller's origin's (a frame
  * that went elsewhere since, or a document restored from the back-forward cache, gives none).
  */
-export async function headerPolicies(tabId: number | undefined, frameId: number | undefined, origin: string): Promise<string[]> {
+export async function headerPolicies(
+  tabId: number | undefined,
+  frameId: number | undefined,
+  origin: string,
+): Promise<string[]> {
   if (tabId === undefined || frameId === undefined) return [];
   const key = frameKey(tabId, frameId);
   let entry = byFrame.get(key);
   if (!entry) {
-    const stored = (await session()?.get(STORAGE_PREFIX + key).catch(() => undefined))?.[STORAGE_PREFIX + key] as DocumentPolicies | undefined;
+    const stored = (
+      await session()
+        ?.get(STORAGE_PREFIX + key)
+        .catch(() => undefined)
+    )?.[STORAGE_PREFIX + key] as DocumentPolicies | undefined;
     if (stored) byFrame.set(key, (entry = stored));
   }
   return entry?.origin === origin ? entry.policies : [];

@@ -10,7 +10,16 @@ import { storeFetch, useFreshStore } from '../../../test/unit/engine-harness/sto
 /** A settled POST of 3 bytes whose 8-byte answer is stored in two chunks; the site's handler ran. */
 const storedFetch = (change: Partial<StoredRegistration> = {}) =>
   storeFetch({
-    registration: { uploadTotal: 3, uploaded: 3, downloaded: 8, result: 'success', recordsAvailable: false, active: 0, settledAt: 2, ...change },
+    registration: {
+      uploadTotal: 3,
+      uploaded: 3,
+      downloaded: 8,
+      result: 'success',
+      recordsAvailable: false,
+      active: 0,
+      settledAt: 2,
+      ...change,
+    },
     records: [
       {
         request: serializedRequest('https://a.example/f', { method: 'POST' }),
@@ -77,7 +86,9 @@ describe('releaseBodies', () => {
       saved.push(blob as Blob);
       return 'blob:test';
     });
-    vi.spyOn(browser.downloads, 'download').mockImplementation(() => new Promise((resolve) => (finishDownload = resolve)));
+    vi.spyOn(browser.downloads, 'download').mockImplementation(
+      () => new Promise((resolve) => (finishDownload = resolve)),
+    );
     const saving = saveRegistration(key);
     const releasing = releaseBodies(key);
     await vi.waitFor(() => expect(finishDownload).toBeTypeOf('function'));

@@ -11,7 +11,8 @@ describe('FairSemaphore', () => {
     const held = [(await semaphore.acquire('hostile-a', never))!, (await semaphore.acquire('hostile-b', never))!];
     const order: string[] = [];
     const slots: Slot[] = [];
-    const wait = (group: string) => void semaphore.acquire(group, never).then((slot) => (order.push(group), slots.push(slot!)));
+    const wait = (group: string) =>
+      void semaphore.acquire(group, never).then((slot) => (order.push(group), slots.push(slot!)));
     // Ten hostile requests queue first, then one of another site.
     for (let i = 0; i < 5; i++) wait('hostile-a');
     for (let i = 0; i < 5; i++) wait('hostile-b');
@@ -34,7 +35,11 @@ describe('FairSemaphore', () => {
     const first = (await semaphore.acquire('a', never))!;
     const order: string[] = [];
     const all: Promise<void>[] = [];
-    for (const [group, n] of [['a', 3], ['b', 3], ['c', 1]] as const) {
+    for (const [group, n] of [
+      ['a', 3],
+      ['b', 3],
+      ['c', 1],
+    ] as const) {
       for (let i = 0; i < n; i++) {
         all.push(
           semaphore.acquire(group, never).then(async (slot) => {

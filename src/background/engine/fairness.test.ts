@@ -37,7 +37,7 @@ async function start(origin: string, id: string, count: number): Promise<void> {
 }
 
 async function until(what: string, ok: () => boolean, limitMs = 15_000): Promise<void> {
-  for (const end = Date.now() + limitMs; !ok(); ) {
+  for (const end = Date.now() + limitMs; !ok();) {
     if (Date.now() > end) throw new Error(`never: ${what}; hits ${JSON.stringify(hits.map((hit) => hit.url))}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

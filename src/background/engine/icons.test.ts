@@ -42,7 +42,7 @@ describe('downloadIcon', () => {
     expect(await downloadIcon('https://a.example/missing.png', 'https://a.example')).toBeNull();
   });
 
-  it('refuses more than 256 KiB, other schemes, and a public page\'s icon on a local address', async () => {
+  it("refuses more than 256 KiB, other schemes, and a public page's icon on a local address", async () => {
     const big = new Uint8Array(ICON_MAX_BYTES + 1);
     big.set(PNG);
     serve(big, { 'content-type': 'image/png' });

@@ -45,7 +45,10 @@ async function readCapped(response: Response): Promise<Uint8Array | null> {
 }
 
 /** The bytes and type of the icon at `src`, or null when it is not one bgfetch may show. */
-export async function downloadIcon(src: string, callerOrigin: string): Promise<{ type: string; data: ArrayBuffer } | null> {
+export async function downloadIcon(
+  src: string,
+  callerOrigin: string,
+): Promise<{ type: string; data: ArrayBuffer } | null> {
   const url = new URL(src);
   if (url.protocol === 'http:' || url.protocol === 'https:') {
     if (await localNetworkRefusal(callerOrigin, url.href)) return null;

@@ -128,9 +128,15 @@ export async function reserveSpace(regKey: string, bytes: number): Promise<boole
  * within the site's share? Null if so, else why not and the limit it met (for the page's
  * QuotaExceededError: its `quota`, with `requested` the bytes).
  */
-export async function whyNeverFits(bytes: number, incognito: boolean): Promise<{ message: string; quota: number } | null> {
+export async function whyNeverFits(
+  bytes: number,
+  incognito: boolean,
+): Promise<{ message: string; quota: number } | null> {
   const over = (message: string, quota: number) => ({ message, quota });
-  if (incognito) return bytes > PRIVATE_BYTES_LIMIT ? over(`A private window keeps at most ${PRIVATE_BYTES_LIMIT} bytes in memory.`, PRIVATE_BYTES_LIMIT) : null;
+  if (incognito)
+    return bytes > PRIVATE_BYTES_LIMIT
+      ? over(`A private window keeps at most ${PRIVATE_BYTES_LIMIT} bytes in memory.`, PRIVATE_BYTES_LIMIT)
+      : null;
   const now = await read();
   reading = now;
   // The headroom is for what the fetch itself writes besides bodies: not asked of it here.
@@ -138,9 +144,11 @@ export async function whyNeverFits(bytes: number, incognito: boolean): Promise<{
   if (bytes > available) return over(`The fetch needs ${bytes} bytes but only ${available} are available.`, available);
   // Bodies a site keeps can be removed; more than its whole share can never be held.
   const storeLimit = extensionLimit(now.quota);
-  if (bytes > storeLimit) return over(`The fetch needs ${bytes} bytes; the store may hold at most ${storeLimit}.`, storeLimit);
+  if (bytes > storeLimit)
+    return over(`The fetch needs ${bytes} bytes; the store may hold at most ${storeLimit}.`, storeLimit);
   const shareLimit = siteLimit(now.quota);
-  if (bytes > shareLimit) return over(`The fetch needs ${bytes} bytes; one site may hold at most ${shareLimit}.`, shareLimit);
+  if (bytes > shareLimit)
+    return over(`The fetch needs ${bytes} bytes; one site may hold at most ${shareLimit}.`, shareLimit);
   return null;
 }
 

@@ -9,7 +9,14 @@ import { storeFetch, storedBytes as chunkBytes, useFreshStore } from '../../../t
 const storedFetch = (change: Partial<StoredRegistration> = {}, states: ('done' | 'pending' | 'aborted')[] = ['done']) =>
   storeFetch({
     prefix: 'rm',
-    registration: { downloaded: 8 * states.length, result: 'success', active: 0, settledAt: 2, released: true, ...change },
+    registration: {
+      downloaded: 8 * states.length,
+      result: 'success',
+      active: 0,
+      settledAt: 2,
+      released: true,
+      ...change,
+    },
     records: states.map((state) => ({ state, stored: 8, expectedLength: 16 })),
     bodies: Object.fromEntries(states.map((_, index) => [index, new Uint8Array(8)])),
   });
@@ -40,7 +47,16 @@ describe('removal with undo', () => {
     const active = await storedFetch({ active: 1, result: '' });
     const waiting = await storedFetch({ released: false });
     const failed = await storedFetch({ result: 'failure', failureReason: 'bad-status' });
-    await db.swEvents.put({ id: `${failed}:fail`, regKey: failed, storeId: 'default', origin: 'https://a.example', scope: 'https://a.example/', type: 'fail', createdAt: 1, attempts: 0 });
+    await db.swEvents.put({
+      id: `${failed}:fail`,
+      regKey: failed,
+      storeId: 'default',
+      origin: 'https://a.example',
+      scope: 'https://a.example/',
+      type: 'fail',
+      createdAt: 1,
+      attempts: 0,
+    });
     const result = await markRemoved([active, waiting, failed]);
     expect(result.removed.sort()).toEqual([waiting, failed].sort());
     expect(result.undelivered).toBe(2);
@@ -59,7 +75,11 @@ describe('removal with undo', () => {
 
 describe('Cancel frees partial bytes', () => {
   it('deletes the unfinished files bytes and keeps the finished ones for the abort handler', async () => {
-    const key = await storedFetch({ result: 'failure', failureReason: 'aborted', released: false }, ['done', 'aborted', 'aborted']);
+    const key = await storedFetch({ result: 'failure', failureReason: 'aborted', released: false }, [
+      'done',
+      'aborted',
+      'aborted',
+    ]);
     expect(await chunkBytes(key)).toBe(24);
     expect(await discardUnfinished(key)).toBe(8);
     expect(await chunkBytes(key)).toBe(8);

@@ -36,8 +36,14 @@ export async function settledKeys(origin?: string): Promise<string[]> {
   const keys: string[] = [];
   for (const db of everyStore()) {
     const settled = origin
-      ? db.registrations.where('origin').equals(origin).filter((reg) => !reg.active && !reg.removeAt)
-      : db.registrations.where('active').equals(0).filter((reg) => !reg.removeAt);
+      ? db.registrations
+          .where('origin')
+          .equals(origin)
+          .filter((reg) => !reg.active && !reg.removeAt)
+      : db.registrations
+          .where('active')
+          .equals(0)
+          .filter((reg) => !reg.removeAt);
     keys.push(...(await settled.primaryKeys()));
   }
   return keys;
@@ -72,8 +78,11 @@ export async function sweepRemovals(now = Date.now()): Promise<number> {
 
 function scheduleSweep(delayMs: number): void {
   if (sweepTimer !== undefined) clearTimeout(sweepTimer);
-  sweepTimer = setTimeout(() => {
-    sweepTimer = undefined;
-    void sweepRemovals().catch((error: unknown) => console.error('bgfetch: removal sweep failed', error));
-  }, Math.max(0, delayMs) + 50);
+  sweepTimer = setTimeout(
+    () => {
+      sweepTimer = undefined;
+      void sweepRemovals().catch((error: unknown) => console.error('bgfetch: removal sweep failed', error));
+    },
+    Math.max(0, delayMs) + 50,
+  );
 }

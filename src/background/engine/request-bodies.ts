@@ -11,7 +11,9 @@ const HAS_NO_BODY = new Set(['GET', 'HEAD']);
 export async function requestBodies(regKey: string, records: readonly StoredRecord[]): Promise<(Blob | undefined)[]> {
   const withBody = records.filter((record) => !HAS_NO_BODY.has(record.request.method.toUpperCase()));
   if (!withBody.length) return records.map(() => undefined);
-  const uploads = await storeOf(regKey).uploads.bulkGet(withBody.map((record) => [regKey, record.index] as [string, number]));
+  const uploads = await storeOf(regKey).uploads.bulkGet(
+    withBody.map((record) => [regKey, record.index] as [string, number]),
+  );
   const byIndex = new Map(uploads.flatMap((upload) => (upload ? [[upload.index, upload.data] as const] : [])));
   return records.map((record) => {
     const data = byIndex.get(record.index);

@@ -40,9 +40,7 @@ export class Transient extends Error {
 }
 
 /** What to do after a failed attempt: try again at once, or wait first and say why. */
-export type NextTry =
-  | { now: true }
-  | { now: false; delay: number; waiting: 'offline' | 'retrying'; retry?: RetryInfo };
+export type NextTry = { now: true } | { now: false; delay: number; waiting: 'offline' | 'retrying'; retry?: RetryInfo };
 
 type Limits = Pick<Switches, 'maxRetries' | 'retryBaseMs' | 'unreachableGiveUpMs'>;
 
@@ -89,7 +87,12 @@ export class RetryPolicy {
       }
       const delay = Math.min(retryBaseMs * 2 ** this.#unreachableTries++, UNREACHABLE_RETRY_CAP_MS);
       this.#unreachableWaited += delay;
-      return { now: false, delay, waiting: 'offline', retry: { host, attempt: this.#unreachableTries + 1, retryAt: Date.now() + delay } };
+      return {
+        now: false,
+        delay,
+        waiting: 'offline',
+        retry: { host, attempt: this.#unreachableTries + 1, retryAt: Date.now() + delay },
+      };
     }
     if (++this.#failures > maxRetries) throw new TransferFailure('fetch-error', `${this.url}: ${String(error)}`);
     const retryAfter = error instanceof Transient ? error.retryAfterMs : undefined;

@@ -23,7 +23,9 @@ describe('retries', () => {
     network.route = () => unreachable();
     const key = await start('unreachable');
     const seen = new Set<string | null | undefined>();
-    const reg = await engine.runUntilSettled(key, DEFAULT_SWITCHES.unreachableGiveUpMs + 60_000, 10_000, (r) => seen.add(r.waiting));
+    const reg = await engine.runUntilSettled(key, DEFAULT_SWITCHES.unreachableGiveUpMs + 60_000, 10_000, (r) =>
+      seen.add(r.waiting),
+    );
     expect(reg).toMatchObject({ result: 'failure', failureReason: 'fetch-error', waiting: null });
     expect(seen).toContain('offline');
     // Probed every 10 s at most once the backoff grew: about 180 attempts in 30 minutes.

@@ -6,7 +6,13 @@ import { BRIDGE_SCRIPT_PATH } from '../../shared/built-entries';
 import { injectBridge, rememberApiSite, syncBridgeRegistration } from './bridge-sites';
 import type { Caller } from '../policy';
 
-const caller = (origin: string, incognito = false): Caller => ({ origin, topLevelSite: origin, storeId: 'default', incognito, tabId: 1 });
+const caller = (origin: string, incognito = false): Caller => ({
+  origin,
+  topLevelSite: origin,
+  storeId: 'default',
+  incognito,
+  tabId: 1,
+});
 
 let stored: Record<string, unknown>;
 let registered: { id: string; matches?: string[] }[];
@@ -20,11 +26,15 @@ beforeEach(() => {
     return name in stored ? { [name]: stored[name] } : {};
   });
   vi.spyOn(browser.storage.local, 'set').mockImplementation(async (items) => void Object.assign(stored, items));
-  vi.spyOn(browser.scripting, 'getRegisteredContentScripts').mockImplementation(async (filter) => registered.filter((s) => filter?.ids?.includes(s.id)));
+  vi.spyOn(browser.scripting, 'getRegisteredContentScripts').mockImplementation(async (filter) =>
+    registered.filter((s) => filter?.ids?.includes(s.id)),
+  );
   vi.spyOn(browser.scripting, 'unregisterContentScripts').mockImplementation(async (filter) => {
     registered = registered.filter((s) => !filter?.ids?.includes(s.id));
   });
-  vi.spyOn(browser.scripting, 'registerContentScripts').mockImplementation(async (scripts) => void registered.push(...scripts));
+  vi.spyOn(browser.scripting, 'registerContentScripts').mockImplementation(
+    async (scripts) => void registered.push(...scripts),
+  );
 });
 
 describe('the sites that get the bridge as their pages load', () => {
@@ -35,7 +45,13 @@ describe('the sites that get the bridge as their pages load', () => {
     await syncBridgeRegistration();
     expect(stored['bgfetch.bridgeHosts']).toEqual(['http://films.test/*', 'https://podcasts.test/*']);
     expect(registered).toEqual([
-      expect.objectContaining({ id: 'bgfetch-bridge', js: [BRIDGE_SCRIPT_PATH], matches: ['http://films.test/*', 'https://podcasts.test/*'], runAt: 'document_start', allFrames: true }),
+      expect.objectContaining({
+        id: 'bgfetch-bridge',
+        js: [BRIDGE_SCRIPT_PATH],
+        matches: ['http://films.test/*', 'https://podcasts.test/*'],
+        runAt: 'document_start',
+        allFrames: true,
+      }),
     ]);
   });
 

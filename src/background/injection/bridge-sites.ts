@@ -25,7 +25,14 @@ const storedHosts = async (): Promise<string[]> => {
 const remembered = new Set<string>();
 
 const register = (hosts: string[]) =>
-  registerForSites({ id: SCRIPT_ID, js: [BRIDGE_SCRIPT_PATH], matches: hosts, runAt: 'document_start', allFrames: true, persistAcrossSessions: true });
+  registerForSites({
+    id: SCRIPT_ID,
+    js: [BRIDGE_SCRIPT_PATH],
+    matches: hosts,
+    runAt: 'document_start',
+    allFrames: true,
+    persistAcrossSessions: true,
+  });
 
 /** At every start: an extension update drops registered scripts. */
 export function syncBridgeRegistration(): Promise<void> {

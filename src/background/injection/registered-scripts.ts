@@ -8,7 +8,9 @@ export const hostPattern = (origin: string): string => {
   return `${protocol}//${hostname}/*`;
 };
 
-export async function registerForSites(script: Scripting.RegisteredContentScript & { matches: string[] }): Promise<void> {
+export async function registerForSites(
+  script: Scripting.RegisteredContentScript & { matches: string[] },
+): Promise<void> {
   const [current] = await browser.scripting.getRegisteredContentScripts({ ids: [script.id] });
   const wanted = [...script.matches].sort();
   if (current && JSON.stringify([...(current.matches ?? [])].sort()) === JSON.stringify(wanted)) return;

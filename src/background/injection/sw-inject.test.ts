@@ -39,7 +39,9 @@ describe('where the service-worker shim goes', () => {
   });
 
   it('keeps a #! line first and starts the shim on the next line (line numbers kept)', () => {
-    expect(text(withShim(bytes('#!/usr/bin/env node\nself.x = 1;\n'), SHIM))).toBe('#!/usr/bin/env node\n;SHIM();self.x = 1;\n');
+    expect(text(withShim(bytes('#!/usr/bin/env node\nself.x = 1;\n'), SHIM))).toBe(
+      '#!/usr/bin/env node\n;SHIM();self.x = 1;\n',
+    );
     expect(text(withShim(bytes('#!x\r\n"use strict";\nfoo();'), SHIM))).toBe('#!x\r\n"use strict";;SHIM();\nfoo();');
     const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...bytes('#!x\nfoo();')]);
     expect(text(withShim(bom, SHIM).subarray(3))).toBe('#!x\n;SHIM();foo();');

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isWorkerScript } from './worker-inject';
 
-const request = (...headers: [string, string][]) => ({ requestHeaders: headers.map(([name, value]) => ({ name, value })) });
+const request = (...headers: [string, string][]) => ({
+  requestHeaders: headers.map(([name, value]) => ({ name, value })),
+});
 
 describe('which script requests get the API prepended', () => {
   it("a dedicated or shared worker's own script (Sec-Fetch-Dest worker / sharedworker, any case)", () => {

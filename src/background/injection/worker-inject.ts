@@ -31,7 +31,11 @@ const EXTRA: WebRequest.OnBeforeSendHeadersOptions[] = ['blocking', 'requestHead
 export function startInjectingApiIntoWorkers(): void {
   void loadShim();
   // Shared workers (no tab): from the start, so a stopped background wakes for them.
-  browser.webRequest.onBeforeSendHeaders.addListener(onScript, { urls: ['http://*/*', 'https://*/*'], types: ['script'], tabId: -1 }, EXTRA);
+  browser.webRequest.onBeforeSendHeaders.addListener(
+    onScript,
+    { urls: ['http://*/*', 'https://*/*'], types: ['script'], tabId: -1 },
+    EXTRA,
+  );
   void browser.storage.local.get(HOSTS_KEY).then((stored) => coverDedicatedWorkers(stored[HOSTS_KEY]));
   browser.storage.onChanged.addListener((changes, area) => {
     if (area === 'local' && HOSTS_KEY in changes) coverDedicatedWorkers(changes[HOSTS_KEY]!.newValue);
@@ -39,10 +43,12 @@ export function startInjectingApiIntoWorkers(): void {
 }
 
 /** Dedicated workers' scripts in tabs, for the sites (host patterns) that used the API. */
-const onTabScript = (details: WebRequest.OnBeforeSendHeadersDetailsType) => (details.tabId === -1 ? {} : onScript(details));
+const onTabScript = (details: WebRequest.OnBeforeSendHeadersDetailsType) =>
+  details.tabId === -1 ? {} : onScript(details);
 
 function coverDedicatedWorkers(hosts: unknown): void {
   const patterns = Array.isArray(hosts) ? hosts.filter((host): host is string => typeof host === 'string') : [];
   browser.webRequest.onBeforeSendHeaders.removeListener(onTabScript);
-  if (patterns.length) browser.webRequest.onBeforeSendHeaders.addListener(onTabScript, { urls: patterns, types: ['script'] }, EXTRA);
+  if (patterns.length)
+    browser.webRequest.onBeforeSendHeaders.addListener(onTabScript, { urls: patterns, types: ['script'] }, EXTRA);
 }

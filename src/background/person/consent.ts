@@ -5,7 +5,12 @@
 //
 // Private windows ask the same, but their answers live in memory only (like their fetches,
 // stores.ts) and are forgotten when the private session ends; they never change the disk's choice.
-import type { BackgroundFetchPermissionState, PermissionAnswer, PrivateWaiting, SitePermission } from '../../shared/protocol';
+import type {
+  BackgroundFetchPermissionState,
+  PermissionAnswer,
+  PrivateWaiting,
+  SitePermission,
+} from '../../shared/protocol';
 import type { StoredRegistration } from '../../shared/db';
 import { isAsking } from '../../shared/fetch-state';
 import { announceChange, waitForChange } from '../state/changes';
@@ -106,11 +111,7 @@ export async function answerPermission(key: string, answer: PermissionAnswer): P
 export async function applySiteChoice(origin: string): Promise<void> {
   announcePermissionChange(origin);
   for (const store of everyStore()) {
-    const waiting = await store.registrations
-      .where('origin')
-      .equals(origin)
-      .filter(isAsking)
-      .toArray();
+    const waiting = await store.registrations.where('origin').equals(origin).filter(isAsking).toArray();
     for (const reg of waiting) {
       const permission = await permissionFor(origin, isPrivateKey(reg.key));
       if (permission === 'allow') await allow(reg);

@@ -53,38 +53,39 @@ export function announceStart(reg: StoredRegistration): void {
   void show(reg).catch((error: unknown) => console.error('bgfetch: start notification', error));
 }
 
-const keyOf = (id: string) => (id.startsWith(START_NOTIFICATION_PREFIX) ? id.slice(START_NOTIFICATION_PREFIX.length) : undefined);
+const keyOf = (id: string) =>
+  id.startsWith(START_NOTIFICATION_PREFIX) ? id.slice(START_NOTIFICATION_PREFIX.length) : undefined;
 
 /** The notifications' buttons (Chromium) and clicks (Firefox); index.ts calls it once at start. */
 export function startStartNotices(): void {
-browser.notifications.onButtonClicked?.addListener((id, button) => {
-  const key = keyOf(id);
-  if (!key) return;
-  void (async () => {
-    const reg = await storeOf(key).registrations.get(key);
-    if (!reg || isSettled(stateOf(reg))) return;
-    if (isAsking(reg)) await answerPermission(key, button === 0 ? 'always' : 'block');
-    else if (button === 0) await pauseFetch(key);
-    else {
-      // Block site: no new fetch from it, and this one is cancelled.
-      await updateSiteSettings(reg.origin, { permission: 'block' });
-      await applySiteChoice(reg.origin);
-      await abortFetch(key);
-    }
-    await browser.notifications.clear(id);
-  })().catch((error: unknown) => console.error('bgfetch: notification button', error));
-});
+  browser.notifications.onButtonClicked?.addListener((id, button) => {
+    const key = keyOf(id);
+    if (!key) return;
+    void (async () => {
+      const reg = await storeOf(key).registrations.get(key);
+      if (!reg || isSettled(stateOf(reg))) return;
+      if (isAsking(reg)) await answerPermission(key, button === 0 ? 'always' : 'block');
+      else if (button === 0) await pauseFetch(key);
+      else {
+        // Block site: no new fetch from it, and this one is cancelled.
+        await updateSiteSettings(reg.origin, { permission: 'block' });
+        await applySiteChoice(reg.origin);
+        await abortFetch(key);
+      }
+      await browser.notifications.clear(id);
+    })().catch((error: unknown) => console.error('bgfetch: notification button', error));
+  });
 
-// Firefox: no buttons, the click opens the popup's view (where Allow / Block, Pause and Cancel are).
-browser.notifications.onClicked.addListener((id) => {
-  if (!keyOf(id)) return;
-  void (async () => {
-    try {
-      await browser.action.openPopup();
-    } catch {
-      await browser.tabs.create({ url: browser.runtime.getURL('src/popup/index.html') });
-    }
-    await browser.notifications.clear(id);
-  })();
-});
+  // Firefox: no buttons, the click opens the popup's view (where Allow / Block, Pause and Cancel are).
+  browser.notifications.onClicked.addListener((id) => {
+    if (!keyOf(id)) return;
+    void (async () => {
+      try {
+        await browser.action.openPopup();
+      } catch {
+        await browser.tabs.create({ url: browser.runtime.getURL('src/popup/index.html') });
+      }
+      await browser.notifications.clear(id);
+    })();
+  });
 }

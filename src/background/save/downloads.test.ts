@@ -16,7 +16,12 @@ const finishedFetch = (key?: string) =>
       {
         request: serializedRequest('https://a.example/a.bin'),
         state: 'done',
-        response: { url: 'https://a.example/a.bin', status: 200, statusText: 'OK', headers: [['content-type', 'application/x-test']] },
+        response: {
+          url: 'https://a.example/a.bin',
+          status: 200,
+          statusText: 'OK',
+          headers: [['content-type', 'application/x-test']],
+        },
         stored: 3,
         expectedLength: 3,
       },
@@ -42,7 +47,12 @@ describe('saveRegistration', () => {
     const download = vi.spyOn(browser.downloads, 'download').mockResolvedValue(5);
     vi.spyOn(browser.downloads, 'search').mockResolvedValue([{ id: 5, state: 'in_progress' }] as never);
     expect(await saveRegistration(await finishedFetch())).toBe(1);
-    expect(download).toHaveBeenCalledWith({ url: 'blob:test/1', filename: 'a.example/Pack/a.bin', conflictAction: 'uniquify', saveAs: false });
+    expect(download).toHaveBeenCalledWith({
+      url: 'blob:test/1',
+      filename: 'a.example/Pack/a.bin',
+      conflictAction: 'uniquify',
+      saveAs: false,
+    });
     expect(made[0]!.type).toBe('application/x-test');
     expect(new Uint8Array(await made[0]!.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
     // Still downloading: the URL stays.
@@ -62,7 +72,7 @@ describe('saveRegistration', () => {
     expect(revoked).toEqual(['blob:test/1']);
   });
 
-  it('never writes a private window\'s files, nor reads them', async () => {
+  it("never writes a private window's files, nor reads them", async () => {
     const download = vi.spyOn(browser.downloads, 'download');
     await expect(saveRegistration(`${PRIVATE_KEY_PREFIX}x`)).rejects.toMatchObject({ specName: 'NotAllowedError' });
     expect(made).toEqual([]);

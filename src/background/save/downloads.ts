@@ -21,7 +21,8 @@ const blobUrls: BlobUrls =
   __TARGET__ === 'chromium'
     ? { make: offscreenBlobUrl, revoke: revokeOffscreenUrl }
     : {
-        make: async (regKey, index, type) => URL.createObjectURL(await recordBlob(storeOf(regKey), regKey, index, type)),
+        make: async (regKey, index, type) =>
+          URL.createObjectURL(await recordBlob(storeOf(regKey), regKey, index, type)),
         revoke: async (url) => URL.revokeObjectURL(url),
       };
 
@@ -38,7 +39,9 @@ function finish(id: number): void {
   if (!entry) return;
   pending.delete(id);
   entry.release();
-  void blobUrls.revoke(entry.url).catch((error: unknown) => console.error('bgfetch: revoking a saved file\'s URL', error));
+  void blobUrls
+    .revoke(entry.url)
+    .catch((error: unknown) => console.error("bgfetch: revoking a saved file's URL", error));
 }
 
 /** A saved file's Blob URL is revoked once its download ended. */
@@ -51,7 +54,10 @@ export function startDownloadTracking(): void {
     }
     // Chromium: a download an earlier run of the worker started; its URL lives in the offscreen
     // document, which closes once no URL of it is live.
-    if (__TARGET__ === 'chromium') void revokeOrphan(delta.id).catch((error: unknown) => console.error('bgfetch: revoking a saved file\'s URL', error));
+    if (__TARGET__ === 'chromium')
+      void revokeOrphan(delta.id).catch((error: unknown) =>
+        console.error("bgfetch: revoking a saved file's URL", error),
+      );
   });
 }
 
@@ -73,7 +79,11 @@ export async function savesDone(regKey: string): Promise<void> {
  * saves of it are done. Returns how many downloads started. Registered synchronously, so a
  * release that starts after this call waits for it.
  */
-export async function saveRegistration(regKey: string, index?: number, wanted?: () => Promise<boolean>): Promise<number> {
+export async function saveRegistration(
+  regKey: string,
+  index?: number,
+  wanted?: () => Promise<boolean>,
+): Promise<number> {
   const earlier = reading.get(regKey)?.catch(() => undefined);
   const saving = (async () => {
     await earlier;
@@ -90,11 +100,13 @@ export async function saveRegistration(regKey: string, index?: number, wanted?: 
 
 async function startDownloads(regKey: string, index?: number): Promise<number> {
   if (!canSave()) throw new SpecError('NotSupportedError', 'This browser cannot save files from an extension.');
-  if (isPrivateKey(regKey)) throw new SpecError('NotAllowedError', 'Files of a private window are never written to disk.');
+  if (isPrivateKey(regKey))
+    throw new SpecError('NotAllowedError', 'Files of a private window are never written to disk.');
   const db = storeOf(regKey);
   const reg = await db.registrations.get(regKey);
   if (!reg) throw new SpecError('InvalidStateError', 'That background fetch no longer exists.');
-  if (reg.released) throw new SpecError('InvalidStateError', 'The site took these files; they are no longer stored here.');
+  if (reg.released)
+    throw new SpecError('InvalidStateError', 'The site took these files; they are no longer stored here.');
   const records = await db.records.where('regKey').equals(regKey).sortBy('index');
   const paths = savePaths(
     reg.origin,

@@ -30,7 +30,8 @@ function fakeChromium(browser: Browser) {
     expect(channel).toBe('bgfetch:offscreen');
     if (!state.open) throw new Error('Could not establish connection. Receiving end does not exist.');
     if (request.type === 'offscreen.blobUrl') {
-      if (state.fail) return { ok: false, error: { name: 'TypeError', message: 'bgfetch could not read the stored file.' } };
+      if (state.fail)
+        return { ok: false, error: { name: 'TypeError', message: 'bgfetch could not read the stored file.' } };
       const url = `blob:chrome-extension://x/${++state.next}`;
       state.live.add(url);
       return { ok: true, value: url };
@@ -92,7 +93,7 @@ describe('offscreen document', () => {
     expect(state.closed).toBe(1);
   });
 
-  it('passes the document\'s error on and closes it when nothing else is live', async () => {
+  it("passes the document's error on and closes it when nothing else is live", async () => {
     const { offscreenBlobUrl, browser } = await freshModule();
     const state = fakeChromium(browser);
     state.fail = true;

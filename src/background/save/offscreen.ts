@@ -3,7 +3,13 @@
 // once no save needs it any more: no URL being made, none whose download still runs.
 import browser from 'webextension-polyfill';
 import { OFFSCREEN_CHANNEL } from '../../shared/channels';
-import type { OffscreenMessage, OffscreenReplies, OffscreenRequest, OffscreenRequestOf, Reply } from '../../shared/protocol';
+import type {
+  OffscreenMessage,
+  OffscreenReplies,
+  OffscreenRequest,
+  OffscreenRequestOf,
+  Reply,
+} from '../../shared/protocol';
 import { SpecError } from '../../shared/spec';
 
 /** A build input of the Chromium target (vite.config.ts). */
@@ -53,7 +59,8 @@ async function openDocument(): Promise<void> {
 async function ask<T extends OffscreenRequest['type']>(request: OffscreenRequestOf<T>): Promise<OffscreenReplies[T]> {
   const message: OffscreenMessage = { channel: OFFSCREEN_CHANNEL, request };
   const reply = (await browser.runtime.sendMessage(message)) as Reply<OffscreenReplies[T]> | undefined;
-  if (!reply || typeof reply !== 'object') throw new SpecError('NotSupportedError', 'The page that prepares saved files did not answer.');
+  if (!reply || typeof reply !== 'object')
+    throw new SpecError('NotSupportedError', 'The page that prepares saved files did not answer.');
   if (!reply.ok) throw new SpecError(reply.error.name, reply.error.message);
   return reply.value;
 }
@@ -68,7 +75,8 @@ export async function offscreenBlobUrl(key: string, index: number, contentType: 
     return url;
   } finally {
     making--;
-    if (making === 0 && live.size === 0) void closeIfIdle().catch((error: unknown) => console.error('bgfetch: closing the offscreen document', error));
+    if (making === 0 && live.size === 0)
+      void closeIfIdle().catch((error: unknown) => console.error('bgfetch: closing the offscreen document', error));
   }
 }
 

@@ -4,7 +4,11 @@ import type { RegistrationSnapshot } from '../../shared/spec';
 import { addWatcher, publishProgress, removeWatcher, removeWatcherEverywhere, type ProgressWatcher } from './progress';
 
 let keys = 0;
-const snapshot = (key: string, downloaded: number, result: RegistrationSnapshot['result'] = ''): RegistrationSnapshot => ({
+const snapshot = (
+  key: string,
+  downloaded: number,
+  result: RegistrationSnapshot['result'] = '',
+): RegistrationSnapshot => ({
   key,
   id: 'id-' + key,
   uploadTotal: 0,

@@ -17,7 +17,8 @@ export async function updateSiteSettings(origin: string, change: Partial<Omit<Si
   const settings = { ...(await siteSettings(origin)), ...change, origin };
   // One answer in two fields (`blocked` predates Allow / Ask / Block): whichever changed decides.
   if (change.permission) settings.blocked = change.permission === 'block';
-  else if (change.blocked !== undefined) settings.permission = change.blocked ? 'block' : settings.permission === 'block' ? undefined : settings.permission;
+  else if (change.blocked !== undefined)
+    settings.permission = change.blocked ? 'block' : settings.permission === 'block' ? undefined : settings.permission;
   await db.sites.put({ origin, settings });
   return settings;
 }

@@ -32,7 +32,8 @@ const inFlight = new Set<string>();
  * repeated because the background stopped before it heard the outcome is answered with the
  * first one's (src/sw/once.ts). The site sees the registration's key in every event anyway.
  */
-export const deliveryTokenOf = (event: Pick<StoredSwEvent, 'id' | 'createdAt'>): string => `${event.id}@${event.createdAt}`;
+export const deliveryTokenOf = (event: Pick<StoredSwEvent, 'id' | 'createdAt'>): string =>
+  `${event.id}@${event.createdAt}`;
 
 const originOf = (url: string | undefined) => {
   try {
@@ -46,7 +47,9 @@ const originOf = (url: string | undefined) => {
 export async function deliverPending(origin?: string): Promise<void> {
   const events: StoredSwEvent[] = [];
   for (const store of everyStore()) {
-    events.push(...(origin ? await store.swEvents.where('origin').equals(origin).toArray() : await store.swEvents.toArray()));
+    events.push(
+      ...(origin ? await store.swEvents.where('origin').equals(origin).toArray() : await store.swEvents.toArray()),
+    );
   }
   events.sort((a, b) => a.createdAt - b.createdAt);
   await Promise.all(events.map(deliver));
@@ -65,7 +68,14 @@ function publishPendingOrigins(): Promise<void> {
   registering = registering
     .then(async () => {
       const hosts = [...new Set((await db.swEvents.toArray()).map((event) => hostPattern(event.origin)))];
-      await registerForSites({ id: SITE_OPENED_SCRIPT, js: [SITE_OPENED_PATH], matches: hosts, runAt: 'document_idle', allFrames: false, persistAcrossSessions: true });
+      await registerForSites({
+        id: SITE_OPENED_SCRIPT,
+        js: [SITE_OPENED_PATH],
+        matches: hosts,
+        runAt: 'document_idle',
+        allFrames: false,
+        persistAcrossSessions: true,
+      });
     })
     .catch((error: unknown) => console.error('bgfetch: registering the site-opened script', error));
   return registering;
@@ -79,7 +89,9 @@ async function deliverInTab(relayPath: string, message: DeliverEvent): Promise<D
   const api = ((globalThis as { browser?: unknown }).browser ?? (globalThis as { chrome?: unknown }).chrome) as {
     runtime: { getURL(path: string): string };
   };
-  const relay = (await import(/* @vite-ignore */ api.runtime.getURL(relayPath))) as typeof import('../../content/relay');
+  const relay = (await import(
+    /* @vite-ignore */ api.runtime.getURL(relayPath)
+  )) as typeof import('../../content/relay');
   return relay.deliverToWorker(message);
 }
 
@@ -112,11 +124,20 @@ async function deliver(event: StoredSwEvent): Promise<void> {
     // Only the site's tabs: without the `tabs` permission a query by URL needs the host permission alone.
     const tabs = await browser.tabs.query({ url: hostPattern(event.origin) });
     const siteTabs = tabs.filter(
-      (tab) => tab.id !== undefined && !tab.discarded && originOf(tab.url) === event.origin && jarOf(tab.cookieStoreId) === event.storeId &&
+      (tab) =>
+        tab.id !== undefined &&
+        !tab.discarded &&
+        originOf(tab.url) === event.origin &&
+        jarOf(tab.cookieStoreId) === event.storeId &&
         tab.incognito === isPrivateKey(event.regKey),
     );
     for (const tab of siteTabs) {
-      const message: DeliverEvent = { scope: event.scope, event: event.type, snapshot: snapshotOf(reg), token: deliveryTokenOf(event) };
+      const message: DeliverEvent = {
+        scope: event.scope,
+        event: event.type,
+        snapshot: snapshotOf(reg),
+        token: deliveryTokenOf(event),
+      };
       let outcome: DeliveryOutcome | undefined;
       try {
         const [injection] = await withinLimit(
@@ -140,8 +161,21 @@ async function deliver(event: StoredSwEvent): Promise<void> {
     // partition's worker; those events wait for a tab of theirs). Never a click: the person
     // asked for the site, whose tab is being opened for it (ui.ts, admin.ts), and the handler's
     // clients.openWindow() and focus() need that window; the tab's site-opened script brings it.
-    if (event.type === 'click' || !framesAvailable() || !(await loadSwitches(), switches().frameDelivery) || event.storeId !== 'default' || isPrivateKey(event.regKey) || event.attempts >= FRAME_ATTEMPTS) return;
-    const result = await deliverThroughFrame({ scope: event.scope, event: event.type, snapshot: snapshotOf(reg), token: deliveryTokenOf(event) });
+    if (
+      event.type === 'click' ||
+      !framesAvailable() ||
+      !(await loadSwitches(), switches().frameDelivery) ||
+      event.storeId !== 'default' ||
+      isPrivateKey(event.regKey) ||
+      event.attempts >= FRAME_ATTEMPTS
+    )
+      return;
+    const result = await deliverThroughFrame({
+      scope: event.scope,
+      event: event.type,
+      snapshot: snapshotOf(reg),
+      token: deliveryTokenOf(event),
+    });
     if (typeof result === 'object' && result.outcome !== 'no-worker') {
       await completed(event, result);
       return;
@@ -173,7 +207,10 @@ async function withinLimit<T>(work: Promise<T[]>): Promise<(T | undefined)[]> {
 /** Recorded on the event; retried later while attempts are left (a tab of the site may come first). */
 async function frameFailed(event: StoredSwEvent, reason: string): Promise<void> {
   const attempts = event.attempts + 1;
-  const updated = await storeOf(event.regKey).swEvents.update(event.id, { attempts, lastFailure: { reason, at: Date.now() } });
+  const updated = await storeOf(event.regKey).swEvents.update(event.id, {
+    attempts,
+    lastFailure: { reason, at: Date.now() },
+  });
   console.warn('bgfetch: delivery through a frame failed', event.id, reason, `attempt ${attempts}/${FRAME_ATTEMPTS}`);
   if (updated && attempts < FRAME_ATTEMPTS) {
     setTimeout(() => void deliverPending(event.origin).catch(() => undefined), FRAME_RETRY_MS * 4 ** (attempts - 1));
@@ -181,7 +218,10 @@ async function frameFailed(event: StoredSwEvent, reason: string): Promise<void> 
 }
 
 /** After the handlers ran: records stop being available (spec: "When it settles", 4). */
-async function completed(event: StoredSwEvent, outcome: Exclude<DeliveryOutcome, { outcome: 'no-worker' }>): Promise<void> {
+async function completed(
+  event: StoredSwEvent,
+  outcome: Exclude<DeliveryOutcome, { outcome: 'no-worker' }>,
+): Promise<void> {
   const { releasable, iconChanged } = await eventHandled(event, outcome);
   // updateUI() gave new icons: the stored copy follows (fetched once, without cookies).
   if (iconChanged) void storeIcon(iconChanged);

@@ -11,7 +11,12 @@ import * as v from 'valibot';
 import browser, { type Runtime } from 'webextension-polyfill';
 import { FRAME_DELIVERY_PATH } from '../../shared/built-entries';
 import { FRAME_DELIVERY_CHANNEL, FRAME_DELIVERY_MARKER, SECURE_CONTEXT_MATCHES } from '../../shared/channels';
-import { deliveryOutcomeFrom, frameDeliveryMessageSchema, type DeliverEvent, type DeliveryOutcome } from '../../shared/protocol';
+import {
+  deliveryOutcomeFrom,
+  frameDeliveryMessageSchema,
+  type DeliverEvent,
+  type DeliveryOutcome,
+} from '../../shared/protocol';
 import { holdAlive } from '../keepalive';
 import { registerForSites } from '../injection/registered-scripts';
 import { loadSwitches, switches } from '../switches';
@@ -46,14 +51,17 @@ function registerScript(): Promise<void> {
   return registerForSites({
     id: SCRIPT_ID,
     js: [FRAME_DELIVERY_PATH],
-    matches: SECURE_CONTEXT_MATCHES.map((pattern) => pattern.replace(/\/\*$/, `/.well-known/${FRAME_DELIVERY_MARKER}*`)),
+    matches: SECURE_CONTEXT_MATCHES.map((pattern) =>
+      pattern.replace(/\/\*$/, `/.well-known/${FRAME_DELIVERY_MARKER}*`),
+    ),
     runAt: 'document_end',
     allFrames: true,
     persistAcrossSessions: false,
   });
 }
 
-const randomToken = () => [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+const randomToken = () =>
+  [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 
 export const frameUrlOf = (scope: string, token: string): string =>
   new URL(`/.well-known/${FRAME_DELIVERY_MARKER}${token}`, scope).href;
@@ -62,7 +70,9 @@ const tokenOf = (sender: Runtime.MessageSender): string | undefined => {
   try {
     const url = new URL(sender.url ?? '');
     const name = url.pathname.split('/').pop() ?? '';
-    return url.pathname.startsWith('/.well-known/') && name.startsWith(FRAME_DELIVERY_MARKER) ? name.slice(FRAME_DELIVERY_MARKER.length) : undefined;
+    return url.pathname.startsWith('/.well-known/') && name.startsWith(FRAME_DELIVERY_MARKER)
+      ? name.slice(FRAME_DELIVERY_MARKER.length)
+      : undefined;
   } catch {
     return undefined;
   }

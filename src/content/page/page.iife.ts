@@ -18,7 +18,10 @@ if (typeof ServiceWorkerRegistration === 'function') {
         (port) => window.postMessage({ type: CONNECT_MESSAGE }, '/', [port]),
         // The site's worker script passes the background on its way (see bridgePort). Failures
         // (no registration, an update check that fails) change nothing: ignored.
-        () => void navigator.serviceWorker?.getRegistrations().then((registrations) => registrations.map((registration) => registration.update().catch(ignore)), ignore),
+        () =>
+          void navigator.serviceWorker
+            ?.getRegistrations()
+            .then((registrations) => registrations.map((registration) => registration.update().catch(ignore)), ignore),
       ),
     ));
   exposeInterfacesLazily(INTERFACE_NAMES, () => createInterfaces(line(), () => document.baseURI));

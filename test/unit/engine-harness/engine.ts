@@ -38,7 +38,11 @@ export const caller = callerOf(SITE);
 
 /** A request of a fetch() message, as the page serialises it (no body unless given). */
 export type Outgoing = PageRequestOf<'fetch'>['requests'][number];
-export const outgoing = (url: string, extra: Partial<Outgoing> = {}): Outgoing => ({ ...serializedRequest(url), body: null, ...extra });
+export const outgoing = (url: string, extra: Partial<Outgoing> = {}): Outgoing => ({
+  ...serializedRequest(url),
+  body: null,
+  ...extra,
+});
 
 /** A fetch() message of `id` for `scope` (the caller's: https://a.example/), one GET unless told. */
 export function fetchMessage(
@@ -67,7 +71,12 @@ export interface Engine {
   /** The registration once it settled and no transfer of it runs (real time). */
   settled(key: string, timeout?: number): Promise<StoredRegistration>;
   /** Advances fake time in steps until the fetch settled (or `limitMs` of fake time passed). */
-  runUntilSettled(key: string, limitMs: number, stepMs?: number, onStep?: (reg: StoredRegistration) => void): Promise<StoredRegistration>;
+  runUntilSettled(
+    key: string,
+    limitMs: number,
+    stepMs?: number,
+    onStep?: (reg: StoredRegistration) => void,
+  ): Promise<StoredRegistration>;
   /** A record's whole body as the page reads it (readBody from offset 0 until done). */
   readAll(key: string, index: number, who?: Caller, scope?: string): Promise<Uint8Array>;
 }
@@ -123,7 +132,7 @@ export function useEngine({ storage = {} as Record<string, unknown> } = {}): Eng
     },
     async readAll(key, index, who = caller, scope = SCOPE) {
       const parts: Uint8Array[] = [];
-      for (let offset = 0; ; ) {
+      for (let offset = 0; ;) {
         const reply = await handlers.readBody(who, { type: 'readBody', scope, key, index, offset });
         const data = await bytesOf(reply.parts);
         parts.push(data);
@@ -144,7 +153,12 @@ export async function bytesOf(parts: (Blob | ArrayBuffer | Uint8Array)[]): Promi
 /** Byte-for-byte equality; vitest's deep equality walks big arrays element by element. */
 export function expectSameBytes(actual: Uint8Array, expected: Uint8Array): void {
   expect(actual.byteLength).toBe(expected.byteLength);
-  expect(Buffer.compare(Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength), Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength))).toBe(0);
+  expect(
+    Buffer.compare(
+      Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength),
+      Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength),
+    ),
+  ).toBe(0);
 }
 
 /** The SpecError `promise` rejects with (fails the test if it resolves or rejects with anything else). */

@@ -53,7 +53,10 @@ export function useFakeNetwork(): FakeNetwork {
 }
 
 /** Wires a response body to the request's signal the way a real fetch does: an abort errors it. */
-function abortable(body: ReadableStream<Uint8Array>, signal: AbortSignal | null | undefined): ReadableStream<Uint8Array> {
+function abortable(
+  body: ReadableStream<Uint8Array>,
+  signal: AbortSignal | null | undefined,
+): ReadableStream<Uint8Array> {
   if (!signal) return body;
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
@@ -140,7 +143,8 @@ export function rangeResponse(body: Uint8Array, init: RequestInit, headers: Reco
 }
 
 /** The rejection fetch() gives when the server cannot be reached. */
-export const unreachable = (message = 'NetworkError when attempting to fetch resource.') => Promise.reject(new TypeError(message));
+export const unreachable = (message = 'NetworkError when attempting to fetch resource.') =>
+  Promise.reject(new TypeError(message));
 
 /** `response` after `ms` milliseconds (of fake time where the test fakes timers). */
 export const after = (ms: number, response: () => Response): Promise<Response> =>

@@ -36,7 +36,10 @@ let made = 0;
 export async function storeFetch(fixture: FetchFixture = {}): Promise<string> {
   const store = fixture.store ?? db;
   const key = fixture.key ?? `${fixture.prefix ?? 'fetch'}-${++made}`;
-  const records = typeof fixture.records === 'number' ? Array.from({ length: fixture.records }, () => ({})) : (fixture.records ?? [{}]);
+  const records =
+    typeof fixture.records === 'number'
+      ? Array.from({ length: fixture.records }, () => ({}))
+      : (fixture.records ?? [{}]);
   await store.registrations.put(storedRegistration(key, { recordCount: records.length, ...fixture.registration }));
   await store.records.bulkPut(records.map((change, index) => storedRecord(key, index, change)));
   for (const [index, body] of Object.entries(fixture.bodies ?? {})) {

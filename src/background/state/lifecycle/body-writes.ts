@@ -24,7 +24,9 @@ export interface HeadWrite {
 }
 
 /** One change to one record: its response head, or body bytes appended at `start`. */
-export type Write = { index: number } & ({ head: HeadWrite } | { start: number; data: ArrayBuffer | Blob; last: boolean });
+export type Write = { index: number } & (
+  { head: HeadWrite } | { start: number; data: ArrayBuffer | Blob; last: boolean }
+);
 
 /**
  * In Firefox, chunks from this size on are stored as Blobs, which readers get as they are (no
@@ -48,7 +50,8 @@ const chunkRow = (regKey: string, write: Extract<Write, { data: unknown }>): Sto
       ? new Blob([write.data])
       : write.data,
 });
-const hasBytes = (write: Write): write is Extract<Write, { data: unknown }> => 'data' in write && sizeOf(write.data) > 0;
+const hasBytes = (write: Write): write is Extract<Write, { data: unknown }> =>
+  'data' in write && sizeOf(write.data) > 0;
 
 /**
  * One transaction for `writes` (in order): each is checked against the stored state as the
@@ -137,7 +140,8 @@ export async function commitWrites(regKey: string, writes: Write[], optimistic =
       let files = current?.files ?? NO_FILES;
       for (const record of changed) files = withChange(files, before.get(record.index), record);
       const counted =
-        current && (downloaded !== current.downloaded || uploaded !== current.uploaded || !sameCounts(files, current.files));
+        current &&
+        (downloaded !== current.downloaded || uploaded !== current.uploaded || !sameCounts(files, current.files));
       const late = optimistic ? [] : accepted.filter(hasBytes).map((write) => chunkRow(regKey, write));
       await Promise.all([
         put,

@@ -28,7 +28,8 @@ function drawnEdges(doc: string, name: string): string[] {
     .sort();
 }
 
-const tableEdges = (edges: readonly Edge<string, string>[]) => [...new Set(edges.map((edge) => `${edge.from} -${edge.via}-> ${edge.to}`))].sort();
+const tableEdges = (edges: readonly Edge<string, string>[]) =>
+  [...new Set(edges.map((edge) => `${edge.from} -${edge.via}-> ${edge.to}`))].sort();
 
 describe('docs/architecture.md: the lifecycle diagram', () => {
   const doc = readFileSync(DOC, 'utf8');

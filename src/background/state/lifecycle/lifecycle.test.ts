@@ -42,15 +42,24 @@ async function fetchIn(state: LifecycleState, change: Partial<StoredRegistration
   });
   const rows: Record<LifecycleState, [Partial<StoredRegistration>, Partial<StoredRecord>]> = {
     queued: [{}, {}],
-    running: [{ downloaded: 10 }, { stored: 10, response: { status: 200, statusText: 'OK', headers: [], url: 'https://a.example/0' } }],
+    running: [
+      { downloaded: 10 },
+      { stored: 10, response: { status: 200, statusText: 'OK', headers: [], url: 'https://a.example/0' } },
+    ],
     paused: [{ paused: true }, {}],
     offline: [{ waiting: 'offline' }, {}],
     retrying: [{ waiting: 'retrying', retry: { host: 'a.example', attempt: 2, retryAt: 1 } }, {}],
     permission: [{ waiting: 'permission' }, {}],
-    succeeded: [{ ...settled('success', ''), downloaded: 4 }, { state: 'done', stored: 4 }],
+    succeeded: [
+      { ...settled('success', ''), downloaded: 4 },
+      { state: 'done', stored: 4 },
+    ],
     failed: [settled('failure', 'fetch-error'), { state: 'failed', failure: 'fetch-error' }],
     aborted: [settled('failure', 'aborted'), { state: 'aborted', failure: 'aborted' }],
-    removed: [{ ...settled('success', ''), downloaded: 4, removeAt: Date.now() + 60_000 }, { state: 'done', stored: 4 }],
+    removed: [
+      { ...settled('success', ''), downloaded: 4, removeAt: Date.now() + 60_000 },
+      { state: 'done', stored: 4 },
+    ],
   };
   const [regChange, recordChange] = rows[state];
   const record = storedRecord(key, 0, recordChange);
@@ -77,7 +86,9 @@ async function apply(key: string, via: Exclude<RegistrationTransition, 'create'>
       return wait(key, null);
     case 'bytes': {
       const record = (await db.records.get([key, 0]))!;
-      const [outcome] = await commitWrites(key, [{ index: 0, start: record.stored, data: new ArrayBuffer(4), last: false }]);
+      const [outcome] = await commitWrites(key, [
+        { index: 0, start: record.stored, data: new ArrayBuffer(4), last: false },
+      ]);
       return !!outcome && !('error' in outcome);
     }
     case 'succeed':
@@ -89,7 +100,16 @@ async function apply(key: string, via: Exclude<RegistrationTransition, 'create'>
     case 'retry':
       return retry(key);
     case 'handled': {
-      const event = { id: `${key}:success`, regKey: key, storeId: 'default', origin: 'https://a.example', scope: 'https://a.example/', type: 'success' as const, createdAt: 1, attempts: 0 };
+      const event = {
+        id: `${key}:success`,
+        regKey: key,
+        storeId: 'default',
+        origin: 'https://a.example',
+        scope: 'https://a.example/',
+        type: 'success' as const,
+        createdAt: 1,
+        attempts: 0,
+      };
       return (await eventHandled(event, { outcome: 'handled', ui: null, listened: true })).ended;
     }
     case 'release':
@@ -106,8 +126,22 @@ async function apply(key: string, via: Exclude<RegistrationTransition, 'create'>
 const R = 'refused';
 type Outcome = LifecycleState | 'gone' | typeof R;
 const TRANSITIONS = [
-  'allow', 'pause', 'resume', 'waitOffline', 'waitRetry', 'proceed', 'bytes', 'succeed', 'fail', 'abort',
-  'retry', 'handled', 'release', 'remove', 'undoRemove', 'delete',
+  'allow',
+  'pause',
+  'resume',
+  'waitOffline',
+  'waitRetry',
+  'proceed',
+  'bytes',
+  'succeed',
+  'fail',
+  'abort',
+  'retry',
+  'handled',
+  'release',
+  'remove',
+  'undoRemove',
+  'delete',
 ] as const satisfies readonly Exclude<RegistrationTransition, 'create'>[];
 
 // prettier-ignore
@@ -145,14 +179,20 @@ describe('the lifecycle, every state × every transition', () => {
   it('the table agrees with the transitions the code allows (REGISTRATION_EDGES)', () => {
     for (const [state, row] of Object.entries(TABLE) as [LifecycleState, Record<string, Outcome>][]) {
       for (const [via, outcome] of Object.entries(row)) {
-        const targets = REGISTRATION_EDGES.filter((edge) => edge.from === state && edge.via === via).map((edge) => edge.to);
+        const targets = REGISTRATION_EDGES.filter((edge) => edge.from === state && edge.via === via).map(
+          (edge) => edge.to,
+        );
         if (outcome !== R) expect(targets, `${state} × ${via}`).toContain(outcome);
-        else if (!REFUSED_BY_FLAGS[state]?.includes(via as RegistrationTransition)) expect(targets, `${state} × ${via}`).toEqual([]);
+        else if (!REFUSED_BY_FLAGS[state]?.includes(via as RegistrationTransition))
+          expect(targets, `${state} × ${via}`).toEqual([]);
       }
     }
   });
 
-  for (const [state, row] of Object.entries(TABLE) as [LifecycleState, Record<(typeof TRANSITIONS)[number], Outcome>][]) {
+  for (const [state, row] of Object.entries(TABLE) as [
+    LifecycleState,
+    Record<(typeof TRANSITIONS)[number], Outcome>,
+  ][]) {
     for (const via of TRANSITIONS) {
       const expected = row[via];
       it(`${state} × ${via} → ${expected}`, async () => {
@@ -174,7 +214,8 @@ describe('the lifecycle, every state × every transition', () => {
 
 describe('guards', () => {
   it('resume of a settled fetch refuses, whatever it was', async () => {
-    for (const state of ['succeeded', 'failed', 'aborted'] as const) expect(await resume(await fetchIn(state, { paused: true }))).toBe(false);
+    for (const state of ['succeeded', 'failed', 'aborted'] as const)
+      expect(await resume(await fetchIn(state, { paused: true }))).toBe(false);
   });
 
   it('a second settle is refused: one result, one worker event', async () => {
@@ -189,7 +230,10 @@ describe('guards', () => {
     const key = await fetchIn('running');
     await db.records.put(storedRecord(key, 1, { state: 'done', stored: 3 }));
     expect(await settle(key, 'failure', 'aborted')).toBe(true);
-    expect((await db.records.where('regKey').equals(key).sortBy('index')).map((record) => record.state)).toEqual(['aborted', 'done']);
+    expect((await db.records.where('regKey').equals(key).sortBy('index')).map((record) => record.state)).toEqual([
+      'aborted',
+      'done',
+    ]);
     await abortPendingRecords(db, key); // nothing pending any more
   });
 
@@ -242,7 +286,16 @@ describe('guards', () => {
 
   it('a final event handled after the fetch was retried ends nothing: the active fetch keeps its records', async () => {
     const key = await fetchIn('queued');
-    const event = { id: `${key}:fail`, regKey: key, storeId: 'default', origin: 'https://a.example', scope: 'https://a.example/', type: 'fail' as const, createdAt: 1, attempts: 0 };
+    const event = {
+      id: `${key}:fail`,
+      regKey: key,
+      storeId: 'default',
+      origin: 'https://a.example',
+      scope: 'https://a.example/',
+      type: 'fail' as const,
+      createdAt: 1,
+      attempts: 0,
+    };
     expect((await eventHandled(event, { outcome: 'handled', ui: { title: 'New' }, listened: true })).ended).toBe(false);
     expect(await db.registrations.get(key)).toMatchObject({ recordsAvailable: true, title: 'New' });
   });

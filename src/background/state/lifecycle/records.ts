@@ -9,10 +9,18 @@ import { storeOf } from '../stores';
 import { recordMayLeave } from './transitions';
 
 /** A record with no body: what a restart from zero, or a reclaimed failure, leaves. */
-export const NO_BODY = { stored: 0, response: null, validator: null, expectedLength: null } as const satisfies Partial<StoredRecord>;
+export const NO_BODY = {
+  stored: 0,
+  response: null,
+  validator: null,
+  expectedLength: null,
+} as const satisfies Partial<StoredRecord>;
 
 export function deleteChunks(regKey: string, index: number) {
-  return storeOf(regKey).chunks.where('[regKey+index+start]').between([regKey, index, 0], [regKey, index, Infinity]).delete();
+  return storeOf(regKey)
+    .chunks.where('[regKey+index+start]')
+    .between([regKey, index, 0], [regKey, index, Infinity])
+    .delete();
 }
 
 /** Counts the registration's files again from all its records: only after a change of many records at once. */
@@ -42,11 +50,20 @@ async function changeRecord(
 
 /** The whole body is stored (a body that ended without a final chunk write: empty, or HEAD). */
 export async function recordDone(regKey: string, index: number): Promise<boolean> {
-  return !!(await changeRecord(regKey, index, (record) => recordMayLeave(record, 'done'), () => ({ state: 'done' })));
+  return !!(await changeRecord(
+    regKey,
+    index,
+    (record) => recordMayLeave(record, 'done'),
+    () => ({ state: 'done' }),
+  ));
 }
 
 /** The request cannot succeed; the first reason given stays. */
-export async function recordFailed(regKey: string, index: number, failure: BackgroundFetchFailureReason): Promise<boolean> {
+export async function recordFailed(
+  regKey: string,
+  index: number,
+  failure: BackgroundFetchFailureReason,
+): Promise<boolean> {
   const failed = await changeRecord(
     regKey,
     index,
@@ -83,14 +100,21 @@ export async function restartBody(regKey: string, index: number): Promise<Stored
  * (out of storage) their partial bodies are deleted at once to give the space back; otherwise
  * they stay, so that retrying the fetch from the popup resumes them.
  */
-export async function failUnfinished(regKey: string, reason: BackgroundFetchFailureReason, reclaim: boolean): Promise<void> {
+export async function failUnfinished(
+  regKey: string,
+  reason: BackgroundFetchFailureReason,
+  reclaim: boolean,
+): Promise<void> {
   const db = storeOf(regKey);
   await db.transaction('rw', db.registrations, db.records, db.chunks, async () => {
     const records = await db.records.where('regKey').equals(regKey).toArray();
     for (const record of records) {
       const unfinished = record.state === 'pending' || (record.state === 'failed' && record.failure !== 'bad-status');
       if (!unfinished || !recordMayLeave(record, 'fail')) continue;
-      const changes: Partial<StoredRecord> = { state: 'failed', failure: record.state === 'failed' ? record.failure : reason };
+      const changes: Partial<StoredRecord> = {
+        state: 'failed',
+        failure: record.state === 'failed' ? record.failure : reason,
+      };
       if (reclaim && record.stored > 0) {
         await deleteChunks(regKey, record.index);
         Object.assign(changes, NO_BODY);
@@ -141,7 +165,10 @@ export async function reopenRecords(db: BgFetchDb, regKey: string, released: boo
   await db.records
     .where('regKey')
     .equals(regKey)
-    .filter((record) => recordMayLeave(record, 'retry') && (released || record.state === 'failed' || record.state === 'aborted'))
+    .filter(
+      (record) =>
+        recordMayLeave(record, 'retry') && (released || record.state === 'failed' || record.state === 'aborted'),
+    )
     .modify(released ? { state: 'pending', failure: '', ...NO_BODY } : { state: 'pending', failure: '' });
 }
 

@@ -4,10 +4,26 @@
 // undefined. What follows a transition outside the store (transfers starting or stopping) is the
 // caller's: src/background/engine/control.ts.
 import type { Table } from 'dexie';
-import { RUNNING, snapshotOf, type BgFetchDb, type RetryInfo, type StoredRecord, type StoredRegistration, type StoredSwEvent, type StoredUpload } from '../../../shared/db';
+import {
+  RUNNING,
+  snapshotOf,
+  type BgFetchDb,
+  type RetryInfo,
+  type StoredRecord,
+  type StoredRegistration,
+  type StoredSwEvent,
+  type StoredUpload,
+} from '../../../shared/db';
 import { countFiles } from '../../../shared/file-counts';
 import type { DeliveryOutcome, SwEventType } from '../../../shared/protocol';
-import { LIMITS, SpecError, typeError, type BackgroundFetchFailureReason, type BackgroundFetchResult, type SerializedRequest } from '../../../shared/spec';
+import {
+  LIMITS,
+  SpecError,
+  typeError,
+  type BackgroundFetchFailureReason,
+  type BackgroundFetchResult,
+  type SerializedRequest,
+} from '../../../shared/spec';
 import { withoutFormatCharacters } from '../../../shared/text';
 import { isAsking } from '../../../shared/fetch-state';
 import { announceChange } from '../changes';
@@ -107,7 +123,11 @@ export async function allow(regKey: string): Promise<boolean> {
 /** A pause forgets why the fetch was waiting (its transfers stop), but not that it waits for the person. */
 export async function pause(regKey: string): Promise<boolean> {
   const paused = await transition(regKey, 'pause', none, async (reg, db) => {
-    await db.registrations.update(regKey, { paused: true, waiting: reg.waiting === 'permission' ? 'permission' : null, retry: null });
+    await db.registrations.update(regKey, {
+      paused: true,
+      waiting: reg.waiting === 'permission' ? 'permission' : null,
+      retry: null,
+    });
     return true;
   });
   if (paused) announceChange(regKey);
@@ -129,7 +149,10 @@ export async function resume(regKey: string): Promise<boolean> {
 export async function wait(regKey: string, why: 'offline' | 'retrying' | null, retry?: RetryInfo): Promise<boolean> {
   const via = why === 'offline' ? 'waitOffline' : why === 'retrying' ? 'waitRetry' : 'proceed';
   const changed = await transition(regKey, via, none, async (_reg, db) => {
-    await db.registrations.update(regKey, why ? (retry ? { waiting: why, retry } : { waiting: why }) : { waiting: null, retry: null });
+    await db.registrations.update(
+      regKey,
+      why ? (retry ? { waiting: why, retry } : { waiting: why }) : { waiting: null, retry: null },
+    );
     return true;
   });
   if (changed) announceChange(regKey);
@@ -138,7 +161,16 @@ export async function wait(regKey: string, why: 'offline' | 'retrying' | null, r
 
 /** A worker event of `type` for the fetch, as it waits in the queue (one of each type per fetch). */
 export function queuedEvent(reg: StoredRegistration, type: SwEventType): StoredSwEvent {
-  return { id: `${reg.key}:${type}`, regKey: reg.key, storeId: reg.storeId, origin: reg.origin, scope: reg.scope, type, createdAt: Date.now(), attempts: 0 };
+  return {
+    id: `${reg.key}:${type}`,
+    regKey: reg.key,
+    storeId: reg.storeId,
+    origin: reg.origin,
+    scope: reg.scope,
+    type,
+    createdAt: Date.now(),
+    attempts: 0,
+  };
 }
 
 type SettledListener = (reg: StoredRegistration) => void;
@@ -202,7 +234,10 @@ export async function retry(regKey: string): Promise<boolean> {
         .filter((other) => other.active === 1)
         .count();
       if (clash) {
-        throw new SpecError('InvalidStateError', `The site started a new fetch "${reg.id}"; that one is running instead.`);
+        throw new SpecError(
+          'InvalidStateError',
+          `The site started a new fetch "${reg.id}"; that one is running instead.`,
+        );
       }
       // Once the site's worker took the bodies (release), nothing is kept: every request again.
       await reopenRecords(db, regKey, reg.released === true);
@@ -250,7 +285,11 @@ export async function eventHandled(
     await db.registrations.update(event.regKey, change);
     // Released only once a handler ran: with none, the page is the site's only reader.
     const releasable = change.recordsAvailable === false && outcome.outcome === 'handled' && outcome.listened;
-    return { ended: change.recordsAvailable === false, releasable, ...(change.icons ? { iconChanged: { ...reg, icons: change.icons } } : {}) };
+    return {
+      ended: change.recordsAvailable === false,
+      releasable,
+      ...(change.icons ? { iconChanged: { ...reg, icons: change.icons } } : {}),
+    };
   });
   announceChange(event.regKey);
   // Every live registration object of the fetch reads recordsAvailable false from now on.

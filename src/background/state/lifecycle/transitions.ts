@@ -8,7 +8,8 @@ import { stateOf, type FetchState } from '../../../shared/fetch-state';
 /** A fetch's state as its lifecycle sees it: the shared words, and a settled fetch marked removed. */
 export type LifecycleState = FetchState | 'removed';
 
-export const lifecycleStateOf = (reg: StoredRegistration): LifecycleState => (!reg.active && reg.removeAt ? 'removed' : stateOf(reg));
+export const lifecycleStateOf = (reg: StoredRegistration): LifecycleState =>
+  !reg.active && reg.removeAt ? 'removed' : stateOf(reg);
 
 export type RegistrationTransition =
   | 'create'
@@ -40,7 +41,11 @@ const MOVING = ['queued', 'running', 'offline', 'retrying'] as const;
 const SETTLED = ['succeeded', 'failed', 'aborted'] as const;
 const AFTER_SETTLING = [...SETTLED, 'removed'] as const;
 
-function edges<S extends string, T extends string>(via: T, from: readonly (S | 'new')[], to: readonly (S | 'gone')[]): Edge<S, T>[] {
+function edges<S extends string, T extends string>(
+  via: T,
+  from: readonly (S | 'new')[],
+  to: readonly (S | 'gone')[],
+): Edge<S, T>[] {
   return from.flatMap((source) => to.map((target) => ({ from: source, via, to: target })));
 }
 

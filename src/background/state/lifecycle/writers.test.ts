@@ -17,7 +17,18 @@ const BACKGROUND = join(SRC, 'background');
 /** The schema's own migration counts files once, at upgrade time (before any transition runs). */
 const ALLOWED = new Set([join(SRC, 'shared/db.ts')]);
 
-const WRITES = new Set(['put', 'add', 'update', 'modify', 'delete', 'bulkPut', 'bulkAdd', 'bulkUpdate', 'bulkDelete', 'clear']);
+const WRITES = new Set([
+  'put',
+  'add',
+  'update',
+  'modify',
+  'delete',
+  'bulkPut',
+  'bulkAdd',
+  'bulkUpdate',
+  'bulkDelete',
+  'clear',
+]);
 /** The rows' state: the registration's flags and the record's state, offset and generation. */
 const STATE_FIELDS = [
   'active',
@@ -75,7 +86,8 @@ export function stateWrites(source: string, { assignments = true } = {}): string
     }
   }
   const assignment = new RegExp(`\\.(${STATE_FIELDS.join('|')})\\s*(?:=(?!=)|\\+=|-=|\\+\\+|--)`, 'g');
-  if (assignments) for (let match = assignment.exec(source); match; match = assignment.exec(source)) found.push(lineOf(match.index));
+  if (assignments)
+    for (let match = assignment.exec(source); match; match = assignment.exec(source)) found.push(lineOf(match.index));
   return found;
 }
 
@@ -90,8 +102,8 @@ function sources(dir: string): string[] {
 describe('who writes a fetch’s state', () => {
   it('finds the writes the lifecycle replaced (the check can fail)', () => {
     // Lines as they were before the lifecycle (admin.ts, consent.ts, settle.ts, transfer.ts, chunks.ts).
-    expect(stateWrites("await db.registrations.update(key, { paused: true });")).toHaveLength(1);
-    expect(stateWrites("await storeOf(reg.key).registrations.update(reg.key, { waiting: null });")).toHaveLength(1);
+    expect(stateWrites('await db.registrations.update(key, { paused: true });')).toHaveLength(1);
+    expect(stateWrites('await storeOf(reg.key).registrations.update(reg.key, { waiting: null });')).toHaveLength(1);
     expect(
       stateWrites(`await db.records
         .where('regKey')
@@ -99,17 +111,27 @@ describe('who writes a fetch’s state', () => {
         .filter((record) => record.state === 'pending')
         .modify({ state: 'aborted', failure: 'aborted' });`),
     ).toHaveLength(1);
-    expect(stateWrites("await db.records.update([regKey, record.index], changes);")).toHaveLength(1);
+    expect(stateWrites('await db.records.update([regKey, record.index], changes);')).toHaveLength(1);
     expect(stateWrites("if (done) record.state = 'done';")).toHaveLength(1);
-    expect(stateWrites("await tx.table<StoredRegistration, string>('registrations').toCollection().modify(fn);")).toHaveLength(1);
+    expect(
+      stateWrites("await tx.table<StoredRegistration, string>('registrations').toCollection().modify(fn);"),
+    ).toHaveLength(1);
     // Reading is fine.
-    expect(stateWrites("const reg = await db.registrations.where('active').equals(1).filter((r) => r.active === 1).toArray();")).toEqual([]);
+    expect(
+      stateWrites(
+        "const reg = await db.registrations.where('active').equals(1).filter((r) => r.active === 1).toArray();",
+      ),
+    ).toEqual([]);
   });
 
   it('nothing outside src/background/state/lifecycle/ writes the registrations or records', () => {
     const writers = sources(SRC)
       .filter((path) => !ALLOWED.has(path))
-      .flatMap((path) => stateWrites(readFileSync(path, 'utf8'), { assignments: path.startsWith(BACKGROUND) }).map((line) => `${relative(ROOT, path)}: ${line}`));
+      .flatMap((path) =>
+        stateWrites(readFileSync(path, 'utf8'), { assignments: path.startsWith(BACKGROUND) }).map(
+          (line) => `${relative(ROOT, path)}: ${line}`,
+        ),
+      );
     expect(writers).toEqual([]);
   });
 });

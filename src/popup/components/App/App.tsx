@@ -36,7 +36,8 @@ export function App() {
   // Paused fetches of rows older than the counters: summarised by a query of their own, which
   // runs again only when their set or their records change.
   const pausedKeys = useMemo(
-    () => (active?.registrations.filter((reg) => reg.paused && !reg.files).map((reg) => reg.key) ?? []).sort().join('\n'),
+    () =>
+      (active?.registrations.filter((reg) => reg.paused && !reg.files).map((reg) => reg.key) ?? []).sort().join('\n'),
     [active],
   );
   const pausedSummaries = useLiveQuery(() => loadSummaries(pausedKeys ? pausedKeys.split('\n') : []), [pausedKeys]);
@@ -127,12 +128,18 @@ export function App() {
         runRemoval={runRemoval}
         locale={locale}
       />
-      <main onKeyDown={(event) => onListKey(event, { byKey, setCurrent, toggle: (key) => toggle(key, !selected.has(key)), run, runRemoval })}>
+      <main
+        onKeyDown={(event) =>
+          onListKey(event, { byKey, setCurrent, toggle: (key) => toggle(key, !selected.has(key)), run, runRemoval })
+        }
+      >
         <p class={`status${status?.error ? ' error' : ''}`} role="status">
           {status?.text ?? ''}
         </p>
         <PermissionPrompt registrations={active?.registrations} locale={locale} run={run} />
-        {undoable && <UndoBar undoable={undoable} now={now} locale={locale} run={run} onDone={() => setUndoable(null)} />}
+        {undoable && (
+          <UndoBar undoable={undoable} now={now} locale={locale} run={run} onDone={() => setUndoable(null)} />
+        )}
         {!list ? (
           <p class="muted empty">{msg('loading')}</p>
         ) : list.listedCount === 0 ? (
@@ -140,7 +147,13 @@ export function App() {
         ) : list.total === 0 ? (
           <p class="muted empty">{msg('noMatches')}</p>
         ) : (
-          <div ref={markListShown} class="list" data-total={list.total} data-shown={list.shownCount} aria-describedby="list-hint">
+          <div
+            ref={markListShown}
+            class="list"
+            data-total={list.total}
+            data-shown={list.shownCount}
+            aria-describedby="list-hint"
+          >
             <p id="list-hint" class="visually-hidden">
               {msg('listHint')}
             </p>

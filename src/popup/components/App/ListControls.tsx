@@ -18,7 +18,17 @@ export interface ListControlsProps {
 }
 
 /** Search, filter by state and site, and what to do with the selected fetches. */
-export function ListControls({ query, counts, origins, selected, shownKeys, onQuery, onSelect, run, runRemoval }: ListControlsProps) {
+export function ListControls({
+  query,
+  counts,
+  origins,
+  selected,
+  shownKeys,
+  onQuery,
+  onSelect,
+  run,
+  runRemoval,
+}: ListControlsProps) {
   const settled = selected.filter((reg) => !reg.active).map((reg) => reg.key);
   const active = selected.filter((reg) => reg.active);
   const each = (type: 'admin.pause' | 'admin.resume' | 'admin.abort', keys: string[]) =>
@@ -34,7 +44,12 @@ export function ListControls({ query, counts, origins, selected, shownKeys, onQu
           value={query.query}
           onInput={(event) => onQuery({ query: event.currentTarget.value })}
         />
-        <select name="filter" aria-label={msg('filterLabel')} value={query.filter} onChange={(event) => onQuery({ filter: event.currentTarget.value as ListFilter })}>
+        <select
+          name="filter"
+          aria-label={msg('filterLabel')}
+          value={query.filter}
+          onChange={(event) => onQuery({ filter: event.currentTarget.value as ListFilter })}
+        >
           {LIST_FILTERS.map((filter) => (
             <option key={filter} value={filter}>
               {msg(`filter_${filter}`, String(counts?.[filter] ?? 0))}
@@ -42,7 +57,12 @@ export function ListControls({ query, counts, origins, selected, shownKeys, onQu
           ))}
         </select>
         {origins.length > 1 && (
-          <select name="site" aria-label={msg('siteFilterLabel')} value={query.site} onChange={(event) => onQuery({ site: event.currentTarget.value })}>
+          <select
+            name="site"
+            aria-label={msg('siteFilterLabel')}
+            value={query.site}
+            onChange={(event) => onQuery({ site: event.currentTarget.value })}
+          >
             <option value="">{msg('siteFilterAll')}</option>
             {origins.map((origin) => (
               <option key={origin} value={origin}>
@@ -56,17 +76,41 @@ export function ListControls({ query, counts, origins, selected, shownKeys, onQu
         <div class="controls-row selection" role="group" aria-label={msg('selectedCount', String(selected.length))}>
           <span class="numbers">{msg('selectedCount', String(selected.length))}</span>
           {active.some((reg) => !reg.paused) && (
-            <button type="button" onClick={() => each('admin.pause', active.filter((reg) => !reg.paused).map((reg) => reg.key))}>
+            <button
+              type="button"
+              onClick={() =>
+                each(
+                  'admin.pause',
+                  active.filter((reg) => !reg.paused).map((reg) => reg.key),
+                )
+              }
+            >
               {msg('pauseSelected')}
             </button>
           )}
           {active.some((reg) => reg.paused) && (
-            <button type="button" onClick={() => each('admin.resume', active.filter((reg) => reg.paused).map((reg) => reg.key))}>
+            <button
+              type="button"
+              onClick={() =>
+                each(
+                  'admin.resume',
+                  active.filter((reg) => reg.paused).map((reg) => reg.key),
+                )
+              }
+            >
               {msg('resumeSelected')}
             </button>
           )}
           {active.length > 0 && (
-            <button type="button" onClick={() => each('admin.abort', active.map((reg) => reg.key))}>
+            <button
+              type="button"
+              onClick={() =>
+                each(
+                  'admin.abort',
+                  active.map((reg) => reg.key),
+                )
+              }
+            >
               {msg('cancelSelected')}
             </button>
           )}

@@ -11,7 +11,19 @@ export type Undoable = RemovalResult;
  * "Removed 12 downloads. 2 of them had not reached the site yet. [Undo]", for as long as the
  * background keeps them (its undo window), then gone.
  */
-export function UndoBar({ undoable, now, locale, run, onDone }: { undoable: Undoable; now: number; locale: string; run: Run; onDone: () => void }) {
+export function UndoBar({
+  undoable,
+  now,
+  locale,
+  run,
+  onDone,
+}: {
+  undoable: Undoable;
+  now: number;
+  locale: string;
+  run: Run;
+  onDone: () => void;
+}) {
   useEffect(() => {
     const timer = setTimeout(onDone, Math.max(0, undoable.undoUntil - Date.now()));
     return () => clearTimeout(timer);

@@ -40,7 +40,8 @@ export interface ListModel {
 /** Stored bytes per site of these fetches (the ones being removed left out). */
 function bytesBySite(registrations: readonly StoredRegistration[]): Map<string, number> {
   const bytes = new Map<string, number>();
-  for (const reg of registrations) if (!reg.removeAt) bytes.set(reg.origin, (bytes.get(reg.origin) ?? 0) + storedBytes(reg));
+  for (const reg of registrations)
+    if (!reg.removeAt) bytes.set(reg.origin, (bytes.get(reg.origin) ?? 0) + storedBytes(reg));
   return bytes;
 }
 
@@ -60,7 +61,10 @@ export function useListModel(
   // The settled part: once per change of the settled fetches or of the search.
   const settledKeys = useMemo(() => new Set(finished?.map((reg) => reg.key)), [finished]);
   const settledByKey = useMemo(() => new Map(finished?.map((reg) => [reg.key, reg])), [finished]);
-  const settledShown = useMemo(() => (finished ? applyQuery(finished, NO_SUMMARIES, query) : undefined), [finished, query]);
+  const settledShown = useMemo(
+    () => (finished ? applyQuery(finished, NO_SUMMARIES, query) : undefined),
+    [finished, query],
+  );
   const settledGroups = useMemo(() => groupBySite(settledShown?.registrations ?? []), [settledShown]);
   const settledBytes = useMemo(() => bytesBySite(finished ?? []), [finished]);
   const settledListed = useMemo(() => finished?.filter((reg) => !reg.removeAt).length ?? 0, [finished]);
@@ -73,11 +77,17 @@ export function useListModel(
   );
   const summaries = useMemo(
     // Not waited for: a paused row needs its summary only for its file count and an unknown total.
-    () => (pausedSummaries && active ? new Map([...pausedSummaries, ...active.summaries]) : (active?.summaries ?? NO_SUMMARIES)),
+    () =>
+      pausedSummaries && active
+        ? new Map([...pausedSummaries, ...active.summaries])
+        : (active?.summaries ?? NO_SUMMARIES),
     [active, pausedSummaries],
   );
   const activeShown = useMemo(() => applyQuery(stillActive, summaries, query), [stillActive, summaries, query]);
-  const groups = useMemo(() => mergeGroups(groupBySite(activeShown.registrations), settledGroups), [activeShown, settledGroups]);
+  const groups = useMemo(
+    () => mergeGroups(groupBySite(activeShown.registrations), settledGroups),
+    [activeShown, settledGroups],
+  );
   const page = useMemo(() => firstRows(groups, limit), [groups, limit]);
   const storedBySite = useMemo(() => {
     const bytes = new Map(settledBytes);

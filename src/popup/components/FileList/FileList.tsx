@@ -6,7 +6,17 @@ import { msg, uiLocale } from '../../i18n';
 import type { Run } from '../App/App';
 
 /** The files of a fetch: how far each got (a failed fetch shows where each stopped), each with its own Save when finished. */
-export function Files({ regKey, records, saveable, run }: { regKey: string; records: StoredRecord[] | undefined; saveable: boolean; run: Run }) {
+export function Files({
+  regKey,
+  records,
+  saveable,
+  run,
+}: {
+  regKey: string;
+  records: StoredRecord[] | undefined;
+  saveable: boolean;
+  run: Run;
+}) {
   const locale = uiLocale();
   if (!records) return <p class="muted">{msg('loading')}</p>;
   return (
@@ -20,7 +30,9 @@ export function Files({ regKey, records, saveable, run }: { regKey: string; reco
               {name}
             </span>
             <span class="numbers muted">
-              {record.state === 'done' ? formatBytes(record.stored, locale) : formatProgress(record.stored, total, locale, msg)}
+              {record.state === 'done'
+                ? formatBytes(record.stored, locale)
+                : formatProgress(record.stored, total, locale, msg)}
               {' · '}
               {msg(`fileState_${record.state}`)}
             </span>
@@ -29,7 +41,9 @@ export function Files({ regKey, records, saveable, run }: { regKey: string; reco
                 type="button"
                 class="small"
                 disabled={record.state !== 'done'}
-                onClick={() => run(() => command('admin.save', { key: regKey, index: record.index }), msg('saveStarted', name))}
+                onClick={() =>
+                  run(() => command('admin.save', { key: regKey, index: record.index }), msg('saveStarted', name))
+                }
               >
                 {msg('saveFile', name)}
               </button>

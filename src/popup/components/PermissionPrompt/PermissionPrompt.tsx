@@ -60,7 +60,13 @@ export function PermissionPrompt({ registrations, locale, run }: PermissionPromp
       {waiting.map((reg) => {
         const host = new URL(reg.origin).host;
         return (
-          <div class="permission-prompt" role="alertdialog" aria-labelledby={`prompt-${reg.key}`} data-key={reg.key} key={reg.key}>
+          <div
+            class="permission-prompt"
+            role="alertdialog"
+            aria-labelledby={`prompt-${reg.key}`}
+            data-key={reg.key}
+            key={reg.key}
+          >
             <p id={`prompt-${reg.key}`} class="prompt-question">
               {reg.downloadTotal > 0
                 ? msg('promptQuestion', [host, formatBytes(reg.downloadTotal, locale)])

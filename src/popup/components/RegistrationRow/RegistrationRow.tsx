@@ -51,7 +51,19 @@ export const RegistrationRow = memo(
     sameSummary(before.summary, after.summary),
 );
 
-function RegistrationRowView({ reg, summary, speed, now, online, locale, focusable, selected, onToggle, run, runRemoval }: RegistrationRowProps) {
+function RegistrationRowView({
+  reg,
+  summary,
+  speed,
+  now,
+  online,
+  locale,
+  focusable,
+  selected,
+  onToggle,
+  run,
+  runRemoval,
+}: RegistrationRowProps) {
   const [iconFailed, setIconFailed] = useState(false);
   const state = stateOf(reg, summary);
   const total = totalOf(reg, summary);
@@ -97,7 +109,14 @@ function RegistrationRowView({ reg, summary, speed, now, online, locale, focusab
       />
       <div class="reg-icon" aria-hidden="true">
         {icon ? (
-          <img src={icon} alt="" width={32} height={32} referrerpolicy="no-referrer" onError={() => setIconFailed(true)} />
+          <img
+            src={icon}
+            alt=""
+            width={32}
+            height={32}
+            referrerpolicy="no-referrer"
+            onError={() => setIconFailed(true)}
+          />
         ) : (
           <span class="letter">{title.slice(0, 1).toUpperCase()}</span>
         )}
@@ -114,7 +133,9 @@ function RegistrationRowView({ reg, summary, speed, now, online, locale, focusab
           value={barMax === undefined ? undefined : Math.min(reg.downloaded, barMax)}
         />
         <div class="reg-line numbers">
-          <span class="reg-amount">{formatProgress(reg.downloaded, state === 'succeeded' ? null : total, locale, msg)}</span>
+          <span class="reg-amount">
+            {formatProgress(reg.downloaded, state === 'succeeded' ? null : total, locale, msg)}
+          </span>
           {moving && speed !== null && <span class="reg-speed">{formatSpeed(speed, locale)}</span>}
           {eta && <span class="reg-eta">{eta}</span>}
           <span class="reg-files">{files}</span>
@@ -128,26 +149,46 @@ function RegistrationRowView({ reg, summary, speed, now, online, locale, focusab
         {state === 'aborted' && reg.keptBytes !== undefined && <p class="reg-note muted">{msg('discardedNote')}</p>}
         {reg.released && <p class="reg-note muted">{msg('releasedNote')}</p>}
         <div class="reg-actions">
-          <button type="button" aria-label={label('openSite')} onClick={() => run(() => command('admin.click', { key: reg.key }))}>
+          <button
+            type="button"
+            aria-label={label('openSite')}
+            onClick={() => run(() => command('admin.click', { key: reg.key }))}
+          >
             {msg('openSite')}
           </button>
           {active && !reg.paused && (
-            <button type="button" aria-label={label('pause')} onClick={() => run(() => command('admin.pause', { key: reg.key }))}>
+            <button
+              type="button"
+              aria-label={label('pause')}
+              onClick={() => run(() => command('admin.pause', { key: reg.key }))}
+            >
               {msg('pause')}
             </button>
           )}
           {active && reg.paused && (
-            <button type="button" aria-label={label('resume')} onClick={() => run(() => command('admin.resume', { key: reg.key }))}>
+            <button
+              type="button"
+              aria-label={label('resume')}
+              onClick={() => run(() => command('admin.resume', { key: reg.key }))}
+            >
               {msg('resume')}
             </button>
           )}
           {active ? (
-            <button type="button" aria-label={label('abort')} onClick={() => run(() => command('admin.abort', { key: reg.key }))}>
+            <button
+              type="button"
+              aria-label={label('abort')}
+              onClick={() => run(() => command('admin.abort', { key: reg.key }))}
+            >
               {msg('abort')}
             </button>
           ) : null}
           {state === 'failed' && (
-            <button type="button" aria-label={label('retry')} onClick={() => run(() => command('admin.retry', { key: reg.key }))}>
+            <button
+              type="button"
+              aria-label={label('retry')}
+              onClick={() => run(() => command('admin.retry', { key: reg.key }))}
+            >
               {msg('retry')}
             </button>
           )}
@@ -180,7 +221,9 @@ function RegistrationRowView({ reg, summary, speed, now, online, locale, focusab
 /** Which file failed, from where, with what status: read from the fetch's records. */
 function FailedFile({ regKey }: { regKey: string }) {
   const records = useLiveQuery(() => loadRecords(regKey), [regKey]);
-  const failed = records?.find((record) => record.state === 'failed' && record.failure !== 'aborted') ?? records?.find((record) => record.state === 'failed');
+  const failed =
+    records?.find((record) => record.state === 'failed' && record.failure !== 'aborted') ??
+    records?.find((record) => record.state === 'failed');
   if (!failed) return null;
   const url = failed.response?.url || failed.request.url;
   let host = '';

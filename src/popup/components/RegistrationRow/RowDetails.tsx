@@ -7,7 +7,17 @@ import { Files } from '../FileList/FileList';
 import type { Run } from '../App/App';
 
 /** Where the files come from, when it started and ended, a link to copy, each file's progress. Read only when opened. */
-export function RowDetails({ reg, saveable, locale, run }: { reg: StoredRegistration; saveable: boolean; locale: string; run: Run }) {
+export function RowDetails({
+  reg,
+  saveable,
+  locale,
+  run,
+}: {
+  reg: StoredRegistration;
+  saveable: boolean;
+  locale: string;
+  run: Run;
+}) {
   const [open, setOpen] = useState(false);
   return (
     <details class="reg-details" onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}>
@@ -17,10 +27,22 @@ export function RowDetails({ reg, saveable, locale, run }: { reg: StoredRegistra
   );
 }
 
-function Opened({ reg, saveable, locale, run }: { reg: StoredRegistration; saveable: boolean; locale: string; run: Run }) {
+function Opened({
+  reg,
+  saveable,
+  locale,
+  run,
+}: {
+  reg: StoredRegistration;
+  saveable: boolean;
+  locale: string;
+  run: Run;
+}) {
   const records = useLiveQuery(() => loadRecords(reg.key), [reg.key]);
   const now = Date.now();
-  const hosts = [...new Set((records ?? []).map((record) => hostOf(record.response?.url || record.request.url)).filter(Boolean))];
+  const hosts = [
+    ...new Set((records ?? []).map((record) => hostOf(record.response?.url || record.request.url)).filter(Boolean)),
+  ];
   const link = records?.[0]?.request.url ?? '';
   return (
     <div class="reg-meta">

@@ -28,12 +28,32 @@ export interface SiteGroupProps {
   runRemoval: RunRemoval;
 }
 
-export function SiteGroup({ group, shown, stored, settings, summaries, speeds, now, online, locale, focusKey, selected, onToggle, run, runRemoval }: SiteGroupProps) {
+export function SiteGroup({
+  group,
+  shown,
+  stored,
+  settings,
+  summaries,
+  speeds,
+  now,
+  online,
+  locale,
+  focusKey,
+  selected,
+  onToggle,
+  run,
+  runRemoval,
+}: SiteGroupProps) {
   const [iconFailed, setIconFailed] = useState(false);
   const icon = useStoredIcon(siteIconKeys(group));
   const host = hostOf(group.origin);
   const headingId = `site-${host}`;
-  const current: SiteSettings = settings ?? { origin: group.origin, blocked: false, autoSave: false, useExtension: false };
+  const current: SiteSettings = settings ?? {
+    origin: group.origin,
+    blocked: false,
+    autoSave: false,
+    useExtension: false,
+  };
   const set = (change: Partial<Omit<SiteSettings, 'origin'>>) =>
     run(() => command('admin.setSite', { origin: group.origin, settings: change }));
 
@@ -64,11 +84,21 @@ export function SiteGroup({ group, shown, stored, settings, summaries, speeds, n
       <details class="site-settings">
         <summary>{msg('siteSettingsFor', host)}</summary>
         <label>
-          <input type="checkbox" name="blocked" checked={current.blocked} onChange={(e) => set({ blocked: e.currentTarget.checked })} />
+          <input
+            type="checkbox"
+            name="blocked"
+            checked={current.blocked}
+            onChange={(e) => set({ blocked: e.currentTarget.checked })}
+          />
           {msg('siteBlock')}
         </label>
         <label>
-          <input type="checkbox" name="autoSave" checked={current.autoSave} onChange={(e) => set({ autoSave: e.currentTarget.checked })} />
+          <input
+            type="checkbox"
+            name="autoSave"
+            checked={current.autoSave}
+            onChange={(e) => set({ autoSave: e.currentTarget.checked })}
+          />
           {msg('siteAutoSave')}
         </label>
         {__TARGET__ === 'chromium' && (
@@ -83,7 +113,11 @@ export function SiteGroup({ group, shown, stored, settings, summaries, speeds, n
           </label>
         )}
         {group.finished > 0 && (
-          <button type="button" class="small" onClick={() => runRemoval(() => command('admin.clearSite', { origin: group.origin }))}>
+          <button
+            type="button"
+            class="small"
+            onClick={() => runRemoval(() => command('admin.clearSite', { origin: group.origin }))}
+          >
             {msg('freeSite')}
           </button>
         )}

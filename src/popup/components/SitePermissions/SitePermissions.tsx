@@ -28,7 +28,11 @@ export function SitePermissions({ sites, settings, run }: SitePermissionsProps) 
           name="defaultPermission"
           value={settings.defaultPermission}
           onChange={(event) =>
-            run(() => command('admin.setGlobal', { settings: { defaultPermission: event.currentTarget.value as SitePermission } }))
+            run(() =>
+              command('admin.setGlobal', {
+                settings: { defaultPermission: event.currentTarget.value as SitePermission },
+              }),
+            )
           }
         >
           {CHOICES.map((choice) => (
@@ -41,7 +45,9 @@ export function SitePermissions({ sites, settings, run }: SitePermissionsProps) 
           type="checkbox"
           name="startNotifications"
           checked={settings.startNotifications}
-          onChange={(event) => run(() => command('admin.setGlobal', { settings: { startNotifications: event.currentTarget.checked } }))}
+          onChange={(event) =>
+            run(() => command('admin.setGlobal', { settings: { startNotifications: event.currentTarget.checked } }))
+          }
         />
         {msg('startNotifications')}
       </label>

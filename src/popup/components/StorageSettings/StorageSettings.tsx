@@ -23,7 +23,8 @@ export function StorageSettings({ settings, run }: { settings: GlobalSettings; r
           value={settings.siteSharePercent}
           onChange={(event) => {
             const value = Math.round(Number(event.currentTarget.value));
-            if (value >= SHARE.min && value <= SHARE.max) run(() => command('admin.setGlobal', { settings: { siteSharePercent: value } }));
+            if (value >= SHARE.min && value <= SHARE.max)
+              run(() => command('admin.setGlobal', { settings: { siteSharePercent: value } }));
           }}
         />
       </label>
@@ -39,7 +40,8 @@ export function StorageSettings({ settings, run }: { settings: GlobalSettings; r
             const raw = event.currentTarget.value.trim();
             const value = Math.round(Number(raw));
             if (raw === '') run(() => command('admin.setGlobal', { settings: { storageCapBytes: null } }));
-            else if (value >= MIN_CAP_MB) run(() => command('admin.setGlobal', { settings: { storageCapBytes: value * MB } }));
+            else if (value >= MIN_CAP_MB)
+              run(() => command('admin.setGlobal', { settings: { storageCapBytes: value * MB } }));
           }}
         />
       </label>

@@ -57,7 +57,8 @@ export function Toolbar({ running, paused, settings, run }: ToolbarProps) {
               value={settings.concurrency}
               onChange={(event) => {
                 const value = Math.round(Number(event.currentTarget.value));
-                if (value >= GLOBAL_SETTING_BOUNDS.concurrency.min && value <= GLOBAL_SETTING_BOUNDS.concurrency.max) run(() => command('admin.setGlobal', { settings: { concurrency: value } }));
+                if (value >= GLOBAL_SETTING_BOUNDS.concurrency.min && value <= GLOBAL_SETTING_BOUNDS.concurrency.max)
+                  run(() => command('admin.setGlobal', { settings: { concurrency: value } }));
               }}
             />
           </label>
@@ -66,7 +67,9 @@ export function Toolbar({ running, paused, settings, run }: ToolbarProps) {
               type="checkbox"
               name="notifications"
               checked={settings.notifications}
-              onChange={(event) => run(() => command('admin.setGlobal', { settings: { notifications: event.currentTarget.checked } }))}
+              onChange={(event) =>
+                run(() => command('admin.setGlobal', { settings: { notifications: event.currentTarget.checked } }))
+              }
             />
             {msg('globalNotifications')}
           </label>
