@@ -130,6 +130,12 @@ for (const name of browsersUnderTest()) {
       const waiting = await page.evaluate(() => t.state((window as any).fetch_once));
       assert.equal(waiting.downloaded, 0, 'progress shows no bytes while waiting');
       assert.ok(waiting.progress.every((event: { downloaded: number }) => event.downloaded === 0));
+      // Nothing runs yet, so the badge counts nothing.
+      const badge = await popup.evaluate(() => {
+        const api = (globalThis as any).browser ?? (globalThis as any).chrome;
+        return api.action.getBadgeText({}) as Promise<string>;
+      });
+      assert.equal(badge, '', 'a fetch waiting for permission is not counted as running');
 
       await answerPrompt(popup, new URL(server.originA).host, 'allow-once');
       const done = await settledIn(page, 'once');

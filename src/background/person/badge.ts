@@ -4,6 +4,7 @@
 import { liveQuery } from 'dexie';
 import browser from 'webextension-polyfill';
 import { db, type StoredRegistration } from '../../shared/db';
+import { isAsking } from '../../shared/fetch-state';
 import { isPrivateKey } from '../state/stores';
 import { onSettled } from '../state/settle';
 import { readGlobalSettings } from '../state/settings';
@@ -88,7 +89,8 @@ export function startBadge(): void {
     db.registrations
       .where('active')
       .equals(1)
-      .filter((reg) => !reg.paused)
+      // Running: neither paused nor waiting for the person's permission.
+      .filter((reg) => !reg.paused && !isAsking(reg))
       .count(),
   ).subscribe({
     next: (count) => {
