@@ -7,6 +7,7 @@ import { saveRegistration } from './save/downloads';
 import { queueClick } from './sw-events/delivery';
 import { updateSiteSettings } from './state/sites';
 import { announcePermissionChange, answerPermission, applySiteChoice, privateWaiting } from './person/consent';
+import { privateFetches } from './person/private-fetches';
 import { isPrivateKey, storeOf } from './state/stores';
 import browser from 'webextension-polyfill';
 import { writeGlobalSettings } from './state/settings';
@@ -89,6 +90,7 @@ export function createAdminHandlers(onSitesChanged: () => Promise<void>): AdminH
     },
     'admin.answer': ({ key, answer }) => answerPermission(key, answer),
     'admin.privateWaiting': () => privateWaiting(),
+    'admin.privateFetches': () => privateFetches(),
     // "Open site" in the popup: the worker gets backgroundfetchclick in a tab of its site (a new
     // one when none is open; the event waits for it, as after a notification click).
     async 'admin.click'({ key }) {

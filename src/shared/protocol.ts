@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import {
   ERROR_NAMES,
   LIMITS,
+  type BackgroundFetchFailureReason,
   type CacheQueryOptions,
   type FetchOptions,
   type RecordInfo,
@@ -16,6 +17,7 @@ import {
 } from './spec';
 
 import type { OFFSCREEN_CHANNEL, SHIM_EVENT } from './channels';
+import type { FetchState } from './fetch-state';
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
 const count = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
@@ -144,6 +146,16 @@ export interface PrivateWaiting {
   title: string;
   downloadTotal: number;
 }
+/** One fetch of the private session as its window's popup lists it (admin.privateFetches). */
+export interface PrivateFetch {
+  key: string;
+  origin: string;
+  title: string;
+  downloaded: number;
+  downloadTotal: number;
+  state: FetchState;
+  failureReason: BackgroundFetchFailureReason;
+}
 /** The person's answer to "Allow this site to download in the background?". */
 export type PermissionAnswer = 'once' | 'always' | 'block';
 
@@ -218,6 +230,8 @@ export const adminRequestSchema = v.variant('type', [
   }),
   /** A private window's popup: the fetches of the private session waiting for the person (memory only). */
   v.strictObject({ type: v.literal('admin.privateWaiting') }),
+  /** A private window's popup: every fetch of the private session, to see and stop (memory only). */
+  v.strictObject({ type: v.literal('admin.privateFetches') }),
   /** The person answered the prompt for a fetch waiting for permission. */
   v.strictObject({ type: v.literal('admin.answer'), key: fetchKey, answer: v.picklist(['once', 'always', 'block']) }),
   v.strictObject({ type: v.literal('admin.pause'), key: fetchKey }),
@@ -306,6 +320,7 @@ export interface AdminReplies {
   /** How many waiting fetches the answer started (or failed). */
   'admin.answer': number;
   'admin.privateWaiting': PrivateWaiting[];
+  'admin.privateFetches': PrivateFetch[];
 }
 
 /** Choices that apply to every site, kept in `browser.storage.local` under GLOBAL_SETTINGS_KEY (schema: globalSettingsEntries). */

@@ -5,6 +5,7 @@ import { formatBytes } from '../../format';
 import { msg, uiLocale } from '../../i18n';
 import { SpeedSampler, type ListQuery } from '../../model';
 import { PermissionPrompt } from '../PermissionPrompt/PermissionPrompt';
+import { PrivateFetches } from '../PrivateFetches/PrivateFetches';
 import { SiteGroup } from '../SiteGroup/SiteGroup';
 import { SitePermissions } from '../SitePermissions/SitePermissions';
 import { Toolbar } from '../Toolbar/Toolbar';
@@ -137,6 +138,7 @@ export function App() {
           {status?.text ?? ''}
         </p>
         <PermissionPrompt registrations={active?.registrations} locale={locale} run={run} />
+        <PrivateFetches locale={locale} run={run} />
         {undoable && (
           <UndoBar undoable={undoable} now={now} locale={locale} run={run} onDone={() => setUndoable(null)} />
         )}
