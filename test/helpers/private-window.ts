@@ -30,3 +30,29 @@ export async function openPrivateSite(launched: Launched, origin: string): Promi
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/** The popup's page in a new private window, as the person opens it from that window's toolbar. */
+export async function openPrivatePopup(launched: Launched): Promise<Page> {
+  const url = `${launched.extensionBase}src/popup/index.html`;
+  const existing = new Set(await launched.browser.pages());
+  const ext = await extensionPage(launched);
+  try {
+    await ext.evaluate(async (url) => {
+      await (globalThis as any).browser.windows.create({ incognito: true, url });
+    }, url);
+  } finally {
+    await ext.close();
+  }
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    for (const page of await launched.browser.pages()) {
+      if (existing.has(page)) continue;
+      const ready = await page
+        .evaluate((url) => location.href === url && document.readyState === 'complete', url)
+        .catch(() => false);
+      if (ready) return page;
+    }
+    if (Date.now() > deadline) throw new Error('the private popup did not open');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
