@@ -25,6 +25,8 @@ export const FRAME_ATTEMPTS = 3;
 const FRAME_RETRY_MS = 10_000;
 
 const inFlight = new Set<string>();
+/** Events asked for again while a delivery of theirs ran (a page of the site opened meanwhile). */
+const askedAgain = new Set<string>();
 
 /**
  * One queued event's name for the site's worker, the same at every delivery of it (a new click
@@ -112,7 +114,10 @@ async function queue(regKey: string, type: SwEventType): Promise<void> {
 }
 
 async function deliver(event: StoredSwEvent): Promise<void> {
-  if (inFlight.has(event.id)) return;
+  if (inFlight.has(event.id)) {
+    askedAgain.add(event.id);
+    return;
+  }
   inFlight.add(event.id);
   const db = storeOf(event.regKey);
   try {
@@ -146,6 +151,7 @@ async function deliver(event: StoredSwEvent): Promise<void> {
             func: deliverInTab,
             args: [RELAY_PATH, message],
           }),
+          tab.id!,
         );
         // What the tab and the site's worker report is checked like a page's fetch() options.
         outcome = deliveryOutcomeFrom(injection?.result);
@@ -185,6 +191,9 @@ async function deliver(event: StoredSwEvent): Promise<void> {
     console.error('bgfetch: event delivery failed', event.id, error);
   } finally {
     inFlight.delete(event.id);
+    // The page that asked meanwhile (say, the window a click handler's openWindow() navigated:
+    // the tab that carried the event) gets it now; a handled event is gone from the store by then.
+    if (askedAgain.delete(event.id)) void deliverPending(event.origin);
   }
 }
 
@@ -192,15 +201,25 @@ async function deliver(event: StoredSwEvent): Promise<void> {
  * A worker whose waitUntil() never settles must not hold the event (and every later one, through
  * `inFlight`) forever: past Firefox's own limit the tab's delivery counts as none.
  */
-async function withinLimit<T>(work: Promise<T[]>): Promise<(T | undefined)[]> {
+async function withinLimit<T>(work: Promise<T[]>, tabId: number): Promise<(T | undefined)[]> {
   await loadSwitches();
   const { swEventLimitMs } = switches(); // the values now, not those first read
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise<undefined[]>((resolve) => (timer = setTimeout(() => resolve([undefined]), swEventLimitMs)));
+  // A tab that navigates away never answers (Firefox leaves the script's promise pending): its
+  // delivery counts as none at once, and the event goes to the page it navigated to.
+  let navigated: ((id: number, change: { url?: string; status?: string }) => void) | undefined;
+  const away = new Promise<undefined[]>((resolve) => {
+    navigated = (id, change) => {
+      if (id === tabId && (change.url !== undefined || change.status === 'loading')) resolve([undefined]);
+    };
+    browser.tabs.onUpdated.addListener(navigated);
+  });
   try {
-    return await Promise.race([work, limit]);
+    return await Promise.race([work, limit, away]);
   } finally {
     clearTimeout(timer);
+    if (navigated) browser.tabs.onUpdated.removeListener(navigated);
   }
 }
 
