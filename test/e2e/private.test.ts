@@ -9,6 +9,7 @@ import { generatedSha256 } from '../server/server.mjs';
 import { browsersUnderTest, extensionPage, launch, useExtensionFor, type Launched } from '../helpers/browsers';
 import { answerPrompt, setSitePermission } from '../helpers/consent';
 import { startTestServer, type TestServer } from '../helpers/site';
+import { openPrivatePopup, openPrivateSite } from '../helpers/private-window';
 import { storedRegistrations } from '../helpers/store';
 
 declare const t: any;
@@ -31,61 +32,6 @@ async function fetchAndRead(page: Page, id: string, url: string) {
 }
 
 const idsIn = (page: Page) => page.evaluate(async () => (await t.reg()).backgroundFetch.getIds());
-
-/** Opens the test site in a new private window (as the person would, from the menu). */
-async function openPrivateSite(launched: Launched, origin: string): Promise<Page> {
-  const url = `${origin}/site/`;
-  const existing = new Set(await launched.browser.pages());
-  const ext = await extensionPage(launched);
-  try {
-    await ext.evaluate(async (url) => {
-      await (globalThis as any).browser.windows.create({ incognito: true, url });
-    }, url);
-  } finally {
-    await ext.close();
-  }
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    for (const page of await launched.browser.pages()) {
-      if (existing.has(page) || page.url() !== url) continue;
-      const ready = await page
-        .evaluate(() => (window as any).swReady?.then(() => document.readyState))
-        .catch(() => undefined);
-      const hasApi = await page
-        .evaluate(() => Boolean((window as any).t) && 'BackgroundFetchManager' in window)
-        .catch(() => false);
-      if (ready && hasApi) return page;
-    }
-    if (Date.now() > deadline) throw new Error('the private window did not open');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** The popup's page in a private window, as the person opens it from that window's toolbar. */
-async function openPrivatePopup(launched: Launched): Promise<Page> {
-  const url = `${launched.extensionBase}src/popup/index.html`;
-  const existing = new Set(await launched.browser.pages());
-  const ext = await extensionPage(launched);
-  try {
-    await ext.evaluate(async (url) => {
-      await (globalThis as any).browser.windows.create({ incognito: true, url });
-    }, url);
-  } finally {
-    await ext.close();
-  }
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    for (const page of await launched.browser.pages()) {
-      if (existing.has(page)) continue;
-      const ready = await page
-        .evaluate((url) => location.href === url && document.readyState === 'complete', url)
-        .catch(() => false);
-      if (ready) return page;
-    }
-    if (Date.now() > deadline) throw new Error('the private popup did not open');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 const cookieOf = (server: TestServer, pathname: string) =>
   server.log.filter((entry) => entry.pathname === pathname).map((entry) => entry.cookies.jar ?? '(none)');

@@ -1,8 +1,7 @@
 // The question the person answers before a site may download in the background: one per fetch
 // waiting for permission, at the top of the popup. Allow once starts that fetch; Always allow and
 // Block answer for the site (its other waiting fetches too) and are remembered (Sites settings).
-import { useEffect, useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
+import { usePrivateSession } from '../../private-session';
 import type { StoredRegistration } from '../../../shared/db';
 import type { PermissionAnswer, PrivateWaiting } from '../../../shared/protocol';
 import { command } from '../../data';
@@ -16,38 +15,8 @@ export interface PermissionPromptProps {
   run: Run;
 }
 
-/** How often a private window's popup asks for the private session's waiting fetches. */
-const PRIVATE_POLL_MS = 1000;
-
-/**
- * In a private window's popup: the private session's fetches waiting for the person. They live
- * in the background's memory only, so the popup asks for them instead of reading the store.
- */
-function usePrivateWaiting(): PrivateWaiting[] {
-  const [waiting, setWaiting] = useState<PrivateWaiting[]>([]);
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const poll = async () => {
-      const reply = await command('admin.privateWaiting', {}).catch(() => []);
-      if (stopped) return;
-      setWaiting((before) => (JSON.stringify(before) === JSON.stringify(reply) ? before : reply));
-      timer = setTimeout(() => void poll(), PRIVATE_POLL_MS);
-    };
-    void browser.windows
-      ?.getCurrent()
-      .then((current) => (current.incognito ? poll() : undefined))
-      .catch(() => undefined);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, []);
-  return waiting;
-}
-
 export function PermissionPrompt({ registrations, locale, run }: PermissionPromptProps) {
-  const privateOnes = usePrivateWaiting();
+  const privateOnes: PrivateWaiting[] = usePrivateSession('admin.privateWaiting');
   const waiting: PrivateWaiting[] = [
     ...(registrations ?? []).filter((reg) => reg.active && reg.waiting === 'permission'),
     ...privateOnes,

@@ -1,44 +1,14 @@
 // In a private window's popup: "This private window", the private session's fetches with their
-// progress and Pause / Resume / Cancel. They live in the background's memory only, so the popup
-// asks for them (admin.privateFetches) instead of reading the store. A normal window's popup never
-// asks, so it never shows them.
-import { useEffect, useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
+// progress and Pause / Resume / Cancel (asked for through private-session.ts).
+import { usePrivateSession } from '../../private-session';
 import type { PrivateFetch } from '../../../shared/protocol';
 import { command } from '../../data';
 import { failureMessage, formatProgress } from '../../format';
 import { msg } from '../../i18n';
 import type { Run } from '../App/App';
 
-/** How often the list is asked again: live progress without a push channel for the memory store. */
-const POLL_MS = 1000;
-
-/** The private session's fetches, asked for only when this popup's window is private. */
-function usePrivateFetches(): PrivateFetch[] {
-  const [fetches, setFetches] = useState<PrivateFetch[]>([]);
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const poll = async () => {
-      const reply = await command('admin.privateFetches', {}).catch(() => []);
-      if (stopped) return;
-      setFetches((before) => (JSON.stringify(before) === JSON.stringify(reply) ? before : reply));
-      timer = setTimeout(() => void poll(), POLL_MS);
-    };
-    void browser.windows
-      ?.getCurrent()
-      .then((current) => (current.incognito ? poll() : undefined))
-      .catch(() => undefined);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, []);
-  return fetches;
-}
-
 export function PrivateFetches({ locale, run }: { locale: string; run: Run }) {
-  const fetches = usePrivateFetches();
+  const fetches: PrivateFetch[] = usePrivateSession('admin.privateFetches');
   if (!fetches.length) return null;
   return (
     <section class="private-fetches" aria-labelledby="private-fetches-heading">
