@@ -3,10 +3,9 @@
 // the extension; its calls reject instead of hanging.
 import { CONNECT_MESSAGE } from '../shared/channels';
 import { bridgePort, portChannel, type Channel } from '../api/channel';
+import { boundedChannel } from './bounded-channel';
 
 declare const self: ServiceWorkerGlobalScope;
-
-const CALL_TIMEOUT_MS = 30_000;
 
 export function clientChannel(): Channel {
   let current: Channel | undefined;
@@ -26,31 +25,12 @@ export function clientChannel(): Channel {
     return current;
   };
 
-  return {
-    async call(request) {
-      const channel = await connected();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          // The window went away: connect through another next time.
-          if (current === channel) current = undefined;
-          reject(new TypeError('The bgfetch extension did not answer.'));
-        }, CALL_TIMEOUT_MS);
-      });
-      try {
-        return await Promise.race([channel.call(request), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+  return boundedChannel({
+    connected,
+    current: () => current,
+    drop: (channel) => {
+      // The window went away: connect through another next time.
+      if (current === channel) current = undefined;
     },
-    watch(scope, key, onProgress) {
-      void connected().then(
-        (channel) => channel.watch(scope, key, onProgress),
-        () => undefined,
-      );
-    },
-    unwatch(key) {
-      current?.unwatch(key);
-    },
-  };
+  });
 }

@@ -7,11 +7,9 @@
 // worker that finds no way through rejects with a TypeError.
 import { CONNECT_MESSAGE } from '../shared/channels';
 import { bridgePort, portChannel, type Channel } from '../api/channel';
+import { boundedChannel } from './bounded-channel';
 
 declare const self: WorkerGlobalScope;
-
-/** Long polls (responseHead, readBody) answer within 10 s; a call unanswered for this long lost its line. */
-const CALL_TIMEOUT_MS = 30_000;
 
 export function workerChannel(): Channel {
   let current: Channel | undefined;
@@ -32,28 +30,12 @@ export function workerChannel(): Channel {
       );
     }));
 
-  return {
-    async call(request) {
-      const channel = connected();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          // The window that relayed went away: the next call finds another.
-          if (current === channel) current = undefined;
-          reject(new TypeError('The bgfetch extension did not answer.'));
-        }, CALL_TIMEOUT_MS);
-      });
-      try {
-        return await Promise.race([channel.call(request), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+  return boundedChannel({
+    connected,
+    current: () => current,
+    drop: (channel) => {
+      // The window that relayed went away: the next call finds another.
+      if (current === channel) current = undefined;
     },
-    watch(scope, key, onProgress) {
-      connected().watch(scope, key, onProgress);
-    },
-    unwatch(key) {
-      current?.unwatch(key);
-    },
-  };
+  });
 }
