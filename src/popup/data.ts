@@ -15,6 +15,7 @@ import {
   type SiteSettings,
 } from '../shared/protocol';
 import { summaryOfCounts, type RecordSummary } from '../shared/fetch-state';
+import { readFirstAnswers } from './first-read';
 
 /**
  * The popup's own connection, without Dexie's query cache: the popup never writes, so the cache's
@@ -34,19 +35,32 @@ export interface LiveSource<T> {
  * popup's first frame is built, not after it is painted (where a component's effect would start
  * them: 10–35 ms later, bench popup-render).
  */
-export function startLiveQuery<T>(query: () => Promise<T>, mark?: string): LiveSource<T> {
+export function startLiveQuery<T>(
+  query: () => Promise<T>,
+  mark?: string,
+  firstAnswer?: Promise<T | null | undefined>,
+): LiveSource<T> {
   const listeners = new Set<(value: T) => void>();
   const source = { current: undefined as T | undefined, subscribe };
   function subscribe(listener: (value: T) => void) {
     listeners.add(listener);
     return () => void listeners.delete(listener);
   }
+  const publish = (value: T) => {
+    // The first answer's time, for the bench's account of a first render (bench/lib/popup-page.mjs).
+    if (mark && source.current === undefined) performance.mark(mark);
+    source.current = value;
+    for (const listener of listeners) listener(value);
+  };
+  let live = false;
+  // An early answer counts only until the live query's first one.
+  void firstAnswer?.then((value) => {
+    if (!live && value) publish(value);
+  });
   liveQuery(query).subscribe({
     next: (value) => {
-      // The first answer's time, for the bench's account of a first render (bench/lib/popup-page.mjs).
-      if (mark && source.current === undefined) performance.mark(mark);
-      source.current = value;
-      for (const listener of listeners) listener(value);
+      live = true;
+      publish(value);
     },
     error: (error: unknown) => console.error('bgfetch popup: query failed', error),
   });
@@ -73,11 +87,21 @@ let listSources:
 
 /** The list's three queries, started once (main.tsx starts them before the first render). */
 export function startListQueries() {
+  if (listSources) return listSources;
   // Opened now, not when the first query runs (liveQuery starts it on a timer, after the first frame).
-  if (!listSources) void db.open().catch(() => undefined);
-  return (listSources ??= {
-    active: startLiveQuery(loadActive, 'popup:active'),
-    finished: startLiveQuery(loadFinished, 'popup:settled'),
+  void db.open().catch(() => undefined);
+  const first = readFirstAnswers();
+  return (listSources = {
+    active: startLiveQuery(
+      loadActive,
+      'popup:active',
+      first.then((answers) => answers && countedListData(answers.active)),
+    ),
+    finished: startLiveQuery(
+      loadFinished,
+      'popup:settled',
+      first.then((answers) => answers?.settled),
+    ),
     sites: startLiveQuery(loadSites),
   });
 }
@@ -122,16 +146,30 @@ function summarise(records: StoredRecord[]): Map<string, RecordSummary> {
  */
 export async function loadActive(): Promise<ListData> {
   const registrations = await db.registrations.where('active').equals(1).toArray();
-  const summaries = new Map<string, RecordSummary>();
-  for (const reg of registrations) {
-    const summary = summaryOfCounts(reg.files);
-    if (summary) summaries.set(reg.key, summary);
-  }
+  const data = { registrations, summaries: countedSummaries(registrations).summaries };
   // Rows written before the counters existed (the store's upgrade counts them; this is a safety
   // net) and not paused: their records are read.
   const uncounted = registrations.filter((reg) => !reg.files && !reg.paused).map((reg) => reg.key);
-  if (uncounted.length) for (const [key, summary] of await loadSummaries(uncounted)) summaries.set(key, summary);
-  return { registrations, summaries };
+  if (uncounted.length) for (const [key, summary] of await loadSummaries(uncounted)) data.summaries.set(key, summary);
+  return data;
+}
+
+/** The active fetches' summaries from their rows' counters; complete unless one needs its records read. */
+function countedSummaries(registrations: StoredRegistration[]) {
+  const summaries = new Map<string, RecordSummary>();
+  let complete = true;
+  for (const reg of registrations) {
+    const summary = summaryOfCounts(reg.files);
+    if (summary) summaries.set(reg.key, summary);
+    else if (!reg.paused) complete = false;
+  }
+  return { summaries, complete };
+}
+
+/** The active part of an early answer, when the rows' counters are all it needs. */
+function countedListData(registrations: StoredRegistration[]): ListData | null {
+  const { summaries, complete } = countedSummaries(registrations);
+  return complete ? { registrations, summaries } : null;
 }
 
 export { summaryOfCounts };

@@ -24,6 +24,12 @@ export const SITE_OPENED_PATH = 'content/site-opened.js';
 /** The frame the Firefox event page appends to deliver a worker's event (src/background/sw-events/frame-delivery.ts). */
 export const FRAME_DELIVERY_PATH = 'content/frame-delivery.js';
 
+/**
+ * The popup's first store read (src/popup/first-read.iife.ts): a classic script its page runs
+ * before the popup's modules are loaded and evaluated.
+ */
+export const POPUP_FIRST_READ_PATH = 'popup/first-read.js';
+
 export interface BuiltEntry {
   /** The source file, from the repository's root. */
   source: string;
@@ -64,6 +70,13 @@ export const BUILT_ENTRIES: readonly BuiltEntry[] = [
   },
   { source: 'src/content/relay.ts', path: RELAY_PATH, format: 'es', targets: both, webAccessible: true },
   { source: 'src/content/site-opened.ts', path: SITE_OPENED_PATH, format: 'iife', targets: both, webAccessible: false },
+  {
+    source: 'src/popup/first-read.iife.ts',
+    path: POPUP_FIRST_READ_PATH,
+    format: 'iife',
+    targets: both,
+    webAccessible: false,
+  },
   {
     source: 'src/content/frame-delivery.ts',
     path: FRAME_DELIVERY_PATH,

@@ -1,0 +1,86 @@
+// The popup's first store read with plain IndexedDB: the same rows as the live queries' first
+// answers, and never a store created or held open by the popup.
+import { IDBFactory } from 'fake-indexeddb';
+import { describe, expect, it } from 'vitest';
+import { BgFetchDb, type StoredRegistration } from '../shared/db';
+import { readRegistrations } from './first-read';
+import { startLiveQuery } from './data';
+
+function row(key: string, active: 0 | 1): StoredRegistration {
+  return { key, active, origin: 'https://podcast.example', title: key } as unknown as StoredRegistration;
+}
+
+describe('readRegistrations', () => {
+  it('lists the active and the settled registrations as Dexie where(active).equals(n) does', async () => {
+    const factory = new IDBFactory();
+    const db = new BgFetchDb('first-read-rows', { indexedDB: factory, IDBKeyRange });
+    await db.registrations.bulkPut([row('c', 0), row('a', 1), row('b', 0), row('d', 1), row('e', 0)]);
+    const expected = {
+      active: await db.registrations.where('active').equals(1).toArray(),
+      settled: await db.registrations.where('active').equals(0).toArray(),
+    };
+    db.close();
+    const answers = await readRegistrations('first-read-rows', factory);
+    expect(answers).toEqual(expected);
+    expect(answers?.settled.map((reg) => reg.key)).toEqual(['b', 'c', 'e']);
+  });
+
+  it('answers null and creates nothing when there is no store yet', async () => {
+    const factory = new IDBFactory();
+    expect(await readRegistrations('never-made', factory)).toBeNull();
+    expect((await factory.databases()).map((info) => info.name)).not.toContain('never-made');
+    // The background's Dexie still creates its store as usual afterwards.
+    const db = new BgFetchDb('never-made', { indexedDB: factory, IDBKeyRange });
+    await db.registrations.put(row('a', 1));
+    expect(await db.registrations.count()).toBe(1);
+    db.close();
+  });
+
+  it('closes its connection: an upgrade of the store afterwards is not blocked', async () => {
+    const factory = new IDBFactory();
+    const db = new BgFetchDb('first-read-upgrade', { indexedDB: factory, IDBKeyRange });
+    await db.registrations.put(row('a', 0));
+    db.close();
+    await readRegistrations('first-read-upgrade', factory);
+    const upgraded = await new Promise<number>((resolve, reject) => {
+      const request = factory.open('first-read-upgrade', 1000);
+      request.onblocked = () => reject(new Error('blocked by the popup'));
+      request.onsuccess = () => {
+        request.result.close();
+        resolve(request.result.version);
+      };
+    });
+    expect(upgraded).toBe(1000);
+  });
+});
+
+describe('startLiveQuery with an early answer', () => {
+  it('shows the early answer until the live query answers, then only the live answers', async () => {
+    let early!: (value: string) => void;
+    const seen: string[] = [];
+    let liveAnswer!: (value: string) => void;
+    const source = startLiveQuery(
+      () => new Promise<string>((resolve) => (liveAnswer = resolve)),
+      undefined,
+      new Promise<string>((resolve) => (early = resolve)),
+    );
+    source.subscribe((value) => seen.push(value));
+    early('early');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(source.current).toBe('early');
+    liveAnswer('live');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(source.current).toBe('live');
+    expect(seen).toEqual(['early', 'live']);
+  });
+
+  it('ignores an early answer that comes after the live one', async () => {
+    let early!: (value: string) => void;
+    const source = startLiveQuery(async () => 'live', undefined, new Promise<string>((resolve) => (early = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(source.current).toBe('live');
+    early('early');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(source.current).toBe('live');
+  });
+});
