@@ -1,8 +1,8 @@
-import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { StoredRegistration } from '../../../shared/db';
 import { fileNameFromUrl } from '../../../shared/filenames';
 import { command, loadRecords, useLiveQuery, useStoredIcon } from '../../data';
+import { memoView } from '../memo-view';
 import {
   failureMessage,
   formatEta,
@@ -37,7 +37,7 @@ export interface RegistrationRowProps {
  * Every store change hands the popup fresh objects for every fetch; a row renders again only when
  * what it shows changed, so a progress tick of one fetch costs one row, not a thousand.
  */
-export const RegistrationRow = memo(
+export const RegistrationRow = memoView(
   RegistrationRowView,
   (before: RegistrationRowProps, after: RegistrationRowProps) =>
     before.speed === after.speed &&
