@@ -168,7 +168,10 @@ for (const name of browsersUnderTest()) {
 
     test('Cancel frees the partial bytes; the bar stays where the fetch stopped', async () => {
       const size = 4000 * KB;
-      await start(site, 'cancel', [`/gen/cancel.bin?size=${size}&seed=2&throttle=${300 * KB}`], {
+      // The server pauses for 25 s after 1,200 KB: on a loaded CI machine the click once landed
+      // after a merely throttled body had finished (CI, stop 23), and then there is nothing to cancel.
+      const slow = `throttle=${300 * KB}&stallAfter=${1200 * KB}&stallMs=25000`;
+      await start(site, 'cancel', [`/gen/cancel.bin?size=${size}&seed=2&${slow}`], {
         title: 'To cancel',
         downloadTotal: size,
       });
