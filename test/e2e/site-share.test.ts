@@ -109,7 +109,8 @@ if (browsersUnderTest().includes('firefox')) {
           // As the person does: select the field's text, type, leave the field.
           await popup.focus(`input[name="${name}"]`);
           await popup.$eval(`input[name="${name}"]`, (input) => (input as HTMLInputElement).select());
-          await popup.keyboard.type(value);
+          // Slower than the popup's one-second tick, which re-renders it: what was typed must stay.
+          await popup.keyboard.type(value, { delay: 1200 });
           await popup.keyboard.press('Tab');
         }
         const ext = await extensionPage(browser);

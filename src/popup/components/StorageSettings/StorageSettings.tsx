@@ -3,6 +3,7 @@
 import { GLOBAL_SETTING_BOUNDS, type GlobalSettings } from '../../../shared/protocol';
 import { command } from '../../data';
 import { msg } from '../../i18n';
+import { NumberField } from '../NumberField/NumberField';
 import type { Run } from '../App/App';
 
 const MB = 1_000_000;
@@ -15,29 +16,26 @@ export function StorageSettings({ settings, run }: { settings: GlobalSettings; r
     <>
       <label>
         {msg('globalSiteShare')}
-        <input
-          type="number"
+        <NumberField
           name="siteSharePercent"
           min={SHARE.min}
           max={SHARE.max}
           value={settings.siteSharePercent}
-          onChange={(event) => {
-            const value = Math.round(Number(event.currentTarget.value));
-            if (value >= SHARE.min && value <= SHARE.max)
+          onCommit={(raw) => {
+            const value = Math.round(Number(raw));
+            if (raw !== '' && value >= SHARE.min && value <= SHARE.max)
               run(() => command('admin.setGlobal', { settings: { siteSharePercent: value } }));
           }}
         />
       </label>
       <label>
         {msg('globalStorageCap')}
-        <input
-          type="number"
+        <NumberField
           name="storageCapMB"
           min={MIN_CAP_MB}
           placeholder={msg('globalStorageCapNone')}
           value={settings.storageCapBytes === null ? '' : Math.round(settings.storageCapBytes / MB)}
-          onChange={(event) => {
-            const raw = event.currentTarget.value.trim();
+          onCommit={(raw) => {
             const value = Math.round(Number(raw));
             if (raw === '') run(() => command('admin.setGlobal', { settings: { storageCapBytes: null } }));
             else if (value >= MIN_CAP_MB)

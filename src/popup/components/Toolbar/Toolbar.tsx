@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { GLOBAL_SETTING_BOUNDS, type GlobalSettings } from '../../../shared/protocol';
 import { command } from '../../data';
 import { msg } from '../../i18n';
+import { NumberField } from '../NumberField/NumberField';
 import type { Run } from '../App/App';
 import { StorageSettings } from '../StorageSettings/StorageSettings';
 
@@ -49,15 +50,18 @@ export function Toolbar({ running, paused, settings, run }: ToolbarProps) {
         <div id="global-settings" class="global-settings">
           <label>
             {msg('globalConcurrency')}
-            <input
-              type="number"
+            <NumberField
               name="concurrency"
               min={GLOBAL_SETTING_BOUNDS.concurrency.min}
               max={GLOBAL_SETTING_BOUNDS.concurrency.max}
               value={settings.concurrency}
-              onChange={(event) => {
-                const value = Math.round(Number(event.currentTarget.value));
-                if (value >= GLOBAL_SETTING_BOUNDS.concurrency.min && value <= GLOBAL_SETTING_BOUNDS.concurrency.max)
+              onCommit={(raw) => {
+                const value = Math.round(Number(raw));
+                if (
+                  raw !== '' &&
+                  value >= GLOBAL_SETTING_BOUNDS.concurrency.min &&
+                  value <= GLOBAL_SETTING_BOUNDS.concurrency.max
+                )
                   run(() => command('admin.setGlobal', { settings: { concurrency: value } }));
               }}
             />
