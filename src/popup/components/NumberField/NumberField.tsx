@@ -10,8 +10,17 @@ export interface NumberFieldProps {
   min?: number;
   max?: number;
   placeholder?: string;
-  /** The person's value, when they commit it (Enter, or leaving a changed field). */
-  onCommit(raw: string): void;
+  /**
+   * The person's value, rounded, when they commit it (Enter, or leaving a changed field): null for
+   * an empty field; a value outside min…max is not committed (the field shows the stored one again).
+   */
+  onCommit(value: number | null): void;
+}
+
+function committed(raw: string, min = -Infinity, max = Infinity): number | null | undefined {
+  if (raw === '') return null;
+  const value = Math.round(Number(raw));
+  return value >= min && value <= max ? value : undefined;
 }
 
 export function NumberField({ name, value, min, max, placeholder, onCommit }: NumberFieldProps) {
@@ -25,7 +34,10 @@ export function NumberField({ name, value, min, max, placeholder, onCommit }: Nu
       placeholder={placeholder}
       value={draft ?? String(value)}
       onInput={(event) => setDraft(event.currentTarget.value)}
-      onChange={(event) => onCommit(event.currentTarget.value.trim())}
+      onChange={(event) => {
+        const next = committed(event.currentTarget.value.trim(), min, max);
+        if (next !== undefined) onCommit(next);
+      }}
       onBlur={() => setDraft(null)}
     />
   );

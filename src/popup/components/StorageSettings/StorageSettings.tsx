@@ -21,10 +21,8 @@ export function StorageSettings({ settings, run }: { settings: GlobalSettings; r
           min={SHARE.min}
           max={SHARE.max}
           value={settings.siteSharePercent}
-          onCommit={(raw) => {
-            const value = Math.round(Number(raw));
-            if (raw !== '' && value >= SHARE.min && value <= SHARE.max)
-              run(() => command('admin.setGlobal', { settings: { siteSharePercent: value } }));
+          onCommit={(value) => {
+            if (value !== null) run(() => command('admin.setGlobal', { settings: { siteSharePercent: value } }));
           }}
         />
       </label>
@@ -35,12 +33,9 @@ export function StorageSettings({ settings, run }: { settings: GlobalSettings; r
           min={MIN_CAP_MB}
           placeholder={msg('globalStorageCapNone')}
           value={settings.storageCapBytes === null ? '' : Math.round(settings.storageCapBytes / MB)}
-          onCommit={(raw) => {
-            const value = Math.round(Number(raw));
-            if (raw === '') run(() => command('admin.setGlobal', { settings: { storageCapBytes: null } }));
-            else if (value >= MIN_CAP_MB)
-              run(() => command('admin.setGlobal', { settings: { storageCapBytes: value * MB } }));
-          }}
+          onCommit={(value) =>
+            run(() => command('admin.setGlobal', { settings: { storageCapBytes: value === null ? null : value * MB } }))
+          }
         />
       </label>
     </>

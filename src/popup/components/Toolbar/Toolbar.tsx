@@ -55,14 +55,8 @@ export function Toolbar({ running, paused, settings, run }: ToolbarProps) {
               min={GLOBAL_SETTING_BOUNDS.concurrency.min}
               max={GLOBAL_SETTING_BOUNDS.concurrency.max}
               value={settings.concurrency}
-              onCommit={(raw) => {
-                const value = Math.round(Number(raw));
-                if (
-                  raw !== '' &&
-                  value >= GLOBAL_SETTING_BOUNDS.concurrency.min &&
-                  value <= GLOBAL_SETTING_BOUNDS.concurrency.max
-                )
-                  run(() => command('admin.setGlobal', { settings: { concurrency: value } }));
+              onCommit={(value) => {
+                if (value !== null) run(() => command('admin.setGlobal', { settings: { concurrency: value } }));
               }}
             />
           </label>
