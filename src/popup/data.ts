@@ -1,28 +1,26 @@
 // The popup reads the store directly (same extension origin as the background) and re-renders
-// when it changes; commands go to the background, which owns every transition.
-import { liveQuery } from 'dexie';
+// when it changes; commands go to the background, which owns every transition. Dexie (store.ts)
+// and the settings' schema are loaded after the first render, which is drawn from the plain
+// IndexedDB read first-read.ts starts (bench popup-render: they were most of the popup's script).
 import { useEffect, useState } from 'preact/hooks';
 import browser from 'webextension-polyfill';
 import { ADMIN_CHANNEL } from '../shared/channels';
-import { BgFetchDb, type StoredRecord, type StoredRegistration } from '../shared/db';
-import {
-  GLOBAL_SETTINGS_KEY,
-  globalSettingsFrom,
-  type AdminReplies,
-  type AdminRequest,
-  type GlobalSettings,
-  type Reply,
-  type SiteSettings,
-} from '../shared/protocol';
-import { summaryOfCounts, type RecordSummary } from '../shared/fetch-state';
+import type { StoredRegistration } from '../shared/db';
+import { GLOBAL_SETTINGS_KEY } from '../shared/global-settings';
+import type { AdminReplies, AdminRequest, GlobalSettings, Reply, SiteSettings } from '../shared/protocol';
 import { readFirstAnswers } from './first-read';
+import { countedSummaries, type ListData } from './model';
 
-/**
- * The popup's own connection, without Dexie's query cache: the popup never writes, so the cache's
- * optimistic updates buy nothing, and with it every answer is deep-cloned before it is handed
- * out (about 9 ms per read of 1,000 registrations in Chromium, bench popup-render).
- */
-const db = new BgFetchDb('bgfetch', { cache: 'disabled' });
+export type { ListData };
+type Store = typeof import('./store');
+let storeModule: Promise<Store> | undefined;
+/** The popup's Dexie connection and its reads, loaded once, the first time anything asks. */
+export function store(): Promise<Store> {
+  return (storeModule ??= import('./store').then((loaded) => {
+    loaded.open();
+    return loaded;
+  }));
+}
 
 /** A live query's latest answer, for whoever subscribes, started before any component mounts. */
 export interface LiveSource<T> {
@@ -30,40 +28,49 @@ export interface LiveSource<T> {
   subscribe(listener: (value: T) => void): () => void;
 }
 
+interface StartedSource<T> extends LiveSource<T> {
+  /** An answer read before Dexie loaded (first-read.ts): shown only until the live query's first. */
+  offer(value: T | null | undefined): void;
+}
+
 /**
- * Starts a live query now and keeps it for the page's life. The list's reads start while the
- * popup's first frame is built, not after it is painted (where a component's effect would start
- * them: 10–35 ms later, bench popup-render).
+ * Starts a live query once the store module has loaded, and keeps it for the page's life.
+ * `mark` names the first answer's time, for the bench's account of a first render
+ * (bench/lib/popup-page.mjs).
  */
 export function startLiveQuery<T>(
-  query: () => Promise<T>,
+  query: (loaded: Store) => Promise<T>,
+  loaded: Promise<Store> = store(),
   mark?: string,
-  firstAnswer?: Promise<T | null | undefined>,
-): LiveSource<T> {
+): StartedSource<T> {
   const listeners = new Set<(value: T) => void>();
-  const source = { current: undefined as T | undefined, subscribe };
-  function subscribe(listener: (value: T) => void) {
-    listeners.add(listener);
-    return () => void listeners.delete(listener);
-  }
+  let live = false;
+  const source: StartedSource<T> = {
+    current: undefined,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    offer(value) {
+      if (!live && value) publish(value);
+    },
+  };
   const publish = (value: T) => {
-    // The first answer's time, for the bench's account of a first render (bench/lib/popup-page.mjs).
     if (mark && source.current === undefined) performance.mark(mark);
-    source.current = value;
+    (source as { current: T | undefined }).current = value;
     for (const listener of listeners) listener(value);
   };
-  let live = false;
-  // An early answer counts only until the live query's first one.
-  void firstAnswer?.then((value) => {
-    if (!live && value) publish(value);
-  });
-  liveQuery(query).subscribe({
-    next: (value) => {
-      live = true;
-      publish(value);
-    },
-    error: (error: unknown) => console.error('bgfetch popup: query failed', error),
-  });
+  void loaded.then((loaded) =>
+    loaded
+      .liveQuery(() => query(loaded))
+      .subscribe({
+        next: (value) => {
+          live = true;
+          publish(value);
+        },
+        error: (error: unknown) => console.error('bgfetch popup: query failed', error),
+      }),
+  );
   return source;
 }
 
@@ -77,93 +84,69 @@ export function useLiveSource<T>(source: LiveSource<T>): T | undefined {
   return value;
 }
 
-let listSources:
-  | {
-      active: LiveSource<ListData>;
-      finished: LiveSource<StoredRegistration[]>;
-      sites: LiveSource<Map<string, SiteSettings>>;
-    }
-  | undefined;
+interface ListSources {
+  active: LiveSource<ListData>;
+  finished: LiveSource<StoredRegistration[]>;
+  sites: LiveSource<Map<string, SiteSettings>>;
+  /** Settles once the early answers (if any) are in the sources: main.tsx renders then. */
+  ready: Promise<void>;
+}
+let listSources: ListSources | undefined;
 
-/** The list's three queries, started once (main.tsx starts them before the first render). */
-export function startListQueries() {
-  if (listSources) return listSources;
-  // Opened now, not when the first query runs (liveQuery starts it on a timer, after the first frame).
-  void db.open().catch(() => undefined);
-  const first = readFirstAnswers();
-  return (listSources = {
-    active: startLiveQuery(
-      loadActive,
-      'popup:active',
-      first.then((answers) => answers && countedListData(answers.active)),
-    ),
-    finished: startLiveQuery(
-      loadFinished,
-      'popup:settled',
-      first.then((answers) => answers?.settled),
-    ),
-    sites: startLiveQuery(loadSites),
+/** Resolves once the frame after this one has been painted (at most ~100 ms later, as in a hidden page rAF never runs). */
+const afterNextPaint = () =>
+  new Promise<void>((resolve) => {
+    const fallback = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(fallback);
+      setTimeout(resolve);
+    });
   });
+
+/**
+ * The list's three queries, started once by main.tsx. The first frame is drawn from the plain
+ * IndexedDB read (first-read.ts); Dexie loads after that frame is painted, or at once when there
+ * was no early answer: loading it before would hold the first frame up by its evaluation (bench
+ * popup-render: 10–55 ms).
+ */
+export function startListQueries(): ListSources {
+  if (listSources) return listSources;
+  const first = readFirstAnswers();
+  const loaded = first.then((answers) => (answers ? afterNextPaint() : undefined)).then(store);
+  const active = startLiveQuery((loaded) => loaded.loadActive(), loaded, 'popup:active');
+  const finished = startLiveQuery((loaded) => loaded.loadFinished(), loaded, 'popup:settled');
+  const sites = startLiveQuery((loaded) => loaded.loadSites(), loaded);
+  const ready = first.then((answers) => {
+    if (!answers) return;
+    active.offer(countedListData(answers.active));
+    finished.offer(answers.settled);
+    sites.offer(new Map(answers.sites.map((row) => [row.origin, row.settings])));
+  });
+  return (listSources = { active, finished, sites, ready });
 }
 
-export function useLiveQuery<T>(query: () => Promise<T>, deps: unknown[]): T | undefined {
+export function useLiveQuery<T>(query: (loaded: Store) => Promise<T>, deps: unknown[]): T | undefined {
   const [value, setValue] = useState<T>();
   useEffect(() => {
-    const subscription = liveQuery(query).subscribe({
-      next: setValue,
-      error: (error: unknown) => console.error('bgfetch popup: query failed', error),
+    let unsubscribe: (() => void) | undefined;
+    let gone = false;
+    void store().then((loaded) => {
+      if (gone) return;
+      const subscription = loaded
+        .liveQuery(() => query(loaded))
+        .subscribe({
+          next: setValue,
+          error: (error: unknown) => console.error('bgfetch popup: query failed', error),
+        });
+      unsubscribe = () => subscription.unsubscribe();
     });
-    return () => subscription.unsubscribe();
+    return () => {
+      gone = true;
+      unsubscribe?.();
+    };
     // `deps` are the caller's, as for useEffect itself.
   }, deps);
   return value;
-}
-
-export interface ListData {
-  registrations: StoredRegistration[];
-  /** Only for active fetches: the finished ones need nothing from their records. */
-  summaries: Map<string, RecordSummary>;
-}
-
-function summarise(records: StoredRecord[]): Map<string, RecordSummary> {
-  const summaries = new Map<string, RecordSummary>();
-  for (const record of records) {
-    let summary = summaries.get(record.regKey);
-    if (!summary) summaries.set(record.regKey, (summary = { done: 0, started: false, expected: 0 }));
-    if (record.state === 'done') summary.done++;
-    if (record.response || record.stored > 0) summary.started = true;
-    const length = record.state === 'done' ? record.stored : record.expectedLength;
-    summary.expected = summary.expected === null || length === null ? null : summary.expected + length;
-  }
-  return summaries;
-}
-
-/**
- * The active fetches and their summaries. A query of its own: progress changes only these rows, so
- * only this one runs again (the finished ones can be a thousand; bench popup-progress). The
- * summaries come from the rows' own counters (src/shared/file-counts.ts): a progress write reads
- * no record, however many a site queued.
- */
-export async function loadActive(): Promise<ListData> {
-  const registrations = await db.registrations.where('active').equals(1).toArray();
-  const data = { registrations, summaries: countedSummaries(registrations).summaries };
-  // Rows written before the counters existed (the store's upgrade counts them; this is a safety
-  // net) and not paused: their records are read.
-  const uncounted = registrations.filter((reg) => !reg.files && !reg.paused).map((reg) => reg.key);
-  if (uncounted.length) for (const [key, summary] of await loadSummaries(uncounted)) data.summaries.set(key, summary);
-  return data;
-}
-
-/** The active fetches' summaries from their rows' counters; complete unless one needs its records read. */
-function countedSummaries(registrations: StoredRegistration[]) {
-  const summaries = new Map<string, RecordSummary>();
-  let complete = true;
-  for (const reg of registrations) {
-    const summary = summaryOfCounts(reg.files);
-    if (summary) summaries.set(reg.key, summary);
-    else if (!reg.paused) complete = false;
-  }
-  return { summaries, complete };
 }
 
 /** The active part of an early answer, when the rows' counters are all it needs. */
@@ -172,42 +155,18 @@ function countedListData(registrations: StoredRegistration[]): ListData | null {
   return complete ? { registrations, summaries } : null;
 }
 
-export { summaryOfCounts };
-
-/** The records of these fetches, summarised (only for rows without counters). */
-export async function loadSummaries(keys: readonly string[]): Promise<Map<string, RecordSummary>> {
-  const records = keys.length
-    ? await db.records
-        .where('regKey')
-        .anyOf([...keys])
-        .toArray()
-    : [];
-  return summarise(records);
-}
-
-/** The settled fetches: this query runs again only when one settles, changes or goes. */
-export async function loadFinished(): Promise<StoredRegistration[]> {
-  return db.registrations.where('active').equals(0).toArray();
-}
-
-export async function loadSites(): Promise<Map<string, SiteSettings>> {
-  const rows = await db.sites.toArray();
-  return new Map(rows.map((row) => [row.origin, row.settings]));
-}
-
-export async function loadRecords(regKey: string): Promise<StoredRecord[]> {
-  return db.records.where('regKey').equals(regKey).sortBy('index');
-}
-
 export function useGlobalSettings(): GlobalSettings | undefined {
   const [settings, setSettings] = useState<GlobalSettings>();
   useEffect(() => {
-    void browser.storage.local
-      .get(GLOBAL_SETTINGS_KEY)
-      .then((stored) => setSettings(globalSettingsFrom(stored[GLOBAL_SETTINGS_KEY])));
+    // The schema (valibot) is loaded with the first answer, after the first render.
+    const show = async (stored: unknown) => {
+      const { globalSettingsFrom } = await import('../shared/protocol');
+      setSettings(globalSettingsFrom(stored));
+    };
+    void browser.storage.local.get(GLOBAL_SETTINGS_KEY).then((stored) => show(stored[GLOBAL_SETTINGS_KEY]));
     const changed = (changes: Record<string, { newValue?: unknown }>) => {
       const change = changes[GLOBAL_SETTINGS_KEY];
-      if (change) setSettings(globalSettingsFrom(change.newValue));
+      if (change) void show(change.newValue);
     };
     browser.storage.local.onChanged.addListener(changed);
     return () => browser.storage.local.onChanged.removeListener(changed);
@@ -236,13 +195,7 @@ export async function command<T extends AdminRequest['type']>(
  */
 export function useStoredIcon(keys: readonly string[]): string | null {
   const joined = keys.join('\n');
-  const icon = useLiveQuery(async () => {
-    for (const key of keys) {
-      const stored = await db.icons.get(key);
-      if (stored) return stored;
-    }
-    return null;
-  }, [joined]);
+  const icon = useLiveQuery((loaded) => loaded.loadIcon(keys), [joined]);
   const [url, setUrl] = useState<string | null>(null);
   useEffect(() => {
     if (!icon) {

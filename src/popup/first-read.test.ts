@@ -1,10 +1,10 @@
 // The popup's first store read with plain IndexedDB: the same rows as the live queries' first
 // answers, and never a store created or held open by the popup.
 import { IDBFactory } from 'fake-indexeddb';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { BgFetchDb, type StoredRegistration } from '../shared/db';
 import { readRegistrations } from './first-read';
-import { startLiveQuery } from './data';
+import { startLiveQuery, store } from './data';
 
 function row(key: string, active: 0 | 1): StoredRegistration {
   return { key, active, origin: 'https://podcast.example', title: key } as unknown as StoredRegistration;
@@ -15,9 +15,20 @@ describe('readRegistrations', () => {
     const factory = new IDBFactory();
     const db = new BgFetchDb('first-read-rows', { indexedDB: factory, IDBKeyRange });
     await db.registrations.bulkPut([row('c', 0), row('a', 1), row('b', 0), row('d', 1), row('e', 0)]);
+    await db.sites.put({
+      origin: 'https://podcast.example',
+      settings: {
+        origin: 'https://podcast.example',
+        blocked: false,
+        permission: 'allow',
+        autoSave: false,
+        useExtension: true,
+      },
+    });
     const expected = {
       active: await db.registrations.where('active').equals(1).toArray(),
       settled: await db.registrations.where('active').equals(0).toArray(),
+      sites: await db.sites.toArray(),
     };
     db.close();
     const answers = await readRegistrations('first-read-rows', factory);
@@ -55,17 +66,15 @@ describe('readRegistrations', () => {
 });
 
 describe('startLiveQuery with an early answer', () => {
+  // The live query starts once the popup's Dexie module (store.ts) has loaded.
+  beforeAll(() => store());
+
   it('shows the early answer until the live query answers, then only the live answers', async () => {
-    let early!: (value: string) => void;
     const seen: string[] = [];
     let liveAnswer!: (value: string) => void;
-    const source = startLiveQuery(
-      () => new Promise<string>((resolve) => (liveAnswer = resolve)),
-      undefined,
-      new Promise<string>((resolve) => (early = resolve)),
-    );
+    const source = startLiveQuery(() => new Promise<string>((resolve) => (liveAnswer = resolve)));
     source.subscribe((value) => seen.push(value));
-    early('early');
+    source.offer('early');
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(source.current).toBe('early');
     liveAnswer('live');
@@ -75,12 +84,17 @@ describe('startLiveQuery with an early answer', () => {
   });
 
   it('ignores an early answer that comes after the live one', async () => {
-    let early!: (value: string) => void;
-    const source = startLiveQuery(async () => 'live', undefined, new Promise<string>((resolve) => (early = resolve)));
+    const source = startLiveQuery(async () => 'live');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(source.current).toBe('live');
-    early('early');
+    source.offer('early');
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(source.current).toBe('live');
+  });
+
+  it('ignores an empty early answer', () => {
+    const source = startLiveQuery(() => new Promise<string>(() => undefined));
+    source.offer(null);
+    expect(source.current).toBeUndefined();
   });
 });

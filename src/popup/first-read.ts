@@ -3,12 +3,13 @@
 // loading Dexie, its open and schema check, the live query's first run), and they take over from
 // their first answer; this only fills the gap. The read starts in a classic script of its own
 // (first-read.iife.ts), which the page runs before it evaluates any module.
-import type { StoredRegistration } from '../shared/db';
+import type { StoredRegistration, StoredSetting } from '../shared/db';
 
-/** The active (1) and the settled (0) registrations, as Dexie's `where('active').equals(n)` lists them. */
+/** The active (1) and the settled (0) registrations, as Dexie's `where('active').equals(n)` lists them, and the sites' settings. */
 export interface FirstAnswers {
   active: StoredRegistration[];
   settled: StoredRegistration[];
+  sites: StoredSetting[];
 }
 
 /**
@@ -46,17 +47,22 @@ export function readRegistrations(name: string, factory: IDBFactory = indexedDB)
       // Never hold up the background's upgrade of the store.
       idb.onversionchange = () => idb.close();
       try {
-        const index = idb.transaction('registrations', 'readonly').objectStore('registrations').index('active');
-        const answers: Partial<FirstAnswers> = {};
+        const transaction = idb.transaction(['registrations', 'sites'], 'readonly');
+        const index = transaction.objectStore('registrations').index('active');
         const active = index.getAll(1);
         const settled = index.getAll(0);
-        active.onsuccess = () => (answers.active = active.result as StoredRegistration[]);
-        settled.onsuccess = () => {
-          answers.settled = settled.result as StoredRegistration[];
+        const sites = transaction.objectStore('sites').getAll();
+        // Requests in one transaction answer in order: the last one's success ends the read.
+        sites.onsuccess = () => {
           idb.close();
-          resolve(answers.active ? (answers as FirstAnswers) : null);
+          resolve({
+            active: active.result as StoredRegistration[],
+            settled: settled.result as StoredRegistration[],
+            sites: sites.result as StoredSetting[],
+          });
         };
-        settled.onerror = () => {
+        transaction.onerror = (event) => {
+          event.preventDefault();
           idb.close();
           resolve(null);
         };

@@ -2,7 +2,7 @@
 // Pure functions (and one small sampler) so they are tested without a browser.
 import type { StoredRegistration } from '../shared/db';
 import type { FetchState, RecordSummary } from '../shared/fetch-state';
-import { stateOf } from '../shared/fetch-state';
+import { stateOf, summaryOfCounts } from '../shared/fetch-state';
 
 // The states' words are shared with the background's lifecycle (src/shared/fetch-state.ts).
 export { stateOf, type RecordSummary } from '../shared/fetch-state';
@@ -230,4 +230,26 @@ export function firstRows(
     out.push({ group, shown });
   }
   return out;
+}
+
+/** The active fetches as the list reads them (store.ts, first-read.ts). */
+export interface ListData {
+  registrations: StoredRegistration[];
+  /** Only for active fetches: the finished ones need nothing from their records. */
+  summaries: Map<string, RecordSummary>;
+}
+
+/** The active fetches' summaries from their rows' counters; complete unless one needs its records read. */
+export function countedSummaries(registrations: readonly StoredRegistration[]): {
+  summaries: Map<string, RecordSummary>;
+  complete: boolean;
+} {
+  const summaries = new Map<string, RecordSummary>();
+  let complete = true;
+  for (const reg of registrations) {
+    const summary = summaryOfCounts(reg.files);
+    if (summary) summaries.set(reg.key, summary);
+    else if (!reg.paused) complete = false;
+  }
+  return { summaries, complete };
 }

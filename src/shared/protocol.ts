@@ -17,6 +17,7 @@ import {
 } from './spec';
 
 import type { OFFSCREEN_CHANNEL, SHIM_EVENT } from './channels';
+import { DEFAULT_GLOBAL_SETTINGS, GLOBAL_SETTING_BOUNDS } from './global-settings';
 import type { FetchState } from './fetch-state';
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max));
@@ -191,12 +192,6 @@ const siteChoiceEntries = {
 };
 export const siteSettingsSchema = v.object({ origin: v.string(), ...siteChoiceEntries });
 
-/** The bounds of the numeric global settings: the schema checks them, the popup's inputs show them. */
-export const GLOBAL_SETTING_BOUNDS = {
-  concurrency: { min: 1, max: 32 },
-  siteSharePercent: { min: 1, max: 100 },
-  storageCapBytes: { min: 1 << 20, max: Number.MAX_SAFE_INTEGER },
-} as const;
 const bounded = ({ min, max }: { min: number; max: number }) =>
   v.pipe(v.number(), v.integer(), v.minValue(min), v.maxValue(max));
 
@@ -209,6 +204,8 @@ const globalSettingsEntries = {
   defaultPermission: sitePermission,
   startNotifications: v.boolean(),
 };
+
+export { DEFAULT_GLOBAL_SETTINGS, GLOBAL_SETTING_BOUNDS, GLOBAL_SETTINGS_KEY } from './global-settings';
 
 /** Most fetches one bulk command names (a person selects what the popup lists). */
 export const MAX_BULK_KEYS = 10_000;
@@ -342,15 +339,6 @@ export interface GlobalSettings {
   /** The most the extension stores in all (bytes, at least 1 MiB); null: only the browser's quota. */
   storageCapBytes: number | null;
 }
-export const GLOBAL_SETTINGS_KEY = 'bgfetch:settings';
-export const DEFAULT_GLOBAL_SETTINGS: GlobalSettings = {
-  concurrency: 8,
-  notifications: true,
-  defaultPermission: 'ask',
-  startNotifications: true,
-  siteSharePercent: 50,
-  storageCapBytes: null,
-};
 
 /** Whatever storage holds (maybe nothing, maybe an older shape) as complete settings. */
 export function globalSettingsFrom(stored: unknown): GlobalSettings {

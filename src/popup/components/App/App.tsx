@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { RemovalResult } from '../../../shared/protocol';
-import { command, loadSummaries, startListQueries, useGlobalSettings, useLiveQuery, useLiveSource } from '../../data';
+import { command, startListQueries, useGlobalSettings, useLiveQuery, useLiveSource } from '../../data';
 import { formatBytes } from '../../format';
 import { msg, uiLocale } from '../../i18n';
 import { SpeedSampler, type ListQuery } from '../../model';
@@ -41,7 +41,10 @@ export function App() {
       (active?.registrations.filter((reg) => reg.paused && !reg.files).map((reg) => reg.key) ?? []).sort().join('\n'),
     [active],
   );
-  const pausedSummaries = useLiveQuery(() => loadSummaries(pausedKeys ? pausedKeys.split('\n') : []), [pausedKeys]);
+  const pausedSummaries = useLiveQuery(
+    (loaded) => loaded.loadSummaries(pausedKeys ? pausedKeys.split('\n') : []),
+    [pausedKeys],
+  );
   const sites = useLiveSource(sources.sites);
   const settings = useGlobalSettings();
   const [now, setNow] = useState(() => Date.now());

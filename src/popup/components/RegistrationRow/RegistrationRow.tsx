@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { StoredRegistration } from '../../../shared/db';
 import { fileNameFromUrl } from '../../../shared/filenames';
-import { command, loadRecords, useLiveQuery, useStoredIcon } from '../../data';
+import { command, useLiveQuery, useStoredIcon } from '../../data';
 import { memoView } from '../memo-view';
 import {
   failureMessage,
@@ -220,7 +220,7 @@ function RegistrationRowView({
 
 /** Which file failed, from where, with what status: read from the fetch's records. */
 function FailedFile({ regKey }: { regKey: string }) {
-  const records = useLiveQuery(() => loadRecords(regKey), [regKey]);
+  const records = useLiveQuery((loaded) => loaded.loadRecords(regKey), [regKey]);
   const failed =
     records?.find((record) => record.state === 'failed' && record.failure !== 'aborted') ??
     records?.find((record) => record.state === 'failed');

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { StoredRegistration } from '../../../shared/db';
-import { loadRecords, useLiveQuery } from '../../data';
+import { useLiveQuery } from '../../data';
 import { formatTime } from '../../format';
 import { msg } from '../../i18n';
 import { Files } from '../FileList/FileList';
@@ -38,7 +38,7 @@ function Opened({
   locale: string;
   run: Run;
 }) {
-  const records = useLiveQuery(() => loadRecords(reg.key), [reg.key]);
+  const records = useLiveQuery((loaded) => loaded.loadRecords(reg.key), [reg.key]);
   const now = Date.now();
   const hosts = [
     ...new Set((records ?? []).map((record) => hostOf(record.response?.url || record.request.url)).filter(Boolean)),

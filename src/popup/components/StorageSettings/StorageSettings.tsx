@@ -1,6 +1,7 @@
 // The store's limits the person sets (GlobalSettings): one site's share of it, and a cap on all
 // of it. Enforced by the engine's one quota rule (src/background/engine/quota.ts).
-import { GLOBAL_SETTING_BOUNDS, type GlobalSettings } from '../../../shared/protocol';
+import { GLOBAL_SETTING_BOUNDS } from '../../../shared/global-settings';
+import type { GlobalSettings } from '../../../shared/protocol';
 import { command } from '../../data';
 import { msg } from '../../i18n';
 import { NumberField } from '../NumberField/NumberField';

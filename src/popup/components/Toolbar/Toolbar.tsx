@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { GLOBAL_SETTING_BOUNDS, type GlobalSettings } from '../../../shared/protocol';
+import { GLOBAL_SETTING_BOUNDS } from '../../../shared/global-settings';
+import type { GlobalSettings } from '../../../shared/protocol';
 import { command } from '../../data';
 import { msg } from '../../i18n';
 import { NumberField } from '../NumberField/NumberField';
