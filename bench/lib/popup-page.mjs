@@ -41,10 +41,10 @@ export async function renderPopupOnce(expected, timeoutMs) {
           clearTimeout(timer);
           const perf = frame.contentWindow.performance;
           const nav = /** @type {PerformanceNavigationTiming | undefined} */ (perf.getEntriesByType('navigation')[0]);
-          // Where the time went: the popup's own marks (src/popup: scripts evaluated, first answers, list shown).
+          // Where the time went: the popup's own marks (src/popup: early read started and answered, scripts evaluated, first answers, list shown).
           /** @type {Record<string, number>} */
           const phases = {};
-          for (const name of ['script', 'active', 'settled', 'list'])
+          for (const name of ['read', 'answer', 'script', 'active', 'settled', 'list'])
             phases[name] = perf.getEntriesByName(`popup:${name}`)[0]?.startTime ?? NaN;
           resolve({ ms, domContentLoaded: nav?.domContentLoadedEventEnd ?? NaN, phases, late: false });
         });

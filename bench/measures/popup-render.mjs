@@ -16,7 +16,7 @@ const SMALL = 10;
 
 const medianPhases = (list) =>
   Object.fromEntries(
-    ['script', 'active', 'settled', 'list'].map((name) => [
+    ['read', 'answer', 'script', 'active', 'settled', 'list'].map((name) => [
       name,
       median(list.map((p) => p?.[name]).filter(Number.isFinite)),
     ]),
@@ -56,7 +56,7 @@ export default {
         if (round >= 0) {
           const p = phases.large.at(-1) ?? {};
           log(
-            `${ctx.browser} popup render round ${round}: ${fmt(ms.large.at(-1))} ms (${large}: script ${fmt(p.script)}, active ${fmt(p.active)}, settled ${fmt(p.settled)}, list ${fmt(p.list)}), ${fmt(ms.small.at(-1))} ms (${SMALL})`,
+            `${ctx.browser} popup render round ${round}: ${fmt(ms.large.at(-1))} ms (${large}: read ${fmt(p.read)}–${fmt(p.answer)}, script ${fmt(p.script)}, active ${fmt(p.active)}, settled ${fmt(p.settled)}, list ${fmt(p.list)}), ${fmt(ms.small.at(-1))} ms (${SMALL})`,
           );
         }
       }
@@ -77,8 +77,9 @@ export default {
           goalText: '≤ 100 ms',
           detail: {
             domContentLoadedMs: { large: median(ready.large), small: median(ready.small) },
-            // Medians of the popup's marks (ms from navigation): scripts evaluated, the active and
-            // the settled fetches read, the list's first commit.
+            // Medians of the popup's marks (ms from navigation): the early store read started and
+            // answered (first-read.js), scripts evaluated, the active and the settled fetches in
+            // the list's sources, the list's first commit.
             phasesMs: { large: medianPhases(phases.large), small: medianPhases(phases.small) },
             sites: large / PER_SITE,
           },
