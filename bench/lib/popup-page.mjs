@@ -9,11 +9,11 @@
  * code ahead of an extension page's scripts in Firefox). The list renders in one Preact commit
  * after an IndexedDB read, so the observer is in place long before; `late` says if it was not.
  */
-export async function renderPopupOnce(expected, timeoutMs) {
+export async function renderPopupOnce(expected, timeoutMs, src = location.pathname) {
   const frame = document.createElement('iframe');
   // About the size of the toolbar popup.
   frame.style.cssText = 'width: 400px; height: 600px; border: 0';
-  frame.src = location.pathname;
+  frame.src = src;
   document.body.append(frame);
   const blank = frame.contentDocument;
   try {

@@ -2,8 +2,8 @@
 // registrations, from one of its own pages, as test/helpers/store.ts reads it. Each function
 // runs in the extension page through page.evaluate and must be self-contained.
 //
-// Plain IndexedDB, not Dexie: open popups are not told (Dexie only announces its own writes), so
-// a popup sees the new rows when it next loads or re-reads the list.
+// Plain IndexedDB, not Dexie: nobody is told (Dexie only announces its own writes) until
+// announceSeeded says so, as Dexie would have.
 
 /**
  * Registrations number `from` … `to - 1`, keys `${prefix}00042`, `perSite` per made-up site. Per
@@ -118,4 +118,39 @@ export async function removeSeeded(prefix, from = 0) {
     tx.onerror = () => reject(tx.error);
   });
   idb.close();
+}
+
+/**
+ * Tells the extension's pages and background of what seedRegistrations or removeSeeded wrote, as
+ * Dexie tells them of its own writes (its BroadcastChannel, every table changed), and waits until
+ * the background has rebuilt its one row of the settled fetches from them
+ * (src/background/state/settled-list.ts), as it would have after writing them itself: the
+ * popup's first frame reads that row. Open popups read their list again.
+ */
+export async function announceSeeded(timeoutMs = 10_000) {
+  new BroadcastChannel('x-storagemutated-1').postMessage({ all: { d: 1, from: -Infinity, to: [[]] } });
+  const idb = await new Promise((resolve, reject) => {
+    const open = indexedDB.open('bgfetch');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  try {
+    // A store before version 4 has no list: the popup reads the registrations themselves.
+    if (!idb.objectStoreNames.contains('lists')) return;
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const [settled, listed] = await new Promise((resolve, reject) => {
+        const tx = idb.transaction(['registrations', 'lists'], 'readonly');
+        const count = tx.objectStore('registrations').index('active').count(0);
+        const list = tx.objectStore('lists').get('settled');
+        tx.oncomplete = () => resolve([count.result, list.result?.rows.length]);
+        tx.onerror = () => reject(tx.error);
+      });
+      if (settled === listed) return;
+      if (Date.now() > until) throw new Error(`the settled list holds ${listed} of ${settled} fetches`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    idb.close();
+  }
 }

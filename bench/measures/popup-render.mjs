@@ -7,7 +7,7 @@
 import { config, log } from '../lib/config.mjs';
 import { extensionPage, withExtension } from '../lib/browsers.mjs';
 import { renderPopupOnce } from '../lib/popup-page.mjs';
-import { removeSeeded, seedRegistrations } from '../lib/popup-store.mjs';
+import { announceSeeded, removeSeeded, seedRegistrations } from '../lib/popup-store.mjs';
 import { fmt, median, order } from '../lib/stats.mjs';
 
 const PREFIX = 'bench-popup-';
@@ -28,13 +28,16 @@ export default {
   run: (ctx) =>
     withExtension(ctx, async (session) => {
       const large = config.popupRegistrations;
-      // The host is the popup itself; it never re-reads: plain IndexedDB writes do not notify it.
-      const host = await extensionPage(session.launched);
+      // The host is one of the extension's images: a page of its origin (so it sees into the
+      // popup's frame) that runs nothing on the main thread the popup shares with it. A toolbar
+      // popup has no such neighbour; a popup as host re-renders its own list every second.
+      const host = await extensionPage(session.launched, 'icons/icon-96.png');
       await host.bringToFront();
       let seeded = 0;
       const setCount = async (count) => {
         if (seeded < count) await host.evaluate(seedRegistrations, PREFIX, seeded, count, PER_SITE);
         if (seeded > count) await host.evaluate(removeSeeded, PREFIX, count);
+        if (seeded !== count) await host.evaluate(announceSeeded);
         seeded = count;
       };
       const ms = { large: [], small: [] };
@@ -46,7 +49,7 @@ export default {
         for (const which of order(round + 1, 'large', 'small')) {
           const rows = which === 'large' ? large : SMALL;
           await setCount(rows);
-          const got = await host.evaluate(renderPopupOnce, rows, 60_000);
+          const got = await host.evaluate(renderPopupOnce, rows, 60_000, '/src/popup/index.html');
           if (got.late) late++;
           if (round < 0) continue;
           ms[which].push(got.ms);

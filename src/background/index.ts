@@ -20,7 +20,9 @@ import { startStartNotices } from './person/start-notice';
 import { startBadge, startSettledNotifications } from './person/badge';
 import { startAutoSave } from './save/auto-save';
 import { startDownloadTracking } from './save/downloads';
+import { startSettledList } from './state/settled-list';
 import { startEndingPrivateSessions } from './state/stores';
+import { db } from '../shared/db';
 import { startGlobalSettings } from './state/settings';
 import { startResumingOnWake } from './keepalive';
 import { resumeAllTransfers } from './engine/transfer';
@@ -61,6 +63,7 @@ startAutoSave();
 // Start-up work: read what is stored, continue what was interrupted.
 startGlobalSettings(); // connection limit (engine/transfer.ts), storage cap (engine/quota.ts)
 startBadge();
+startSettledList(db); // the popup's first frame (src/popup/first-read.ts)
 void onSitesChanged().catch((error: unknown) => console.error('bgfetch: page script registration', error));
 resumeTransfers();
 if (!isChromium) void syncBridgeRegistration();

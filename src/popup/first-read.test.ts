@@ -2,7 +2,7 @@
 // answers, and never a store created or held open by the popup.
 import { IDBFactory } from 'fake-indexeddb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BgFetchDb, type StoredRegistration } from '../shared/db';
+import { BgFetchDb, SETTLED_LIST_ID, type StoredRegistration } from '../shared/db';
 import { readRegistrations } from './first-read';
 import { startLiveQuery, store } from './data';
 
@@ -34,6 +34,40 @@ describe('readRegistrations', () => {
     const answers = await readRegistrations('first-read-rows', factory);
     expect(answers).toEqual(expected);
     expect(answers?.settled.map((reg) => reg.key)).toEqual(['b', 'c', 'e']);
+  });
+
+  it("takes the settled fetches from the background's one row of them, without the ones active since", async () => {
+    const factory = new IDBFactory();
+    const db = new BgFetchDb('first-read-list', { indexedDB: factory, IDBKeyRange });
+    // The list is a change behind: 'b' was retried (active again), 'e' settled after it was built.
+    await db.registrations.bulkPut([row('a', 1), row('b', 1), row('c', 0), row('e', 0)]);
+    await db.lists.put({ id: SETTLED_LIST_ID, rows: [row('b', 0), row('c', 0)], builtAt: 1 });
+    db.close();
+    const answers = await readRegistrations('first-read-list', factory);
+    expect(answers?.active.map((reg) => reg.key)).toEqual(['a', 'b']);
+    expect(answers?.settled.map((reg) => reg.key)).toEqual(['c']);
+  });
+
+  it('reads the settled rows themselves while the list is not built, or in a store older than the list', async () => {
+    const factory = new IDBFactory();
+    const db = new BgFetchDb('first-read-unbuilt', { indexedDB: factory, IDBKeyRange });
+    await db.registrations.bulkPut([row('a', 1), row('c', 0)]);
+    db.close();
+    expect((await readRegistrations('first-read-unbuilt', factory))?.settled.map((reg) => reg.key)).toEqual(['c']);
+
+    // Version 3 (Dexie's 30), as a store is before the background's first start on version 4.
+    const old = await new Promise<IDBDatabase>((resolve) => {
+      const open = factory.open('first-read-v3', 30);
+      open.onupgradeneeded = () => {
+        open.result.createObjectStore('registrations', { keyPath: 'key' }).createIndex('active', 'active');
+        open.result.createObjectStore('sites', { keyPath: 'origin' });
+        open.transaction!.objectStore('registrations').put(row('d', 0));
+      };
+      open.onsuccess = () => resolve(open.result);
+    });
+    old.close();
+    const answers = await readRegistrations('first-read-v3', factory);
+    expect(answers?.settled.map((reg) => reg.key)).toEqual(['d']);
   });
 
   it('answers null and creates nothing when there is no store yet', async () => {

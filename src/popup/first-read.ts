@@ -1,9 +1,12 @@
-// The popup's first answers, read with plain IndexedDB while the popup's modules load and Dexie
-// opens. Dexie's live queries answer the same two reads 40–70 ms later (bench popup-render:
-// loading Dexie, its open and schema check, the live query's first run), and they take over from
-// their first answer; this only fills the gap. The read starts in a classic script of its own
-// (first-read.iife.ts), which the page runs before it evaluates any module.
-import type { StoredRegistration, StoredSetting } from '../shared/db';
+// The popup's first answers, read with plain IndexedDB while the popup's modules load: the first
+// frame is drawn from them, and Dexie (loaded after that frame, src/popup/data.ts) takes over
+// with its live queries. The read starts in a classic script of its own (first-read.iife.ts),
+// which the page runs before it evaluates any module. The settled fetches come from the one row
+// the background keeps of them (src/background/state/settled-list.ts), not from a thousand rows.
+import type { StoredList, StoredRegistration, StoredSetting } from '../shared/db';
+
+/** The list's row (db.ts SETTLED_LIST_ID, not imported: that module brings Dexie). */
+const SETTLED_LIST_ID: StoredList['id'] = 'settled';
 
 /** The active (1) and the settled (0) registrations, as Dexie's `where('active').equals(n)` lists them, and the sites' settings. */
 export interface FirstAnswers {
@@ -13,7 +16,8 @@ export interface FirstAnswers {
 }
 
 /**
- * Reads both lists (once per page: first-read.iife.ts starts it, the list's queries take its answer) in one read-only transaction of the existing store. Resolves with null when
+ * Reads both lists (once per page: first-read.iife.ts starts it, the list's queries take its
+ * answer) in one read-only transaction of the existing store. Resolves with null when
  * there is no store yet (it is never created here: the background's Dexie owns the schema) or
  * anything goes wrong: the live queries then give the first answer, as they always did.
  */
@@ -46,29 +50,47 @@ export function readRegistrations(name: string, factory: IDBFactory = indexedDB)
       const idb = request.result;
       // Never hold up the background's upgrade of the store.
       idb.onversionchange = () => idb.close();
+      const done = (answers: FirstAnswers | null) => {
+        idb.close();
+        resolve(answers);
+      };
       try {
-        const transaction = idb.transaction(['registrations', 'sites'], 'readonly');
-        const index = transaction.objectStore('registrations').index('active');
-        const active = index.getAll(1);
-        const settled = index.getAll(0);
-        const sites = transaction.objectStore('sites').getAll();
-        // Requests in one transaction answer in order: the last one's success ends the read.
-        sites.onsuccess = () => {
-          idb.close();
-          resolve({
-            active: active.result as StoredRegistration[],
-            settled: settled.result as StoredRegistration[],
-            sites: sites.result as StoredSetting[],
-          });
-        };
+        // A store older than version 4 has no list: its settled rows are read one by one.
+        const hasList = idb.objectStoreNames.contains('lists');
+        const transaction = idb.transaction(
+          hasList ? ['registrations', 'sites', 'lists'] : ['registrations', 'sites'],
+          'readonly',
+        );
         transaction.onerror = (event) => {
           event.preventDefault();
-          idb.close();
-          resolve(null);
+          done(null);
+        };
+        const index = transaction.objectStore('registrations').index('active');
+        const active = index.getAll(1);
+        const sites = transaction.objectStore('sites').getAll();
+        const answer = (settled: StoredRegistration[]) =>
+          done({
+            active: active.result as StoredRegistration[],
+            settled,
+            sites: sites.result as StoredSetting[],
+          });
+        // Requests in one transaction answer in order: the last one's success ends the read.
+        const readSettled = () => {
+          const settled = index.getAll(0);
+          settled.onsuccess = () => answer(settled.result as StoredRegistration[]);
+        };
+        if (!hasList) return readSettled();
+        const list = transaction.objectStore('lists').get(SETTLED_LIST_ID);
+        list.onsuccess = () => {
+          const rows = (list.result as StoredList | undefined)?.rows;
+          // Not built yet (the background's first start on version 4).
+          if (!Array.isArray(rows)) return readSettled();
+          // The list may be a change behind the rows: a fetch retried since is active, not settled.
+          const activeKeys = new Set((active.result as StoredRegistration[]).map((reg) => reg.key));
+          answer(rows.filter((reg) => !activeKeys.has(reg.key)));
         };
       } catch {
-        idb.close();
-        resolve(null);
+        done(null);
       }
     };
   });

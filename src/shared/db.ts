@@ -164,6 +164,20 @@ export interface StoredSetting {
   settings: SiteSettings;
 }
 
+/** The id of the one row of `lists`. */
+export const SETTLED_LIST_ID = 'settled';
+
+/**
+ * Every settled registration in one row, rebuilt by the background after each change to one
+ * (src/background/state/settled-list.ts), for the popup's first frame (src/popup/first-read.ts):
+ * Chromium's IndexedDB costs about 20 µs a row read, whatever the row holds.
+ */
+export interface StoredList {
+  id: typeof SETTLED_LIST_ID;
+  rows: StoredRegistration[];
+  builtAt: number;
+}
+
 /** The state of a fetch that runs and has not settled: new, or retried from the popup. */
 export const RUNNING = {
   active: 1,
@@ -182,6 +196,7 @@ export class BgFetchDb extends Dexie {
   sites!: Table<StoredSetting, string>;
   swEvents!: Table<StoredSwEvent, string>;
   icons!: Table<StoredIcon, string>;
+  lists!: Table<StoredList, string>;
 
   /** `options` lets the background keep a private session's fetches in memory (src/background/state/stores.ts). */
   constructor(name = 'bgfetch', options?: ConstructorParameters<typeof Dexie>[1]) {
@@ -213,6 +228,9 @@ export class BgFetchDb extends Dexie {
             reg.files = counts.get(reg.key) ?? { ...NO_FILES };
           });
       });
+    // 4: the settled registrations in one row, derived from them (built by the background on its
+    // next start; until then the popup reads the registrations themselves).
+    this.version(4).stores({ lists: 'id' });
   }
 }
 

@@ -262,6 +262,59 @@ for (const name of browsersUnderTest()) {
       await gotoExtensionPage(browser, popup);
     });
 
+    test("the first frame's list of settled fetches follows the store: a finished fetch joins it, a removal and its undo show in it", async () => {
+      // The popup's first frame reads the settled fetches from this one row (src/popup/first-read.ts):
+      // it must hold exactly the store's settled registrations, field for field.
+      // Compared as JSON inside the popup's own page: reading the list's nested rows out through
+      // fresh extension pages (readStoreTables) failed in Firefox with a BiDi XrayWrapper error.
+      const settledAgree = async () => {
+        const [settled, listed] = await popup.evaluate(
+          () =>
+            new Promise<[string, string]>((resolve, reject) => {
+              const open = indexedDB.open('bgfetch');
+              open.onerror = () => reject(open.error);
+              open.onsuccess = () => {
+                const tx = open.result.transaction(['registrations', 'lists'], 'readonly');
+                const settledRead = tx.objectStore('registrations').index('active').getAll(0);
+                const listRead = tx.objectStore('lists').get('settled');
+                tx.oncomplete = () => {
+                  open.result.close();
+                  resolve([JSON.stringify(settledRead.result), JSON.stringify(listRead.result?.rows ?? [])]);
+                };
+                tx.onerror = () => reject(tx.error);
+              };
+            }),
+        );
+        return { agree: settled === listed, listed: JSON.parse(listed) as { key: string; removeAt?: number }[] };
+      };
+      const listedRow = (listed: { key: string; removeAt?: number }[], key: string) =>
+        listed.find((reg) => reg.key === key);
+      await start(site, 'listed', [`/gen/listed.bin?size=${50 * KB}&seed=9`], { title: 'Listed' });
+      await gotoExtensionPage(browser, popup);
+      await row(popup, 'Listed', (r) => r.state === 'succeeded');
+      const key = await registrationKey(browser, server.originA, 'listed');
+      await waitFor(
+        'the finished fetch in the list',
+        settledAgree,
+        ({ agree, listed }) => agree && !!listedRow(listed, key),
+      );
+      await press(popup, 'Remove', 'Listed');
+      await waitFor(
+        'the removal in the list',
+        settledAgree,
+        ({ agree, listed }) => agree && !!listedRow(listed, key)?.removeAt,
+      );
+      await clickUndo(popup);
+      await waitFor(
+        'the undo in the list',
+        settledAgree,
+        ({ agree, listed }) => agree && !!listedRow(listed, key) && !listedRow(listed, key)?.removeAt,
+      );
+      // A fresh popup's first frame, drawn from that row before Dexie loads, lists it.
+      await gotoExtensionPage(browser, popup);
+      await row(popup, 'Listed', (r) => r.state === 'succeeded');
+    });
+
     test('an unreachable server while online: "Can\'t reach <host>", when the next try is and which; "Offline" only offline', async () => {
       const dead = await deadPort();
       await start(site, 'unreachable', [`http://127.0.0.1:${dead}/gone.bin`], { title: 'Unreachable' });
