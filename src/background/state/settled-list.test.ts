@@ -10,15 +10,22 @@ const row = (key: string, active: 0 | 1) =>
 let stop: (() => void) | undefined;
 afterEach(() => stop?.());
 
-async function listed(store: BgFetchDb, expected: string[]): Promise<string[]> {
-  let keys: string[] = [];
+/** The list's rows once `ok` holds for them (or after a second, for the assertion to show). */
+async function listWhen(store: BgFetchDb, ok: (rows: StoredRegistration[]) => boolean): Promise<StoredRegistration[]> {
+  let rows: StoredRegistration[] = [];
   for (let tries = 0; tries < 100; tries++) {
-    keys = ((await store.lists.get(SETTLED_LIST_ID))?.rows ?? []).map((reg) => reg.key);
-    if (JSON.stringify(keys) === JSON.stringify(expected)) break;
+    rows = (await store.lists.get(SETTLED_LIST_ID))?.rows ?? [];
+    if (ok(rows)) break;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-  return keys;
+  return rows;
 }
+
+const keysOf = (rows: StoredRegistration[]) => rows.map((reg) => reg.key);
+
+/** The list's keys once they are `expected`. */
+const listed = async (store: BgFetchDb, expected: string[]) =>
+  keysOf(await listWhen(store, (rows) => JSON.stringify(keysOf(rows)) === JSON.stringify(expected)));
 
 describe('startSettledList', () => {
   it('builds the list on start and rebuilds it when a fetch settles, changes, is retried or goes', async () => {
@@ -31,10 +38,7 @@ describe('startSettledList', () => {
     expect(await listed(store, ['a', 'b', 'c'])).toEqual(['a', 'b', 'c']);
 
     await store.registrations.update('a', { released: true });
-    await listed(store, ['a', 'b', 'c']);
-    for (let tries = 0; tries < 100 && !(await store.lists.get(SETTLED_LIST_ID))?.rows[0]?.released; tries++)
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    expect((await store.lists.get(SETTLED_LIST_ID))?.rows[0]).toMatchObject({ key: 'a', released: true });
+    expect((await listWhen(store, (rows) => !!rows[0]?.released))[0]).toMatchObject({ key: 'a', released: true });
 
     await store.registrations.update('c', { ...RUNNING });
     expect(await listed(store, ['a', 'b'])).toEqual(['a', 'b']);
